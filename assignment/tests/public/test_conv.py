@@ -1,0 +1,63 @@
+"""Public tests: zero padding and the convolutional layer on small, visible cases."""
+
+import numpy as np
+
+from autograder.testkit import check_array, check_unchanged, describe, numerical_gradient
+
+# A 5x5 image, dark on the left and bright on the right: a vertical edge.
+EDGE_IMAGE = np.array([[0, 0, 0, 9, 9]] * 5, dtype=np.float64)[None, None]
+# The lecture's vertical-edge filter, and what it gives with bias 0.5, stride 1, pad 1
+# (worked out by hand: interior rows see three rows of the edge, border rows two).
+EDGE_FILTER = np.array([[-1, 0, 1]] * 3, dtype=np.float64)[None, None]
+EDGE_RESPONSE = np.array(
+    [[0.5, 0.5, 18.5, 18.5, -17.5]] + [[0.5, 0.5, 27.5, 27.5, -26.5]] * 3 + [[0.5, 0.5, 18.5, 18.5, -17.5]]
+)[None, None]
+
+
+def test_zero_pad_small(student, tolerance):
+    x = np.arange(2 * 3 * 2 * 3, dtype=np.float64).reshape(2, 3, 2, 3)
+    original = x.copy()
+    expected = np.zeros((2, 3, 6, 7))
+    expected[:, :, 2:4, 2:5] = x
+    call = describe("zero_pad", x, 2)
+    check_array(student.zero_pad(x, 2), expected, what="the result", call=call, tolerance=tolerance)
+    check_unchanged({"x": original}, {"x": x}, call=call)
+    check_array(student.zero_pad(x, 0), x, what="the result", call=describe("zero_pad", x, 0), tolerance=tolerance)
+
+
+def test_conv_forward_edge_filter(student, tolerance):
+    b = np.array([0.5])
+    for stride, expected in [(1, EDGE_RESPONSE), (2, EDGE_RESPONSE[:, :, ::2, ::2])]:
+        param = {"stride": stride, "pad": 1}
+        call = describe("conv_forward", EDGE_IMAGE, EDGE_FILTER, b, param)
+        out, _ = student.conv_forward(EDGE_IMAGE, EDGE_FILTER, b, param)
+        check_array(out, expected, what="out", call=call, tolerance=tolerance)
+
+
+def test_conv_forward_1x1(student, tolerance):
+    """A 1x1 filter mixes channels at each pixel: here channel 0 minus channel 1."""
+    x = np.random.default_rng(0).normal(size=(2, 2, 3, 4))
+    w = np.array([1.0, -1.0]).reshape(1, 2, 1, 1)
+    b = np.zeros(1)
+    param = {"stride": 1, "pad": 0}
+    out, _ = student.conv_forward(x, w, b, param)
+    check_array(out, x[:, :1] - x[:, 1:], what="out", call=describe("conv_forward", x, w, b, param), tolerance=tolerance)
+
+
+def test_conv_backward_gradcheck(student):
+    """dx, dw and db against central differences of the student's own forward pass."""
+    rng = np.random.default_rng(1)
+    x, w, b = rng.normal(size=(2, 3, 5, 5)), rng.normal(size=(2, 3, 3, 3)), rng.normal(size=2)
+    param = {"stride": 2, "pad": 1}
+    dout = rng.normal(size=(2, 2, 3, 3))
+    call = describe("conv_backward", dout, (x, w, b, param))
+    dx, dw, db = student.conv_backward(dout, (x, w, b, param))
+
+    def forward(**change):
+        args = {"x": x, "w": w, "b": b, **change}
+        return student.conv_forward(args["x"], args["w"], args["b"], param)[0]
+
+    loose = {"rtol": 1e-5, "atol": 1e-7}
+    check_array(dx, numerical_gradient(lambda v: forward(x=v), x, dout), what="dx", call=call, tolerance=loose)
+    check_array(dw, numerical_gradient(lambda v: forward(w=v), w, dout), what="dw", call=call, tolerance=loose)
+    check_array(db, numerical_gradient(lambda v: forward(b=v), b, dout), what="db", call=call, tolerance=loose)

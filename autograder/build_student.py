@@ -1,0 +1,107 @@
+"""Build the student release: stubs, public tests, the public-test runtime, and the
+files of ``<assignment>/student/`` (README, requirements, Makefile).
+
+    python -m autograder.build_student --assignment assignment/assignment.yaml \
+        --out student_template --zip dist/student.zip
+
+The release never contains a solution region, a hidden test or a hidden test's name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import yaml
+
+from . import archive, config
+from .stubs import stub_file
+
+FRAMEWORK = Path(__file__).resolve().parent
+# The part of the framework that public tests need on a student's laptop.
+RUNTIME_MODULES = ("__init__.py", "config.py", "pytest_plugin.py", "scoring.py", "testkit.py")
+PYTEST_INI = """\
+[pytest]
+testpaths = tests
+pythonpath = .
+addopts = -p autograder.pytest_plugin --assignment tests/grading.yaml -p no:cacheprovider
+"""
+
+
+def build_student(assignment: config.Assignment, out: Path) -> Path:
+    """Regenerate the student release in ``out`` (its old content is replaced)."""
+    if assignment.reference is None:
+        raise config.ConfigError(assignment.path, "reference", "is needed to build the student release")
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+
+    package = out / assignment.package
+    for src in archive.tree_files(assignment.reference):
+        if src.suffix == ".py":
+            stub_file(assignment.reference / src, package / src)
+        else:
+            _copy(assignment.reference / src, package / src)
+
+    public = assignment.root / "tests" / "public"
+    for src in archive.tree_files(public):
+        _copy(public / src, out / "tests" / src)
+    (out / "tests" / "grading.yaml").write_text(
+        "# Points of the public tests (generated from the course's assignment.yaml).\n"
+        + yaml.safe_dump(assignment.public_only(), sort_keys=False),
+        encoding="utf-8",
+    )
+
+    for name in RUNTIME_MODULES:
+        _copy(FRAMEWORK / name, out / "autograder" / name)
+    (out / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
+
+    extras = assignment.root / "student"
+    if extras.is_dir():
+        for src in archive.tree_files(extras):
+            _copy(extras / src, out / src)
+            if src.suffix == ".md":
+                text = (out / src).read_text(encoding="utf-8")
+                (out / src).write_text(text.replace("{{points_table}}", points_markdown(assignment)), encoding="utf-8")
+    return out
+
+
+def points_markdown(assignment: config.Assignment) -> str:
+    """A markdown table of public and hidden points per part."""
+    rows: dict[str, list[float]] = {}
+    for g in assignment.groups:
+        rows.setdefault(g.part, [0, 0])[0 if g.public else 1] += g.points
+    lines = ["| Part | Public tests | Hidden tests |", "| --- | ---: | ---: |"]
+    lines += [f"| {part} | {pub:g} | {hid:g} |" for part, (pub, hid) in rows.items()]
+    pub, hid = sum(r[0] for r in rows.values()), sum(r[1] for r in rows.values())
+    lines.append(f"| **Total ({pub + hid:g})** | **{pub:g}** | **{hid:g}** |")
+    return "\n".join(lines)
+
+
+def _copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+    shutil.copymode(src, dst)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--assignment", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--zip", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        out = build_student(config.load(args.assignment), args.out)
+    except (config.ConfigError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"student release: {out}/")
+    if args.zip:
+        print(f"student zip:     {archive.write_zip(out, args.zip)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""The pytest side of grading: maps test functions to the groups of assignment.yaml,
+provides the ``student`` and ``tolerance`` fixtures, turns failures into short
+messages, and scores.
+
+Two ways in:
+
+- ``pytest -p autograder.pytest_plugin --assignment grading.yaml`` (what students
+  run): ``student`` is the package imported directly, and a points table is printed
+  at the end.
+- the trusted runner (``autograder.runner``) registers a :class:`GradingPlugin` whose
+  ``student`` is a sandbox proxy and reads the scores back from it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import config as config_mod
+from .scoring import CaseOutcome, GroupScore, score_group
+from .testkit import GradingFailure
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("autograder")
+    group.addoption("--assignment", metavar="YAML", help="assignment.yaml giving each test its points")
+    group.addoption(
+        "--student-dir",
+        metavar="DIR",
+        help="directory holding the package to grade (default: the rootdir)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = config.getoption("--assignment", default=None)
+    if path is None or config.pluginmanager.has_plugin("autograder-grading"):
+        return
+    try:
+        assignment = config_mod.load(path)
+    except config_mod.ConfigError as err:
+        raise pytest.UsageError(str(err)) from None
+    student_dir = Path(config.getoption("--student-dir") or config.rootpath).resolve()
+    config.pluginmanager.register(
+        GradingPlugin(assignment, lambda: import_package(assignment.package, student_dir), show_table=True),
+        "autograder-grading",
+    )
+
+
+def import_package(name: str, directory: Path) -> Any:
+    """Import package ``name`` from ``directory`` (put first on sys.path)."""
+    if str(directory) not in sys.path:
+        sys.path.insert(0, str(directory))
+    return importlib.import_module(name)
+
+
+class GradingPlugin:
+    """Scores a pytest session against an assignment's test groups."""
+
+    def __init__(
+        self,
+        assignment: config_mod.Assignment,
+        student_factory: Callable[[], Any],
+        *,
+        show_table: bool = False,
+        failure_message: Callable[[BaseException], str] | None = None,
+        case_output: Callable[[pytest.Item], str] | None = None,
+    ):
+        self.assignment = assignment
+        self._student_factory = student_factory
+        self._show_table = show_table
+        self._failure_message = failure_message or failure_text
+        self._case_output = case_output or (lambda item: "")
+        self._outcomes: dict[str, list[CaseOutcome]] = {}
+        self._collected: set[str] = set()
+
+    # -- fixtures -----------------------------------------------------------------
+
+    @pytest.fixture
+    def student(self) -> Any:
+        """The package under test (a module, or a proxy to one in a sandbox)."""
+        return self._student_factory()
+
+    @pytest.fixture
+    def tolerance(self, request: pytest.FixtureRequest) -> dict:
+        """The calling test's tolerances, by dtype name: ``{"float64": Tolerance}``."""
+        return self.group_of(request.node).tolerance
+
+    # -- hooks --------------------------------------------------------------------
+
+    def group_of(self, item: pytest.Item) -> config_mod.TestGroup:
+        test_id = getattr(item, "originalname", item.name)
+        group = self.assignment.group(test_id)
+        if group is None:
+            raise pytest.UsageError(
+                f"{item.nodeid}: test {test_id!r} has no entry in {self.assignment.path}; "
+                "add it under parts[...].tests with its points"
+            )
+        return group
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            self._collected.add(self.group_of(item).id)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        if report.when == "call" or (report.when == "setup" and report.failed):
+            passed = report.passed
+            message = ""
+            if not passed and call.excinfo is not None:
+                message = self._failure_message(call.excinfo.value)
+                if isinstance(call.excinfo.value, (GradingFailure, NotImplementedError)) or hasattr(
+                    call.excinfo.value, "grading_message"
+                ):
+                    report.longrepr = message  # a sentence, not a traceback wall
+            case = item.callspec.id if hasattr(item, "callspec") else ""
+            self._outcomes.setdefault(self.group_of(item).id, []).append(
+                CaseOutcome(case, passed, message, self._case_output(item))
+            )
+        return report
+
+    def scores(self) -> list[GroupScore]:
+        """One score per group of the assignment, in config order."""
+        return [score_group(g, self._outcomes.get(g.id, [])) for g in self.assignment.groups]
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        # After pytest's own summary, so the points are the last thing students see.
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        ran = [s for s in self.scores() if s.group.id in self._collected]
+        if self._show_table and reporter is not None and ran:
+            title = "Public tests" if all(s.group.public for s in ran) else "Tests"
+            for line in points_table(ran, title):
+                reporter.write_line(line)
+
+
+def failure_text(exc: BaseException) -> str:
+    """One or two sentences for a failed case."""
+    if hasattr(exc, "grading_message"):
+        return exc.grading_message
+    if isinstance(exc, GradingFailure):
+        return str(exc)
+    if isinstance(exc, NotImplementedError):
+        text = str(exc)
+        return text.split(":")[0] if "not implemented yet" in text else f"not implemented yet ({text})"
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def points_table(scores: list[GroupScore], title: str) -> list[str]:
+    """Rows per part, then the total line: ``Public tests: 14/30 points``."""
+    parts: dict[str, list[float]] = {}
+    for s in scores:
+        got_max = parts.setdefault(s.group.part, [0.0, 0.0])
+        got_max[0] += s.score
+        got_max[1] += s.group.points
+    width = max([len(p) for p in parts] + [4])
+    lines = ["", f"{'Part':<{width}}  Points"]
+    lines += [f"{part:<{width}}  {_num(got)}/{_num(top)}" for part, (got, top) in parts.items()]
+    got, top = sum(v[0] for v in parts.values()), sum(v[1] for v in parts.values())
+    lines.append(f"{title}: {_num(got)}/{_num(top)} points")
+    return lines
+
+
+def _num(x: float) -> str:
+    return f"{x:g}" if abs(x - round(x)) > 1e-9 else str(int(round(x)))

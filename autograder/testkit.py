@@ -1,0 +1,132 @@
+"""Helpers for writing graders: checks with messages a student can act on.
+
+Every failure raises :class:`GradingFailure`, whose message says what was called,
+with which shapes, and what differs (type, shape, dtype, first differing index, max
+error), and never prints an expected value: the same graders run hidden on
+Gradescope, where the expected values must stay secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+
+class GradingFailure(AssertionError):
+    """A grader's verdict: the message is shown to the student as it is."""
+
+
+def describe(name: str, *args: Any, **kwargs: Any) -> str:
+    """``"conv_forward(x (2, 3, 5, 5), w (4, 3, 3, 3), b (4,), {'stride': 1, 'pad': 0})"``:
+    a call with arrays shown by shape only."""
+    shown = [_brief(a) for a in args] + [f"{k}={_brief(v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(shown)})"
+
+
+def _brief(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array{value.shape}" if value.dtype == np.float64 else f"array{value.shape} {value.dtype}"
+    if isinstance(value, tuple) and any(isinstance(v, np.ndarray) for v in value):
+        return "(" + ", ".join(_brief(v) for v in value) + ")"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_array(
+    actual: Any,
+    expected: np.ndarray,
+    *,
+    what: str,
+    call: str,
+    tolerance: Mapping[str, Any] | None = None,
+) -> None:
+    """Check that ``actual`` is an ndarray of ``expected``'s shape and dtype whose
+    values match within the tolerance for that dtype (``{"rtol", "atol"}``, or an
+    object with those attributes). ``what`` names the value ("out", "dx")."""
+    where = f"{call}: {what}"
+    if actual is None:
+        raise GradingFailure(f"{where} is None: did you forget a return statement?")
+    if not isinstance(actual, np.ndarray):
+        raise GradingFailure(f"{where} is a {type(actual).__name__}, expected a numpy array of shape {expected.shape}")
+    if actual.shape != expected.shape:
+        raise GradingFailure(f"{where} has shape {actual.shape}, expected {expected.shape}")
+    if actual.dtype != expected.dtype:
+        raise GradingFailure(f"{where} has dtype {actual.dtype}, expected {expected.dtype}")
+    rtol, atol = _tolerance(tolerance, expected.dtype)
+    bad_nan = np.isnan(actual) & ~np.isnan(expected)
+    if bad_nan.any():
+        index = tuple(int(i) for i in np.argwhere(bad_nan)[0])
+        raise GradingFailure(f"{where} contains NaN (first at index {index})")
+    close = np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if not close.all():
+        index = tuple(int(i) for i in np.argwhere(~close)[0])
+        with np.errstate(invalid="ignore", over="ignore"):
+            error = float(np.nanmax(np.abs(actual.astype(np.float64) - expected.astype(np.float64))))
+        raise GradingFailure(
+            f"{where} is wrong at {int((~close).sum())} of {close.size} positions; "
+            f"first at index {index}; max abs error {error:.3g} (tolerance rtol={rtol:g}, atol={atol:g})"
+        )
+
+
+def check_value(actual: Any, expected: Any, *, what: str, call: str) -> None:
+    """Exact check for ints, strings and other plain values (type included, except
+    that any integer type passes for an int)."""
+    where = f"{call}: {what}"
+    if isinstance(expected, int) and not isinstance(expected, bool):
+        if isinstance(actual, bool) or not isinstance(actual, (int, np.integer)):
+            raise GradingFailure(f"{where} is {_brief(actual)} ({type(actual).__name__}), expected an int")
+    if actual != expected:
+        raise GradingFailure(f"{where} is {_brief(actual)}, which is not the expected value")
+
+
+def check_raises(
+    fn: Callable[..., Any], *args: Any, error: type[BaseException] = ValueError, call: str, **kwargs: Any
+) -> BaseException:
+    """Check that ``fn(*args, **kwargs)`` raises ``error``; return the exception."""
+    try:
+        result = fn(*args, **kwargs)
+    except NotImplementedError:
+        raise
+    except error as raised:
+        return raised
+    except Exception as other:
+        raise GradingFailure(f"{call} raised {type(other).__name__}: {other}; expected a {error.__name__}") from None
+    raise GradingFailure(f"{call} returned {_brief(result)} instead of raising {error.__name__}")
+
+
+def check_unchanged(before: Mapping[str, np.ndarray], after: Mapping[str, np.ndarray], *, call: str) -> None:
+    """Check that no input array was modified in place by ``call``."""
+    for name, original in before.items():
+        if not np.array_equal(original, after[name], equal_nan=True):
+            raise GradingFailure(f"{call} modified its input {name} in place: work on a copy instead")
+
+
+def numerical_gradient(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dout: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Central-difference gradient of ``sum(f(x) * dout)`` with respect to ``x``.
+
+    ``f`` must not keep a reference to ``x``: entries of ``x`` are nudged in place
+    and restored.
+    """
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        saved = x[index]
+        x[index] = saved + h
+        plus = np.sum(f(x) * dout)
+        x[index] = saved - h
+        minus = np.sum(f(x) * dout)
+        x[index] = saved
+        grad[index] = (plus - minus) / (2 * h)
+    return grad
+
+
+def _tolerance(tolerance: Any, dtype: np.dtype) -> tuple[float, float]:
+    if tolerance is None:
+        return 1e-7, 1e-9
+    if isinstance(tolerance, Mapping) and str(dtype) in tolerance:
+        tolerance = tolerance[str(dtype)]
+    if isinstance(tolerance, Mapping):
+        return float(tolerance["rtol"]), float(tolerance["atol"])
+    return float(tolerance.rtol), float(tolerance.atol)

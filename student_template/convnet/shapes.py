@@ -1,0 +1,80 @@
+"""Output-size arithmetic for convolution and pooling layers.
+
+Every function here works on one spatial axis (a height or a width) and returns a
+plain ``int``. Geometry that does not fit raises ``ValueError`` with a message that
+shows the arithmetic, so the caller can see which number is wrong.
+"""
+
+from numbers import Integral
+
+
+def conv_output_size(n, f, stride=1, pad=0):
+    """Spatial output size of a convolution along one axis.
+
+    Computes ``(n - f + 2*pad) / stride + 1``.
+
+    Args:
+        n: input size (height or width), ``>= 1``.
+        f: filter size along the same axis, ``1 <= f <= n + 2*pad``.
+        stride: step between filter positions, ``>= 1``.
+        pad: zeros added on each side, ``>= 0``.
+
+    Returns:
+        The output size, an ``int``.
+
+    Raises:
+        ValueError: when an argument is invalid, or when the filter does not tile the
+            padded input exactly, e.g. ``"(7 - 3 + 2*0)/3 + 1 = 2.33: a 3x3 filter
+            does not fit a 7x7 input with stride 3"``.
+    """
+    raise NotImplementedError("conv_output_size is not implemented yet: write your code here (see the docstring above)")
+
+
+def pool_output_size(n, f, stride):
+    """Spatial output size of a pooling window along one axis.
+
+    Computes ``(n - f) / stride + 1`` (pooling never pads).
+
+    Args:
+        n: input size, ``>= 1``.
+        f: window size, ``1 <= f <= n``.
+        stride: step between windows, ``>= 1``.
+
+    Returns:
+        The output size, an ``int``.
+
+    Raises:
+        ValueError: as :func:`conv_output_size`, e.g. ``"(5 - 2)/2 + 1 = 2.50: a 2x2
+            window does not fit a 5x5 input with stride 2"``.
+    """
+    raise NotImplementedError("pool_output_size is not implemented yet: write your code here (see the docstring above)")
+
+
+def same_padding(f):
+    """Padding that keeps the spatial size unchanged for a stride-1 convolution.
+
+    Args:
+        f: an odd filter size ``>= 1``.
+
+    Returns:
+        ``(f - 1) // 2``, an ``int``.
+
+    Raises:
+        ValueError: when ``f`` is even or smaller than 1 (no symmetric padding keeps
+            the size).
+    """
+    raise NotImplementedError("same_padding is not implemented yet: write your code here (see the docstring above)")
+
+
+def receptive_field(pool, kernel):
+    """Receptive field of one unit of a ``pool x pool`` pooling layer placed after a
+    stride-1 ``kernel x kernel`` convolution, in input pixels along one axis.
+
+    Args:
+        pool: pooling window size, ``>= 1``.
+        kernel: convolution filter size, ``>= 1``.
+
+    Returns:
+        ``pool + kernel - 1``, an ``int``.
+    """
+    raise NotImplementedError("receptive_field is not implemented yet: write your code here (see the docstring above)")

@@ -1,0 +1,35 @@
+"""Public tests: parameter counts from the lecture."""
+
+import pytest
+
+from autograder.testkit import check_value, describe
+
+LECTURE_COUNTS = [
+    # (function, args, kwargs, count): the lecture's examples
+    ("fc_params", (200 * 200, 40_000), {"bias": False}, 1_600_000_000),
+    ("locally_connected_params", (200, 200, 10, 1, 1), {"bias": False}, 4_000_000),
+    ("conv_params", (10, 1, 1), {"bias": False}, 100),
+    ("conv_params", (10, 1, 20), {"bias": False}, 2000),
+    ("conv_params", (5, 3, 1), {}, 76),
+    ("pool_params", (), {}, 0),
+]
+
+
+@pytest.mark.parametrize(
+    "name, args, kwargs, count", LECTURE_COUNTS, ids=[f"{c[0]}-{c[3]}" for c in LECTURE_COUNTS]
+)
+def test_params_lecture(student, name, args, kwargs, count):
+    call = describe(name, *args, **kwargs)
+    check_value(getattr(student, name)(*args, **kwargs), count, what="the count", call=call)
+
+
+def test_vgg16_first_fc(student):
+    """VGG-16's first fully connected layer sees a 7x7x512 volume and has 4096 units."""
+    call = describe("fc_params", 7 * 7 * 512, 4096, bias=False)
+    check_value(student.fc_params(7 * 7 * 512, 4096, bias=False), 102_760_448, what="the count", call=call)
+    layers = [{"type": "pool", "size": 2, "stride": 2}, {"type": "fc", "units": 4096}]
+    call = describe("network_summary", layers, (14, 14, 512))
+    rows = student.network_summary(layers, (14, 14, 512))
+    check_value(len(rows), 2, what="the number of rows", call=call)
+    check_value(tuple(rows[0]["output_shape"]), (7, 7, 512), what="the pool's output_shape", call=call)
+    check_value(rows[1]["params"], 102_760_448 + 4096, what="the fc layer's params", call=call)
