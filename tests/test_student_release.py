@@ -1,0 +1,69 @@
+"""The student release: up to date, reproducible, and scored right by its own tests."""
+
+import filecmp
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from autograder import archive, config
+from autograder.build_student import build_student
+from tests.conftest import ROOT
+
+ASSIGNMENT = ROOT / "assignment" / "assignment.yaml"
+
+
+@pytest.fixture(scope="module")
+def fresh_release(tmp_path_factory):
+    return build_student(config.load(ASSIGNMENT), tmp_path_factory.mktemp("release") / "student")
+
+
+def test_committed_student_template_is_up_to_date(fresh_release):
+    committed = ROOT / "student_template"
+    fresh, old = archive.tree_files(fresh_release), archive.tree_files(committed)
+    assert fresh == old, "student_template/ is stale: run `make student` and commit it"
+    stale = [str(p) for p in fresh if not filecmp.cmp(fresh_release / p, committed / p, shallow=False)]
+    assert not stale, f"student_template/ is stale ({stale}): run `make student` and commit it"
+
+
+def test_two_builds_give_identical_zips(tmp_path, fresh_release):
+    first = archive.write_zip(fresh_release, tmp_path / "a.zip").read_bytes()
+    again = build_student(config.load(ASSIGNMENT), tmp_path / "again")
+    assert archive.write_zip(again, tmp_path / "b.zip").read_bytes() == first
+
+
+def test_release_has_no_solutions_or_hidden_tests(fresh_release):
+    a = config.load(ASSIGNMENT)
+    hidden_ids = [g.id for g in a.groups if not g.public]
+    for rel in archive.tree_files(fresh_release):
+        text = (fresh_release / rel).read_text(encoding="utf-8", errors="replace")
+        assert "BEGIN SOLUTION" not in text, rel
+        assert "np.tensordot(window, w" not in text, rel  # a distinctive reference line
+        leaked = [h for h in hidden_ids if h in text]
+        assert not leaked, f"{rel} names hidden tests {leaked}"
+
+
+def run_public_tests(release, tmp_path, package=None):
+    work = tmp_path / "release"
+    shutil.copytree(release, work)
+    if package is not None:
+        shutil.rmtree(work / "convnet")
+        shutil.copytree(package, work / "convnet")
+    done = subprocess.run([sys.executable, "-m", "pytest"], cwd=work, capture_output=True, text=True, timeout=300)
+    match = re.search(r"^Public tests: ([\d.]+)/([\d.]+) points$", done.stdout, re.M)
+    assert match, done.stdout[-3000:] + done.stderr[-2000:]
+    return float(match.group(1)), float(match.group(2)), done.stdout
+
+
+def test_reference_scores_full_public_points(fresh_release, tmp_path):
+    got, top, out = run_public_tests(fresh_release, tmp_path, ROOT / "solutions" / "convnet")
+    assert (got, top) == (30, 30), out[-3000:]
+
+
+def test_stubs_score_zero_and_say_not_implemented(fresh_release, tmp_path):
+    got, top, out = run_public_tests(fresh_release, tmp_path)
+    assert (got, top) == (0, 30)
+    assert "conv_forward is not implemented yet" in out
+    assert "Traceback" not in out
