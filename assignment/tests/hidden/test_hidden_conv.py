@@ -1,0 +1,89 @@
+"""Hidden graders: zero padding and the convolutional layer."""
+
+import numpy as np
+import pytest
+from hidden_cases import case_id, conv_case
+
+from autograder.testkit import GradingFailure, check_array, check_raises, check_unchanged, check_value, describe, numerical_gradient
+
+CONV_CASES = [conv_case(seed) for seed in range(24)]
+CONV_IDS = [case_id(("x", x), ("w", w), ("p", p)) for x, w, b, p in CONV_CASES]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_zero_pad_hidden(student, reference, tolerance, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=tuple(int(v) for v in rng.integers(1, 5, size=4)))
+    pad = seed % 4
+    call = describe("zero_pad", x, pad)
+    check_array(student.zero_pad(x, pad), reference.zero_pad(x, pad), what="the result", call=call, tolerance=tolerance)
+
+
+@pytest.mark.parametrize("x, w, b, param", CONV_CASES, ids=CONV_IDS)
+def test_conv_forward_random(student, reference, tolerance, x, w, b, param):
+    out, _ = student.conv_forward(x, w, b, param)
+    expected, _ = reference.conv_forward(x, w, b, param)
+    check_array(out, expected, what="out", call=describe("conv_forward", x, w, b, param), tolerance=tolerance)
+
+
+@pytest.mark.parametrize("seed", [1, 3, 4])
+def test_conv_forward_contract(student, seed):
+    """float64 out of the right shape, inputs untouched, cache exactly (x, w, b, conv_param)."""
+    x, w, b, param = conv_case(seed)
+    saved = {"x": x.copy(), "w": w.copy(), "b": b.copy()}
+    call = describe("conv_forward", x, w, b, param)
+    result = student.conv_forward(x, w, b, param)
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise GradingFailure(f"{call} must return a tuple (out, cache), got {type(result).__name__}")
+    out, cache = result
+    check_unchanged(saved, {"x": x, "w": w, "b": b}, call=call)
+    if not isinstance(out, np.ndarray):
+        raise GradingFailure(f"{call}: out is a {type(out).__name__}, expected a numpy array")
+    check_value(str(out.dtype), "float64", what="out's dtype", call=call)
+    check_value(len(cache) if isinstance(cache, tuple) else -1, 4, what="the length of the cache tuple", call=call)
+    for name, got, want in zip(("x", "w", "b"), cache[:3], (x, w, b)):
+        if not (isinstance(got, np.ndarray) and got.shape == want.shape and np.array_equal(got, want)):
+            raise GradingFailure(f"{call}: cache[{'xwb'.index(name)}] must be the input {name} itself")
+    check_value(cache[3], param, what="cache[3] (conv_param)", call=call)
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape, b_shape, param",
+    [
+        ((2, 3, 5, 5), (4, 2, 3, 3), (4,), {"stride": 1, "pad": 0}),  # channels differ
+        ((2, 3, 5, 5), (4, 3, 3, 3), (3,), {"stride": 1, "pad": 0}),  # one bias per filter
+        ((1, 1, 6, 6), (1, 1, 3, 3), (1,), {"stride": 2, "pad": 0}),  # stride does not fit
+        ((1, 2, 4, 4), (1, 2, 7, 7), (1,), {"stride": 1, "pad": 1}),  # filter larger than input
+    ],
+    ids=["channels", "bias", "stride", "filter-too-big"],
+)
+def test_conv_forward_errors(student, x_shape, w_shape, b_shape, param):
+    x, w, b = np.ones(x_shape), np.ones(w_shape), np.ones(b_shape)
+    check_raises(student.conv_forward, x, w, b, param, call=describe("conv_forward", x, w, b, param))
+
+
+@pytest.mark.parametrize("x, w, b, param", CONV_CASES[:20], ids=CONV_IDS[:20])
+def test_conv_backward_random(student, reference, tolerance, x, w, b, param):
+    out, cache = reference.conv_forward(x, w, b, param)
+    dout = np.random.default_rng(len(CONV_IDS)).normal(size=out.shape)
+    call = describe("conv_backward", dout, (x, w, b, param))
+    result = student.conv_backward(dout, (x, w, b, param))
+    if not isinstance(result, tuple) or len(result) != 3:
+        raise GradingFailure(f"{call} must return a tuple (dx, dw, db), got {type(result).__name__}")
+    for name, got, want in zip(("dx", "dw", "db"), result, reference.conv_backward(dout, cache)):
+        check_array(got, want, what=name, call=call, tolerance=tolerance)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_conv_backward_numerical(student, reference, seed):
+    """Against central differences of the reference forward pass."""
+    x, w, b, param = conv_case(100 + seed, small=True)
+    out, _ = reference.conv_forward(x, w, b, param)
+    dout = np.random.default_rng(seed).normal(size=out.shape)
+    call = describe("conv_backward", dout, (x, w, b, param))
+    dx, dw, db = student.conv_backward(dout, (x, w, b, param))
+    fwd = lambda **k: reference.conv_forward(k.get("x", x), k.get("w", w), k.get("b", b), param)[0]  # noqa: E731
+    loose = {"rtol": 1e-5, "atol": 1e-6}
+    check_array(dx, numerical_gradient(lambda v: fwd(x=v), x, dout), what="dx", call=call, tolerance=loose)
+    check_array(dw, numerical_gradient(lambda v: fwd(w=v), w, dout), what="dw", call=call, tolerance=loose)
+    check_array(db, numerical_gradient(lambda v: fwd(b=v), b, dout), what="db", call=call, tolerance=loose)

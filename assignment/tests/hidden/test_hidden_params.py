@@ -1,0 +1,54 @@
+"""Hidden graders: parameter counts of layers and whole networks."""
+
+import pytest
+from networks import BROKEN, UNSEEN, VGG16
+
+from autograder.testkit import GradingFailure, check_raises, check_value, describe
+
+LAYERS = [
+    ("fc_params", (3072, 10), {}),
+    ("fc_params", (784, 300), {"bias": False}),
+    ("locally_connected_params", (28, 28, 5, 3, 2), {}),
+    ("locally_connected_params", (10, 12, 3, 8, 4), {"bias": False}),
+    ("conv_params", (3, 64, 128), {}),
+    ("conv_params", (1, 256, 64), {"bias": False}),
+    ("conv_params", (7, 3, 96), {}),
+    ("pool_params", (), {}),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs", LAYERS, ids=[f"{n}{a}".replace(" ", "") for n, a, _ in LAYERS])
+def test_layer_params_hidden(student, reference, name, args, kwargs):
+    call = describe(name, *args, **kwargs)
+    check_value(getattr(student, name)(*args, **kwargs), getattr(reference, name)(*args, **kwargs),
+                what="the count", call=call)
+
+
+@pytest.mark.parametrize("index", range(len(VGG16)))
+def test_network_summary_vgg16(student, reference, index):
+    call = describe("network_summary", "VGG16 layers", (224, 224, 3))
+    rows = student.network_summary(VGG16, (224, 224, 3))
+    if not isinstance(rows, list) or len(rows) != len(VGG16):
+        raise GradingFailure(f"{call} must return a list with one dict per layer ({len(VGG16)})")
+    row, want = rows[index], reference.network_summary(VGG16, (224, 224, 3))[index]
+    if not isinstance(row, dict):
+        raise GradingFailure(f"{call}: row {index} is a {type(row).__name__}, expected a dict")
+    check_value(row.get("type"), want["type"], what=f"row {index}'s type", call=call)
+    check_value(tuple(row.get("output_shape") or ()), want["output_shape"], what=f"row {index}'s output_shape", call=call)
+    check_value(row.get("params"), want["params"], what=f"row {index}'s params", call=call)
+
+
+@pytest.mark.parametrize("name", sorted(UNSEEN) + ["vgg16"])
+def test_count_params_unseen(student, reference, name):
+    layers, shape = UNSEEN[name] if name in UNSEEN else (VGG16, (224, 224, 3))
+    call = describe("count_params", f"{name} layers", shape)
+    check_value(student.count_params(layers, shape), reference.count_params(layers, shape), what="the count", call=call)
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_network_summary_errors(student, name):
+    layers, shape, index = BROKEN[name]
+    call = describe("network_summary", f"{name} layers", shape)
+    err = check_raises(student.network_summary, layers, shape, call=call)
+    if f"layer {index}" not in str(err):
+        raise GradingFailure(f"{call}: the ValueError should name the layer that does not fit ('layer {index}'), got: {err}")

@@ -1,0 +1,65 @@
+"""Hidden graders: max and average pooling, forward and backward."""
+
+import numpy as np
+import pytest
+from hidden_cases import case_id, pool_case
+
+from autograder.testkit import GradingFailure, check_array, check_raises, describe, numerical_gradient
+
+POOL_CASES = [pool_case(seed) for seed in range(16)]
+POOL_IDS = [case_id(("x", x), ("p", p)) for x, p in POOL_CASES]
+
+
+def _forward(student, reference, tolerance, kind, x, param):
+    out, _ = getattr(student, f"{kind}_pool_forward")(x, param)
+    expected, _ = getattr(reference, f"{kind}_pool_forward")(x, param)
+    check_array(out, expected, what="out", call=describe(f"{kind}_pool_forward", x, param), tolerance=tolerance)
+
+
+def _backward(student, reference, tolerance, kind, x, param, numerical):
+    forward = getattr(reference, f"{kind}_pool_forward")
+    out, cache = forward(x, param)
+    dout = np.random.default_rng(x.size).normal(size=out.shape)
+    call = describe(f"{kind}_pool_backward", dout, (x, param))
+    dx = getattr(student, f"{kind}_pool_backward")(dout, (x, param))
+    check_array(dx, getattr(reference, f"{kind}_pool_backward")(dout, cache), what="dx", call=call, tolerance=tolerance)
+    if numerical:
+        expected = numerical_gradient(lambda v: forward(v, param)[0], x, dout)
+        check_array(dx, expected, what="dx (against numerical gradients)", call=call,
+                    tolerance={"rtol": 1e-5, "atol": 1e-6})
+
+
+@pytest.mark.parametrize("x, param", POOL_CASES, ids=POOL_IDS)
+def test_max_pool_forward_random(student, reference, tolerance, x, param):
+    _forward(student, reference, tolerance, "max", x, param)
+
+
+@pytest.mark.parametrize("x, param", POOL_CASES, ids=POOL_IDS)
+def test_avg_pool_forward_random(student, reference, tolerance, x, param):
+    _forward(student, reference, tolerance, "avg", x, param)
+
+
+@pytest.mark.parametrize("x, param", POOL_CASES, ids=POOL_IDS)
+def test_max_pool_backward_random(student, reference, tolerance, x, param):
+    _backward(student, reference, tolerance, "max", x, param, numerical=x.size <= 150)
+
+
+@pytest.mark.parametrize("x, param", POOL_CASES, ids=POOL_IDS)
+def test_avg_pool_backward_random(student, reference, tolerance, x, param):
+    _backward(student, reference, tolerance, "avg", x, param, numerical=x.size <= 150)
+
+
+@pytest.mark.parametrize(
+    "kind, shape, param",
+    [
+        ("max", (1, 1, 5, 5), {"pool_height": 2, "pool_width": 2, "stride": 2}),
+        ("avg", (1, 2, 6, 7), {"pool_height": 2, "pool_width": 2, "stride": 2}),
+        ("max", (2, 1, 3, 3), {"pool_height": 4, "pool_width": 2, "stride": 1}),
+        ("avg", (1, 1, 4, 4), {"pool_height": 3, "pool_width": 3, "stride": 2}),
+    ],
+    ids=["max-5x5-2x2-s2", "avg-6x7-2x2-s2", "max-window-too-tall", "avg-4x4-3x3-s2"],
+)
+def test_pool_errors(student, kind, shape, param):
+    x = np.ones(shape)
+    fn = getattr(student, f"{kind}_pool_forward")
+    check_raises(fn, x, param, call=describe(f"{kind}_pool_forward", x, param))

@@ -1,0 +1,61 @@
+"""Hidden graders: output sizes, padding, receptive fields."""
+
+import numpy as np
+import pytest
+
+from autograder.testkit import check_raises, check_value, describe
+
+
+def _fitting(seed):
+    rng = np.random.default_rng(3000 + seed)
+    f, stride, pad, out = (int(v) for v in (rng.integers(1, 12), rng.integers(1, 5), rng.integers(0, 4), rng.integers(1, 60)))
+    n = (out - 1) * stride + f - 2 * pad
+    return (n, f, stride, pad) if n >= 1 else (n + 2 * pad, f, stride, 0)
+
+
+@pytest.mark.parametrize("n, f, stride, pad", [_fitting(s) for s in range(20)] + [(224, 3, 1, 1), (227, 11, 4, 0)])
+def test_conv_output_size_random(student, reference, n, f, stride, pad):
+    call = describe("conv_output_size", n, f, stride=stride, pad=pad)
+    check_value(student.conv_output_size(n, f, stride=stride, pad=pad), reference.conv_output_size(n, f, stride, pad),
+                what="the result", call=call)
+
+
+def _pool_fitting(seed):
+    n, f, stride, pad = _fitting(100 + seed)
+    return n + 2 * pad, f, stride  # pooling never pads: the padded size fits
+
+
+@pytest.mark.parametrize("n, f, stride", [_pool_fitting(s) for s in range(15)])
+def test_pool_output_size_random(student, reference, n, f, stride):
+    call = describe("pool_output_size", n, f, stride)
+    check_value(student.pool_output_size(n, f, stride), reference.pool_output_size(n, f, stride), what="the result", call=call)
+
+
+@pytest.mark.parametrize(
+    "function, args",
+    [
+        ("conv_output_size", (8, 3, 2, 0)),  # 3.5
+        ("conv_output_size", (10, 4, 3, 1)),  # 3.67
+        ("conv_output_size", (5, 9, 1, 1)),  # filter larger than the padded input
+        ("conv_output_size", (7, 0, 1, 0)),  # f < 1
+        ("conv_output_size", (7, 3, 0, 0)),  # stride < 1
+        ("conv_output_size", (7, 3, 1, -1)),  # pad < 0
+        ("pool_output_size", (7, 2, 2)),  # 3.5
+        ("pool_output_size", (3, 4, 1)),  # window larger than the input
+        ("pool_output_size", (6, 2, 0)),  # stride < 1
+    ],
+    ids=["conv-3.5", "conv-3.67", "conv-filter-too-big", "conv-f0", "conv-stride0", "conv-pad-negative",
+         "pool-3.5", "pool-window-too-big", "pool-stride0"],
+)
+def test_output_size_errors(student, function, args):
+    check_raises(getattr(student, function), *args, call=describe(function, *args))
+
+
+def test_same_padding_receptive_field_hidden(student, reference):
+    for f in (1, 5, 9, 11):
+        check_value(student.same_padding(f), reference.same_padding(f), what="the padding", call=describe("same_padding", f))
+    for f in (2, 6):
+        check_raises(student.same_padding, f, call=describe("same_padding", f))
+    for pool, kernel in ((3, 3), (2, 5), (1, 7), (4, 1)):
+        check_value(student.receptive_field(pool, kernel), reference.receptive_field(pool, kernel),
+                    what="the receptive field", call=describe("receptive_field", pool, kernel))

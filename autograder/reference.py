@@ -1,0 +1,33 @@
+"""Load a reference package under a private name, and list what it exports."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import sys
+from pathlib import Path
+from types import ModuleType
+
+
+def load_package(path: Path, alias: str) -> ModuleType:
+    """Import the package at ``path`` as ``alias``, so that it can sit beside a
+    student's package of the same name."""
+    if alias in sys.modules:
+        return sys.modules[alias]
+    spec = importlib.util.spec_from_file_location(alias, path / "__init__.py", submodule_search_locations=[str(path)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[alias] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def exports(package: ModuleType, modules: tuple[str, ...]) -> dict[str, str]:
+    """``{function name: module}`` for the public functions defined in each module."""
+    found = {}
+    for module in modules:
+        mod = importlib.import_module(f"{package.__name__}.{module}")
+        for name, obj in vars(mod).items():
+            if inspect.isfunction(obj) and obj.__module__ == mod.__name__ and not name.startswith("_"):
+                found[name] = module
+    return found

@@ -1,0 +1,97 @@
+"""Gradescope's results.json: built from group scores, always valid, written
+atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .config import Assignment
+from .scoring import GroupScore, feedback
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "results_schema.json"
+
+
+def build_results(
+    assignment: Assignment,
+    scores: list[GroupScore],
+    *,
+    execution_time: float,
+    problems: list[str],
+    extra_data: dict[str, Any],
+    output_chars: int = 1500,
+) -> dict[str, Any]:
+    """One Gradescope test per group, the student-facing summary on top."""
+    tests = [
+        {
+            "name": s.group.name,
+            "number": s.group.number,
+            "score": s.score,
+            "max_score": float(s.group.points),
+            "status": "passed" if s.passed else "failed",
+            "visibility": s.group.visibility,
+            "output": feedback(s, max_chars=output_chars),
+            "output_format": "text",
+        }
+        for s in scores
+    ]
+    total = round(sum(t["score"] for t in tests), 2)
+    return {
+        "score": total,
+        "execution_time": round(execution_time, 2),
+        "output": summary(assignment, scores, problems),
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": extra_data,
+        "tests": tests,
+    }
+
+
+def summary(assignment: Assignment, scores: list[GroupScore], problems: list[str]) -> str:
+    """What the student reads first: the problems to fix, then public points."""
+    lines = []
+    if problems:
+        lines.append("Problems with your submission:")
+        lines += [f"- {p}" for p in problems]
+        lines.append("")
+    public = [s for s in scores if s.group.visibility == "visible"]
+    got, top = sum(s.score for s in public), sum(s.group.points for s in public)
+    lines.append(f"{assignment.name} (version {assignment.version}): visible tests {got:g}/{top:g} points.")
+    hidden = len(scores) - len(public)
+    if hidden:
+        lines.append(f"{hidden} more tests are graded now and shown when grades are published.")
+    return "\n".join(lines)
+
+
+def failure_results(message: str, *, execution_time: float, extra_data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A valid results.json for when grading itself could not run."""
+    return {
+        "score": 0.0,
+        "execution_time": round(execution_time, 2),
+        "output": message,
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": extra_data or {},
+        "tests": [],
+    }
+
+
+def write_results(path: Path, results: dict[str, Any]) -> None:
+    """Write atomically (a reader never sees half a file), mode 0644."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(results, indent=2, allow_nan=False, ensure_ascii=False)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,132 @@
+"""The trusted grading run: what ``run_autograder`` executes on Gradescope.
+
+    python -m autograder.runner --root /autograder [--python /opt/grader-venv/bin/python]
+
+submission -> locate -> sandbox (student's process) -> graders (pytest, here, calling
+the student through a proxy) -> results.json. The results file is written in a
+``finally``, after every process of the sandbox user is gone, whatever happened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from . import config, locate, reference
+from .pytest_plugin import GradingPlugin
+from .results import build_results, failure_results, write_results
+from .sandbox.limits import kill_user_processes, sandbox_identity
+from .sandbox.proxy import Sandbox, SandboxError, SandboxSpec, StudentProxy
+
+ASSIGNMENT_YAML = Path("assignment") / "assignment.yaml"
+
+
+def grade(root: Path, python: str, *, log=print) -> dict:
+    """Grade ``root/submission`` with the graders in ``root/source``; write and return
+    ``root/results/results.json``."""
+    started = time.monotonic()
+    results_path = root / "results" / "results.json"
+    results = None
+    sandbox = None
+    run_dir = None
+    identity = None
+    try:
+        assignment = config.load(root / "source" / ASSIGNMENT_YAML)
+        limits = assignment.sandbox
+        identity = sandbox_identity()
+        located = locate.locate(root / "submission", assignment.package, assignment.modules)
+        run_dir = Path(tempfile.mkdtemp(prefix="grader-run-"))
+        os.chmod(run_dir, 0o755)
+        package_parent = run_dir / "submission"
+        package_parent.mkdir()
+        os.chmod(package_parent, 0o755)
+        locate.copy_package(located, assignment.package, package_parent)
+
+        ref = reference.load_package(assignment.reference, f"_reference_{assignment.package}")
+        spec = SandboxSpec(
+            python=python, package=assignment.package, package_parent=package_parent,
+            exports=reference.exports(ref, assignment.modules), run_dir=run_dir, identity=identity,
+            call_timeout=limits.call_timeout_seconds, import_timeout=limits.import_timeout_seconds,
+            memory_mb=limits.memory_mb, cpu_seconds=limits.cpu_seconds, max_processes=limits.max_processes,
+            max_file_mb=limits.max_file_mb, output_chars=limits.output_chars,
+        )
+        sandbox = Sandbox(spec, deadline=started + limits.total_budget_seconds, unavailable=located.missing)
+        problems = list(located.missing.values())[:1] if located.folder is None else list(located.missing.values())
+        problems += located.notes
+        try:
+            sandbox.start()
+            problems += [_first_line(m) for m in sandbox.import_problems()]
+        except SandboxError as err:
+            problems.append(err.grading_message)
+
+        plugin = GradingPlugin(
+            assignment, lambda: StudentProxy(sandbox), reference=lambda: ref, case_output=lambda item: sandbox.take_output(),
+        )
+        tests = root / "source" / "assignment" / "tests"
+        code = pytest.main(
+            [str(tests / "public"), str(tests / "hidden"), "-q", "-p", "no:cacheprovider", "--rootdir", str(tests),
+             "-c", os.devnull, "--tb=short", "-o", "console_output_style=classic"],
+            plugins=[plugin],
+        )
+        log(f"pytest exit code: {code}")
+        missing_groups = [g.id for g in assignment.groups if g.id not in plugin.collected]
+        if missing_groups:
+            log(f"GRADER ERROR: tests in assignment.yaml that were not collected: {missing_groups}")
+        results = build_results(
+            assignment, plugin.scores(), execution_time=time.monotonic() - started, problems=problems,
+            extra_data={"version": assignment.version, "sandbox": _protections(identity)},
+        )
+    except Exception as err:  # the grader's own failure: still a valid results.json
+        log(f"GRADER ERROR: {type(err).__name__}: {err}")
+        results = failure_results(
+            "The autograder could not grade this submission because of a problem on the course's side; "
+            "your course staff have been told. Please contact them.",
+            execution_time=time.monotonic() - started,
+        )
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+        if identity is not None:
+            left = kill_user_processes(identity)
+            if left:
+                log(f"WARNING: {left} sandbox processes could not be killed")
+        if run_dir is not None:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        if results is None:
+            results = failure_results("The autograder was interrupted.", execution_time=time.monotonic() - started)
+        results["execution_time"] = round(time.monotonic() - started, 2)
+        write_results(results_path, results)
+    return results
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else text
+
+
+def _protections(identity) -> dict:
+    return {
+        "user": identity.name if identity and identity.dedicated else "same user (not root)",
+        "python": platform.python_version(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Grade one submission, Gradescope style.")
+    parser.add_argument("--root", type=Path, default=Path("/autograder"))
+    parser.add_argument("--python", default=sys.executable, help="interpreter for the student's process")
+    args = parser.parse_args(argv)
+    results = grade(args.root.resolve(), args.python)
+    print(f"score: {results['score']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

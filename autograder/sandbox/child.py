@@ -1,0 +1,169 @@
+"""The untrusted side: imports the student's package and runs the calls it is sent.
+
+Run as ``python -I child.py <fd_in> <fd_out> <package_dir> <package> <exports.json>``
+(by :mod:`autograder.sandbox.proxy`, as the sandbox user, under resource limits).
+Everything the student prints through Python is captured per call and sent back with
+the reply; output written straight to file descriptors 1 and 2 is discarded.
+
+Only the standard library, numpy and ``protocol.py`` (copied beside this file) are
+used: the framework itself is not readable from here.
+"""
+
+import importlib
+import json
+import os
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves the script's folder out
+import protocol  # noqa: E402
+
+KEEP_CHARS = 20_000  # per call; the trusted side cuts again
+
+
+class Capture:
+    """A text stream that keeps the first KEEP_CHARS characters and counts the rest."""
+
+    def __init__(self):
+        self.parts, self.kept, self.dropped = [], 0, 0
+
+    def write(self, text):
+        text = str(text)
+        room = KEEP_CHARS - self.kept
+        if room > 0:
+            self.parts.append(text[:room])
+            self.kept += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    def take(self):
+        text, dropped = "".join(self.parts), self.dropped
+        self.parts, self.kept, self.dropped = [], 0, 0
+        return text, dropped
+
+
+def student_traceback(exc, package_dir):
+    """The frames of the traceback that are in the student's files, as text."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(package_dir)]
+    lines = []
+    for f in frames[-4:]:
+        name = os.path.relpath(f.filename, package_dir)
+        lines.append(f'  File "{name}", line {f.lineno}, in {f.name}' + (f"\n    {f.line}" if f.line else ""))
+    if isinstance(exc, SyntaxError) and exc.filename:
+        lines.append(f'  File "{os.path.relpath(exc.filename, package_dir)}", line {exc.lineno}\n    {(exc.text or "").strip()}')
+    return "\n".join(lines)
+
+
+def describe_error(exc, package_dir):
+    bases = [c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"]
+    try:
+        message = str(exc)[:2000]
+    except BaseException:  # a hostile __str__
+        message = "(the exception's message could not be read)"
+    return {"type": type(exc).__name__[:100], "bases": bases, "message": message,
+            "traceback": student_traceback(exc, package_dir)[:4000]}
+
+
+def main():
+    fd_in, fd_out = int(sys.argv[1]), int(sys.argv[2])
+    package_dir, package = sys.argv[3], sys.argv[4]
+    with open(sys.argv[5], encoding="utf-8") as f:
+        exports = json.load(f)  # {"function": "module"}
+    out_stream = os.fdopen(fd_out, "wb", buffering=0)
+    in_stream = os.fdopen(fd_in, "rb", buffering=0)
+
+    def read_exact(n):
+        data = bytearray()
+        while len(data) < n:
+            chunk = in_stream.read(n - len(data))
+            if not chunk:
+                raise EOFError
+            data += chunk
+        return bytes(data)
+
+    def send(header, blobs=()):
+        protocol.write_frame(out_stream.write, header, blobs)
+
+    capture = Capture()
+    sys.stdout = sys.stderr = capture
+    sys.path.insert(0, package_dir)
+    sys.dont_write_bytecode = True
+
+    modules, import_errors = {}, {}
+    for module in sorted(set(exports.values())):
+        try:
+            modules[module] = importlib.import_module(f"{package}.{module}")
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt included
+            import_errors[module] = describe_error(exc, package_dir)
+    text, dropped = capture.take()
+    send({"kind": "ready", "import_errors": import_errors, "stdout": text, "dropped": dropped})
+
+    handles, next_handle = {}, [0]
+
+    def keep(obj):
+        next_handle[0] += 1
+        handles[next_handle[0]] = obj
+        return protocol.Handle(next_handle[0], type(obj).__name__)
+
+    def resolve(handle_id):
+        if handle_id not in handles:
+            raise protocol.ProtocolError("unknown handle")
+        return handles[handle_id]
+
+    def plain(value, blobs):
+        """Encode a result; elements of a returned tuple that are not plain data
+        (a student's cache object, say) stay here behind handles."""
+        try:
+            return protocol.encode(value, blobs)
+        except protocol.NotPlain:
+            pass
+        if isinstance(value, tuple):
+            out = []
+            for v in value:
+                mark = len(blobs)
+                try:
+                    out.append(protocol.encode(v, blobs))
+                except protocol.NotPlain:
+                    del blobs[mark:]
+                    out.append(protocol.encode(keep(v), blobs))
+            return {"__tuple__": out}
+        return protocol.encode(keep(value), blobs)
+
+    while True:
+        try:
+            header, blobs = protocol.read_frame(read_exact, 1 << 40)
+        except EOFError:
+            return
+        name = header.get("function")
+        try:
+            args = protocol.decode(header.get("args", []), blobs, resolve)
+            kwargs = protocol.decode(header.get("kwargs", {"__dict__": []}), blobs, resolve)
+            module = exports.get(name)
+            if module is None:
+                raise AttributeError(f"no function {name!r} is graded")
+            if module in import_errors:
+                reply = {"kind": "module_error", "module": module, **import_errors[module]}
+                send({**reply, "stdout": "", "dropped": 0})
+                continue
+            fn = getattr(modules[module], name, None)
+            if not callable(fn):
+                send({"kind": "missing", "module": module, "stdout": "", "dropped": 0})
+                continue
+            result = fn(*args, **kwargs)
+            out_blobs = []
+            value = plain(result, out_blobs)
+            text, dropped = capture.take()
+            send({"kind": "result", "value": value, "stdout": text, "dropped": dropped}, out_blobs)
+        except BaseException as exc:  # the student's error, whatever it is, is a reply
+            text, dropped = capture.take()
+            send({"kind": "error", **describe_error(exc, package_dir), "stdout": text, "dropped": dropped})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Resource limits for the student's process, and the sandbox user that runs it."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pwd
+import resource
+import shutil
+import signal
+import subprocess
+
+SANDBOX_USER = "grader-sandbox"
+
+
+@dataclasses.dataclass(frozen=True)
+class Identity:
+    """Who the student's process runs as. ``uid is None``: as ourselves (not root)."""
+
+    uid: int | None = None
+    gid: int | None = None
+    name: str = ""
+
+    @property
+    def dedicated(self) -> bool:
+        return self.uid is not None
+
+
+def sandbox_identity(create: bool = True) -> Identity:
+    """The dedicated unprivileged user when we are root (created if missing and
+    ``create``), else our own identity."""
+    if os.geteuid() != 0:
+        return Identity()
+    try:
+        entry = pwd.getpwnam(SANDBOX_USER)
+    except KeyError:
+        if not create:
+            raise
+        useradd = shutil.which("useradd") or "/usr/sbin/useradd"
+        subprocess.run(
+            [useradd, "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
+             "--user-group", SANDBOX_USER],
+            check=True, capture_output=True,
+        )
+        entry = pwd.getpwnam(SANDBOX_USER)
+    if entry.pw_uid == 0:
+        raise RuntimeError(f"the sandbox user {SANDBOX_USER} must not be root")
+    return Identity(entry.pw_uid, entry.pw_gid, SANDBOX_USER)
+
+
+def make_preexec(memory_mb: int, cpu_seconds: int, max_processes: int, max_file_mb: int, dedicated: bool):
+    """A ``preexec_fn`` that applies the limits in the child, after fork, before exec."""
+
+    def apply() -> None:
+        def cap(which, value):
+            resource.setrlimit(which, (value, value))
+
+        cap(resource.RLIMIT_AS, memory_mb * 2**20)
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 2))
+        cap(resource.RLIMIT_FSIZE, max_file_mb * 2**20)
+        cap(resource.RLIMIT_CORE, 0)
+        cap(resource.RLIMIT_NOFILE, 256)
+        # NPROC counts every process of the real user: exact for the dedicated user;
+        # for ourselves (a TA's laptop) it has to leave room for what already runs.
+        already = 0 if dedicated else _count_own_processes()
+        cap(resource.RLIMIT_NPROC, already + max_processes)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+    return apply
+
+
+def _count_own_processes() -> int:
+    uid, count = os.getuid(), 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += 1
+            except OSError:
+                pass
+    return count
+
+
+def user_processes(uid: int) -> list[int]:
+    """PIDs of the live processes owned by ``uid``."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def kill_user_processes(identity: Identity, rounds: int = 20) -> int:
+    """Kill every process of the dedicated sandbox user (a no-op for ourselves);
+    return how many were still alive before the last round (0 when all are gone).
+
+    ``kill(-1, SIGKILL)`` sent *as that user* reaches all of its processes at once,
+    which a fork bomb cannot outrun the way a scan-then-kill loop can.
+    """
+    if not identity.dedicated:
+        return 0
+    left = user_processes(identity.uid)
+    for _ in range(rounds):
+        if not left:
+            return 0
+        subprocess.run(
+            ["/bin/true"], user=identity.uid, group=identity.gid, extra_groups=[],
+            preexec_fn=lambda: os.kill(-1, signal.SIGKILL), check=False,
+        )
+        left = [p for p in user_processes(identity.uid) if not _is_zombie(p)]
+    return len(left)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True

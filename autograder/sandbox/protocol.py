@@ -1,0 +1,143 @@
+"""The wire format between the trusted grader and the student's process.
+
+A frame is a 4-byte length and a JSON header, then the arrays it refers to, each an
+8-byte length and the bytes of ``np.save(allow_pickle=False)``. Values are plain data
+only: None, bool, int, float (NaN and infinities included), str, lists, tuples,
+dicts with string keys, numpy arrays and scalars, and handles (opaque references to
+objects that stay in the child). Nothing is ever unpickled.
+
+This file is copied next to ``child.py`` for the sandbox, so it imports only the
+standard library and numpy.
+"""
+
+import io
+import json
+import math
+import struct
+
+import numpy as np
+
+MAX_HEADER = 8 * 1024 * 1024
+MAX_DEPTH = 32
+
+
+class ProtocolError(Exception):
+    """A frame that is malformed, too large, or holds something that is not plain data."""
+
+
+class NotPlain(Exception):
+    """A value that cannot cross as plain data (it stays in the child behind a handle)."""
+
+
+class Handle:
+    """An object the child keeps; the trusted side only passes it back."""
+
+    __slots__ = ("id", "type_name")
+
+    def __init__(self, id, type_name=""):
+        self.id, self.type_name = id, type_name
+
+    def __repr__(self):
+        return f"<{self.type_name or 'object'} kept in the student's process>"
+
+
+def encode(value, blobs, depth=0):
+    """Plain-data JSON for ``value``; arrays are appended to ``blobs``."""
+    if depth > MAX_DEPTH:
+        raise NotPlain("nested too deeply")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 2**63 else {"__bigint__": str(value)}
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"__float__": repr(value)}
+    if isinstance(value, (np.ndarray, np.generic)):
+        if isinstance(value, np.ndarray) and value.dtype.hasobject:
+            raise NotPlain("array of Python objects")
+        buf = io.BytesIO()
+        np.save(buf, np.asarray(value), allow_pickle=False)
+        blobs.append(buf.getvalue())
+        return {"__ndarray__": len(blobs) - 1, "scalar": not isinstance(value, np.ndarray)}
+    if isinstance(value, Handle):
+        return {"__handle__": value.id}
+    if isinstance(value, list):
+        return [encode(v, blobs, depth + 1) for v in value]
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(v, blobs, depth + 1) for v in value]}
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise NotPlain("dict with keys that are not strings")
+        return {"__dict__": [[k, encode(v, blobs, depth + 1)] for k, v in value.items()]}
+    raise NotPlain(type(value).__name__)
+
+
+def decode(data, blobs, resolve_handle, depth=0):
+    """Inverse of :func:`encode`; ``resolve_handle(id)`` maps handle ids to objects."""
+    if depth > MAX_DEPTH:
+        raise ProtocolError("value nested too deeply")
+    if data is None or isinstance(data, (bool, int, float, str)):
+        return data
+    if isinstance(data, list):
+        return [decode(v, blobs, resolve_handle, depth + 1) for v in data]
+    if not isinstance(data, dict) or len(data) not in (1, 2):
+        raise ProtocolError("unexpected value in frame")
+    if "__ndarray__" in data:
+        index = data["__ndarray__"]
+        if not isinstance(index, int) or not 0 <= index < len(blobs):
+            raise ProtocolError("bad array reference")
+        try:
+            array = np.load(io.BytesIO(blobs[index]), allow_pickle=False)
+        except Exception as err:  # a malformed .npy: never trust it
+            raise ProtocolError(f"unreadable array: {err}") from None
+        return array[()] if data.get("scalar") else array
+    if "__tuple__" in data:
+        return tuple(decode(v, blobs, resolve_handle, depth + 1) for v in _list(data["__tuple__"]))
+    if "__dict__" in data:
+        items = _list(data["__dict__"])
+        if not all(isinstance(kv, list) and len(kv) == 2 and isinstance(kv[0], str) for kv in items):
+            raise ProtocolError("bad dict in frame")
+        return {k: decode(v, blobs, resolve_handle, depth + 1) for k, v in items}
+    if "__handle__" in data:
+        return resolve_handle(data["__handle__"])
+    if "__float__" in data and data["__float__"] in ("nan", "inf", "-inf"):
+        return float(data["__float__"])
+    if "__bigint__" in data and isinstance(data["__bigint__"], str) and len(data["__bigint__"]) < 4000:
+        return int(data["__bigint__"])
+    raise ProtocolError("unexpected value in frame")
+
+
+def _list(value):
+    if not isinstance(value, list):
+        raise ProtocolError("bad list in frame")
+    return value
+
+
+def write_frame(fd_write, header, blobs=()):
+    """Send one frame (``fd_write(bytes)`` writes everything or raises)."""
+    head = json.dumps({**header, "blobs": len(blobs)}, allow_nan=False).encode()
+    parts = [struct.pack("<I", len(head)), head]
+    for blob in blobs:
+        parts += [struct.pack("<Q", len(blob)), blob]
+    fd_write(b"".join(parts))
+
+
+def read_frame(read_exact, max_blob_bytes):
+    """Receive one frame: ``(header, blobs)``. ``read_exact(n)`` returns n bytes or
+    raises EOFError. Sizes are checked before anything is allocated."""
+    (size,) = struct.unpack("<I", read_exact(4))
+    if size > MAX_HEADER:
+        raise ProtocolError(f"header of {size} bytes is too large")
+    try:
+        header = json.loads(read_exact(size))
+    except ValueError:
+        raise ProtocolError("header is not JSON") from None
+    if not isinstance(header, dict) or not isinstance(header.get("blobs"), int) or not 0 <= header["blobs"] <= 10_000:
+        raise ProtocolError("bad header")
+    blobs, total = [], 0
+    for _ in range(header["blobs"]):
+        (n,) = struct.unpack("<Q", read_exact(8))
+        total += n
+        if total > max_blob_bytes:
+            raise ProtocolError(f"the arrays returned add up to more than {max_blob_bytes // 2**20} MB")
+        blobs.append(read_exact(n))
+    return header, blobs

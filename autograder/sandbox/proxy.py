@@ -1,0 +1,413 @@
+"""The trusted side of the sandbox: a :class:`Sandbox` that runs the student's package
+in a child process, and a :class:`StudentProxy` that graders call like the package.
+
+Every failure of the student's process (crash, timeout, memory, exit, import error)
+becomes an exception whose ``grading_message`` says what happened in plain words;
+the child is restarted for the next call. Nothing the child sends is trusted: frames
+are size-checked and decoded as plain data only.
+"""
+
+from __future__ import annotations
+
+import builtins
+import ctypes
+import dataclasses
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from . import protocol
+from .limits import Identity, kill_user_processes, make_preexec
+
+HERE = Path(__file__).resolve().parent
+MAX_REPLY_BYTES = 256 * 2**20
+MAX_RESTARTS = 25
+
+
+class SandboxError(Exception):
+    """The student's process could not answer (crash, timeout, import error...)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.grading_message = message
+
+
+class StudentError(Exception):
+    """The student's code raised; subclasses also derive from the matching builtin
+    exception so that ``pytest.raises(ValueError)`` works across the boundary."""
+
+    grading_message = ""
+    remote_type = ""
+
+
+_ERROR_CLASSES: dict[str, type] = {}
+
+
+def _student_error_class(bases: list[str]) -> type:
+    for name in bases:
+        builtin = getattr(builtins, name, None)
+        if isinstance(builtin, type) and issubclass(builtin, Exception) and builtin is not Exception:
+            if name not in _ERROR_CLASSES:
+                _ERROR_CLASSES[name] = type(f"Student{name}", (StudentError, builtin), {})
+            return _ERROR_CLASSES[name]
+    return StudentError
+
+
+class RemoteHandle(protocol.Handle):
+    """A handle valid only for the child process that created it."""
+
+    __slots__ = ("generation",)
+
+    def __init__(self, id: int, generation: int, type_name: str = ""):
+        super().__init__(id, type_name)
+        self.generation = generation
+
+
+@dataclasses.dataclass(frozen=True)
+class SandboxSpec:
+    python: str  # interpreter the child runs (must be usable by ``identity``)
+    package: str  # package name, e.g. "convnet"
+    package_parent: Path  # folder holding the package folder (a copy of the submission)
+    exports: dict[str, str]  # graded function -> module of the package defining it
+    run_dir: Path  # private working area of this grading run (root-owned when root)
+    identity: Identity
+    call_timeout: float = 5.0
+    import_timeout: float = 10.0
+    memory_mb: int = 512
+    cpu_seconds: int = 60
+    max_processes: int = 32
+    max_file_mb: int = 16
+    output_chars: int = 2000
+
+
+class Sandbox:
+    """One student process at a time, restarted after it dies."""
+
+    def __init__(self, spec: SandboxSpec, deadline: float | None = None, unavailable: dict[str, str] | None = None):
+        self.spec = spec
+        self.unavailable = dict(unavailable or {})  # module -> why it cannot be called (missing file)
+        self.deadline = deadline  # time.monotonic() after which no call is made
+        self.generation = 0
+        self.import_errors: dict[str, dict] = {}
+        self._proc: subprocess.Popen | None = None
+        self._to_child = self._from_child = -1
+        self._broken: str | None = None  # set when restarting cannot help
+        self._output: list[str] = []
+        self._prepare()
+        _become_subreaper()
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        spec = self.spec
+        self.child_dir = spec.run_dir / "child"
+        self.scratch = spec.run_dir / "scratch"
+        self.child_dir.mkdir(parents=True, exist_ok=True)
+        for name in ("child.py", "protocol.py"):
+            shutil.copyfile(HERE / name, self.child_dir / name)
+        (self.child_dir / "exports.json").write_text(json.dumps(spec.exports, sort_keys=True))
+        self.scratch.mkdir(exist_ok=True)
+        if spec.identity.dedicated:
+            os.chown(self.scratch, spec.identity.uid, spec.identity.gid)
+        os.chmod(self.scratch, 0o700)
+        for path in (spec.run_dir, self.child_dir):
+            os.chmod(path, 0o755)
+        for path in self.child_dir.iterdir():
+            os.chmod(path, 0o644)
+
+    def start(self) -> None:
+        """Start the child and wait for its import report."""
+        spec = self.spec
+        down_r, down_w = os.pipe()
+        up_r, up_w = os.pipe()
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(self.scratch),
+            "TMPDIR": str(self.scratch),
+            "LANG": "C.UTF-8",
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+        ident = spec.identity
+        try:
+            self._proc = subprocess.Popen(
+                [spec.python, "-I", str(self.child_dir / "child.py"), str(down_r), str(up_w),
+                 str(spec.package_parent), spec.package, str(self.child_dir / "exports.json")],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                pass_fds=(down_r, up_w), cwd=self.scratch, env=env, start_new_session=True,
+                user=ident.uid, group=ident.gid, extra_groups=[] if ident.dedicated else None,
+                preexec_fn=make_preexec(spec.memory_mb, spec.cpu_seconds, spec.max_processes, spec.max_file_mb,
+                                        ident.dedicated),
+            )
+        finally:
+            os.close(down_r)
+            os.close(up_w)
+        self._to_child, self._from_child = down_w, up_r
+        os.set_blocking(down_w, False)
+        os.set_blocking(up_r, False)
+        self.generation += 1
+        try:
+            header, _ = self._receive(min(spec.import_timeout, self._time_left()), "importing your code")
+        except SandboxError as err:
+            self._broken = f"{err.grading_message} Every test that needs your code fails until this is fixed."
+            raise SandboxError(self._broken) from None
+        if header.get("kind") != "ready" or not isinstance(header.get("import_errors"), dict):
+            self._broken = "your code's process sent an unexpected reply while starting."
+            raise SandboxError(self._broken)
+        self.import_errors = header["import_errors"]
+        self._collect_output(header)
+
+    def import_problems(self) -> list[str]:
+        """One message per module that failed to import at the last start."""
+        return [_import_message(m, e) for m, e in sorted(self.import_errors.items()) if m not in self.unavailable]
+
+    def stop(self) -> None:
+        """Kill the child's whole process group and, for the dedicated user, every
+        process it owns; reap what we can."""
+        if self._proc is not None:
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        for fd in (self._to_child, self._from_child):
+            if fd >= 0:
+                os.close(fd)
+        self._to_child = self._from_child = -1
+        self._proc = None
+        kill_user_processes(self.spec.identity)
+        _reap_orphans()
+
+    def _time_left(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
+
+    # -- calls ---------------------------------------------------------------------
+
+    def call(self, function: str, args: tuple, kwargs: dict) -> Any:
+        """Run ``function(*args, **kwargs)`` in the child and return its result."""
+        if self._broken:
+            raise SandboxError(self._broken)
+        module = self.spec.exports.get(function)
+        if module in self.unavailable:
+            raise SandboxError(self.unavailable[module])
+        if self._time_left() <= 0:
+            raise SandboxError("Not run: grading stopped because the time budget for your submission ran out.")
+        self._check_handles((args, kwargs))
+        if self._proc is None:
+            if self.generation > MAX_RESTARTS:
+                self._broken = f"your code's process died {MAX_RESTARTS} times; the remaining calls were not made."
+                raise SandboxError(self._broken)
+            self.start()
+        blobs: list[bytes] = []
+        header = {"function": function, "args": protocol.encode(list(args), blobs),
+                  "kwargs": protocol.encode(dict(kwargs), blobs)}
+        timeout = min(self.spec.call_timeout, self._time_left())
+        deadline = time.monotonic() + timeout
+        try:
+            protocol.write_frame(lambda data: self._send_all(data, deadline, function), header, blobs)
+            reply, reply_blobs = self._receive(deadline - time.monotonic(), f"running {function}", timeout)
+        except SandboxError:
+            self.stop()
+            raise
+        self._collect_output(reply)
+        return self._interpret(function, reply, reply_blobs)
+
+    def _interpret(self, function: str, reply: dict, blobs: list[bytes]) -> Any:
+        kind = reply.get("kind")
+        if kind == "result":
+            generation = self.generation
+            try:
+                return protocol.decode(reply.get("value"), blobs,
+                                       lambda h: RemoteHandle(int(h), generation) if isinstance(h, int) else _bad())
+            except (protocol.ProtocolError, ValueError, TypeError) as err:
+                self.stop()
+                raise SandboxError(f"{function} returned something that could not be read back: {err}") from None
+        if kind == "error":
+            cls = _student_error_class([b for b in reply.get("bases", []) if isinstance(b, str)])
+            exc = cls(str(reply.get("message", "")))
+            exc.remote_type = str(reply.get("type", "Exception"))[:100]
+            exc.grading_message = _error_message(function, reply)
+            raise exc
+        if kind == "module_error":
+            raise SandboxError(_import_message(str(reply.get("module")), reply))
+        if kind == "missing":
+            raise SandboxError(
+                f"{function} was not found in {reply.get('module')}.py: keep the function's name and "
+                "signature exactly as in the starter code."
+            )
+        self.stop()
+        raise SandboxError(f"your code's process sent an unexpected reply while running {function}.")
+
+    def _check_handles(self, value: Any) -> None:
+        if isinstance(value, RemoteHandle) and value.generation != self.generation:
+            raise SandboxError(
+                "this call needs an object (such as a cache) that your code returned earlier, but your code's "
+                "process has restarted since, so it was lost."
+            )
+        if isinstance(value, (list, tuple)):
+            for v in value:
+                self._check_handles(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                self._check_handles(v)
+
+    # -- pipes -----------------------------------------------------------------------
+
+    def _send_all(self, data: bytes, deadline: float, function: str) -> None:
+        view = memoryview(data)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [self._to_child], [], left)[1]:
+                raise SandboxError(self._death_message(f"running {function}", self.spec.call_timeout, timed_out=True))
+            try:
+                view = view[os.write(self._to_child, view):]
+            except (BrokenPipeError, OSError):
+                raise SandboxError(self._death_message(f"running {function}", 0)) from None
+
+    def _receive(self, timeout: float, doing: str, limit: float | None = None) -> tuple[dict, list[bytes]]:
+        deadline = time.monotonic() + max(timeout, 0)
+        shown = limit if limit is not None else timeout
+
+        def read_exact(n: int) -> bytes:
+            chunks, got = [], 0
+            while got < n:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([self._from_child], [], [], left)[0]:
+                    raise SandboxError(self._death_message(doing, shown, timed_out=True))
+                chunk = os.read(self._from_child, min(n - got, 1 << 20))
+                if not chunk:
+                    raise SandboxError(self._death_message(doing, shown))
+                chunks.append(chunk)
+                got += len(chunk)
+            return b"".join(chunks)
+
+        try:
+            return protocol.read_frame(read_exact, MAX_REPLY_BYTES)
+        except protocol.ProtocolError as err:
+            self.stop()
+            raise SandboxError(f"while {doing}, your code's process sent something unreadable ({err}).") from None
+
+    def _death_message(self, doing: str, timeout: float, timed_out: bool = False) -> str:
+        if timed_out:
+            self.stop()
+            return (f"Timed out after {timeout:g} s while {doing}: an infinite loop, a sleep, or code far too slow "
+                    "for these small inputs? The process was stopped.")
+        code = None
+        if self._proc is not None:
+            try:
+                code = self._proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
+        self.stop()
+        spec = self.spec
+        if code is None:
+            return f"your code's process stopped answering while {doing}."
+        if code < 0:
+            sig = -code
+            reason = {
+                signal.SIGXCPU: f"used more than its {spec.cpu_seconds} s of CPU time",
+                signal.SIGXFSZ: f"wrote a file larger than {spec.max_file_mb} MB",
+                signal.SIGKILL: "was killed (out of memory, or over a limit)",
+                signal.SIGSEGV: f"crashed (segmentation fault; often running out of the {spec.memory_mb} MB of memory)",
+            }.get(sig, f"was killed by signal {signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else sig}")
+            return f"Your code's process {reason} while {doing}."
+        return (f"Your code's process exited (exit code {code}) while {doing}: do not call sys.exit() or "
+                "os._exit() in your code.")
+
+    def _collect_output(self, reply: dict) -> None:
+        text = reply.get("stdout")
+        if isinstance(text, str) and text:
+            self._output.append(text)
+        dropped = reply.get("dropped")
+        if isinstance(dropped, int) and dropped > 0:
+            self._output.append(f"\n[... {dropped} more characters of output not shown]\n")
+
+    def take_output(self) -> str:
+        """What the student's code printed since the last call of this method, cut to
+        ``output_chars``."""
+        text = "".join(self._output)
+        self._output = []
+        limit = self.spec.output_chars
+        return text if len(text) <= limit else text[:limit] + f"\n[... output cut at {limit} characters]"
+
+
+class StudentProxy:
+    """Looks like the student's package to the graders: ``proxy.conv_forward(...)``
+    runs ``conv_forward`` in the sandbox."""
+
+    def __init__(self, sandbox: Sandbox):
+        self._sandbox = sandbox
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or name not in self._sandbox.spec.exports:
+            raise AttributeError(name)
+
+        def call(*args, **kwargs):
+            return self._sandbox.call(name, args, kwargs)
+
+        call.__name__ = name
+        return call
+
+
+def _bad():
+    raise protocol.ProtocolError("bad handle")
+
+
+def _error_message(function: str, reply: dict) -> str:
+    kind = str(reply.get("type", "Exception"))[:100]
+    message = str(reply.get("message", ""))[:1000]
+    bases = reply.get("bases", [])
+    if "NotImplementedError" in bases or kind == "NotImplementedError":
+        return f"{function} is not implemented yet"
+    if kind == "SystemExit":
+        return f"{function} called sys.exit(): do not exit from inside your functions."
+    if kind == "MemoryError":
+        return f"{function} ran out of memory (MemoryError)."
+    text = f"{function} raised {kind}: {message}"
+    tb = str(reply.get("traceback", ""))[:2000]
+    return f"{text}\n{tb}" if tb else text
+
+
+def _import_message(module: str, reply: dict) -> str:
+    kind = str(reply.get("type", "Exception"))[:100]
+    message = str(reply.get("message", ""))[:1000]
+    tb = str(reply.get("traceback", ""))[:2000]
+    if kind == "ModuleNotFoundError":
+        hint = " Only the standard library and numpy are available to your code."
+    elif kind == "SyntaxError":
+        hint = " Fix the syntax error (run the public tests locally first)."
+    else:
+        hint = ""
+    text = f"{module}.py could not be imported: {kind}: {message}.{hint}"
+    return f"{text}\n{tb}" if tb else text
+
+
+def _become_subreaper() -> None:
+    """Orphans of the student's process get reparented to us (not to a container's
+    init that may never reap them), so they can be waited for."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def _reap_orphans() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
