@@ -64,6 +64,9 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         try:
             sandbox.start()
             problems += [_first_line(m) for m in sandbox.import_problems()]
+            printed = sandbox.take_output()
+            if printed:
+                problems.append("your code printed this while being imported (remove stray prints):\n" + printed)
         except SandboxError as err:
             problems.append(err.grading_message)
 

@@ -1,0 +1,69 @@
+"""Build ``autograder.zip`` for Gradescope: ``setup.sh`` and ``run_autograder`` at the
+root, the pinned requirements, the framework, the assignment's graders and the
+reference solutions. Byte-identical on rebuild.
+
+    python -m autograder.build_autograder --assignment assignment/assignment.yaml --zip dist/autograder.zip
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from . import archive, config
+
+FRAMEWORK = Path(__file__).resolve().parent
+GRADESCOPE = FRAMEWORK / "gradescope"
+
+
+def stage(assignment: config.Assignment, out: Path) -> Path:
+    """Lay out the zip's tree in ``out``."""
+    if assignment.reference is None:
+        raise config.ConfigError(assignment.path, "reference", "the autograder needs the reference solutions")
+    for name in ("setup.sh", "run_autograder", "requirements.txt"):
+        _copy(GRADESCOPE / name, out / name)
+    for rel in archive.tree_files(FRAMEWORK):
+        if rel.parts[0] != "gradescope":
+            _copy(FRAMEWORK / rel, out / "autograder" / rel)
+    _copy(assignment.path, out / "assignment" / "assignment.yaml")
+    for kind in ("public", "hidden"):
+        folder = assignment.root / "tests" / kind
+        for rel in archive.tree_files(folder):
+            _copy(folder / rel, out / "assignment" / "tests" / kind / rel)
+    # The reference sits where assignment.yaml's `reference:` says, relative to it.
+    ref_rel = assignment.reference.relative_to(assignment.root.parent)
+    for rel in archive.tree_files(assignment.reference):
+        _copy(assignment.reference / rel, out / ref_rel / rel)
+    return out
+
+
+def build_autograder(assignment: config.Assignment, zip_path: Path) -> Path:
+    with tempfile.TemporaryDirectory() as tmp:
+        return archive.write_zip(stage(assignment, Path(tmp)), zip_path)
+
+
+def _copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+    shutil.copymode(src, dst)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--assignment", type=Path, required=True)
+    parser.add_argument("--zip", type=Path, required=True)
+    args = parser.parse_args(argv)
+    try:
+        path = build_autograder(config.load(args.assignment), args.zip)
+    except config.ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"autograder zip:  {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

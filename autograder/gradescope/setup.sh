@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder image (Ubuntu
+# 22.04, python3 = 3.10). pip only: a venv outside the source folder (the student's
+# process must be able to run its Python, and must not read the source folder).
+set -euo pipefail
+SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+VENV="${GRADER_VENV:-/opt/grader-venv}"
+PYTHON="${GRADER_PYTHON:-python3}"
+STAMP="$VENV/.requirements-$(cksum < "$SOURCE/requirements.txt" | cut -d' ' -f1)"
+
+if [ ! -f "$STAMP" ]; then
+  if ! "$PYTHON" -m venv "$VENV"; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+      rm -rf "$VENV" && "$PYTHON" -m venv "$VENV"
+    else
+      echo "setup.sh: cannot create a virtualenv with $PYTHON (install python3-venv)" >&2
+      exit 1
+    fi
+  fi
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-cache-dir -r "$SOURCE/requirements.txt"
+  touch "$STAMP"
+fi
+chmod -R a+rX "$VENV"
+
+if [ "$(id -u)" = 0 ]; then
+  # The student's code runs as this user: it may read the venv, not the source.
+  id grader-sandbox >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent \
+    --shell /usr/sbin/nologin --user-group grader-sandbox
+  chown -R root:root "$SOURCE"
+  chmod -R go-rwx "$SOURCE"
+fi
