@@ -2,12 +2,14 @@
 # `make release` builds everything; `make test` runs the project's tests.
 
 PYTHON ?= python3
+ASSIGNMENT ?= assignment/assignment.yaml
+RESULTS ?= build/grade/results.json
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install test student release clean
+.PHONY: help install test student autograder grade release clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,10 +25,17 @@ test: $(STAMP) ## run the project's tests
 	$(PY) -m pytest
 
 student: $(STAMP) ## regenerate student_template/ and dist/student.zip
-	$(PY) -m autograder.build_student --assignment assignment/assignment.yaml --out student_template --zip dist/student.zip
+	$(PY) -m autograder.build_student --assignment $(ASSIGNMENT) --out student_template --zip dist/student.zip
 
-release: student ## build every artifact and check it
-	$(PY) -m autograder.selfcheck --assignment assignment/assignment.yaml --student-release student_template
+autograder: $(STAMP) ## build dist/autograder.zip for Gradescope
+	$(PY) -m autograder.build_autograder --assignment $(ASSIGNMENT) --zip dist/autograder.zip
+
+grade: autograder ## grade SUBMISSION=<dir or zip> as Gradescope would [RESULTS=path]
+	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=<folder or zip> [RESULTS=$(RESULTS)]" >&2; exit 2; }
+	$(PY) -m autograder.simulate --submission "$(SUBMISSION)" --results "$(RESULTS)"
+
+release: student autograder ## build every artifact, grade the reference (100) and the stubs (0)
+	$(PY) -m autograder.release --assignment $(ASSIGNMENT) --student-release student_template --dist dist
 
 clean: ## remove build outputs and the virtualenv
 	rm -rf build dist $(VENV) .pytest_cache

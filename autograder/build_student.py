@@ -1,5 +1,7 @@
-"""Build the student release: stubs, public tests, the public-test runtime, and the
-files of ``<assignment>/student/`` (README, requirements, Makefile).
+"""Build the student release: stubs, public tests, the public-test runtime, the
+student notebook (when the assignment has a master notebook, see
+:mod:`autograder.notebook`), and the files of ``<assignment>/student/`` (README,
+requirements, Makefile).
 
     python -m autograder.build_student --assignment assignment/assignment.yaml \
         --out student_template --zip dist/student.zip
@@ -16,12 +18,21 @@ from pathlib import Path
 
 import yaml
 
-from . import archive, config
+from . import archive, config, notebook
 from .stubs import stub_file
 
 FRAMEWORK = Path(__file__).resolve().parent
 # The part of the framework that public tests need on a student's laptop.
-RUNTIME_MODULES = ("__init__.py", "config.py", "pytest_plugin.py", "scoring.py", "testkit.py")
+RUNTIME_MODULES = (
+    "__init__.py",
+    "archive.py",  # for submit
+    "config.py",
+    "inline.py",  # the notebook's checks
+    "pytest_plugin.py",
+    "scoring.py",
+    "submit.py",  # make submit, and the notebook's export
+    "testkit.py",
+)
 PYTEST_INI = """\
 [pytest]
 testpaths = tests
@@ -53,6 +64,10 @@ def build_student(assignment: config.Assignment, out: Path) -> Path:
         + yaml.safe_dump(assignment.public_only(), sort_keys=False),
         encoding="utf-8",
     )
+
+    master = notebook.find_master(assignment.root)
+    if master is not None:
+        notebook.assign_notebook(master, out, package=assignment.package)
 
     for name in RUNTIME_MODULES:
         _copy(FRAMEWORK / name, out / "autograder" / name)
@@ -94,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         out = build_student(config.load(args.assignment), args.out)
-    except (config.ConfigError, ValueError) as err:
+    except (config.ConfigError, ValueError) as err:  # NotebookError and MarkerError too
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"student release: {out}/")

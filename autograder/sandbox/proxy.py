@@ -28,6 +28,7 @@ from .limits import Identity, kill_user_processes, make_preexec
 HERE = Path(__file__).resolve().parent
 MAX_REPLY_BYTES = 256 * 2**20
 MAX_RESTARTS = 25
+MAX_TIMEOUTS_PER_FUNCTION = 3  # then the function's remaining calls fail at once
 
 
 class SandboxError(Exception):
@@ -99,6 +100,7 @@ class Sandbox:
         self._to_child = self._from_child = -1
         self._broken: str | None = None  # set when restarting cannot help
         self._output: list[str] = []
+        self._timeouts: dict[str, int] = {}
         self._prepare()
         _become_subreaper()
 
@@ -202,6 +204,11 @@ class Sandbox:
         module = self.spec.exports.get(function)
         if module in self.unavailable:
             raise SandboxError(self.unavailable[module])
+        if self._timeouts.get(function, 0) >= MAX_TIMEOUTS_PER_FUNCTION:
+            raise SandboxError(
+                f"Not run: {function} already timed out {MAX_TIMEOUTS_PER_FUNCTION} times on small inputs "
+                "(an infinite loop or a sleep?), so its remaining tests were skipped to save time."
+            )
         if self._time_left() <= 0:
             raise SandboxError("Not run: grading stopped because the time budget for your submission ran out.")
         self._check_handles((args, kwargs))
@@ -218,7 +225,9 @@ class Sandbox:
         try:
             protocol.write_frame(lambda data: self._send_all(data, deadline, function), header, blobs)
             reply, reply_blobs = self._receive(deadline - time.monotonic(), f"running {function}", timeout)
-        except SandboxError:
+        except SandboxError as err:
+            if err.grading_message.startswith("Timed out"):
+                self._timeouts[function] = self._timeouts.get(function, 0) + 1
             self.stop()
             raise
         self._collect_output(reply)

@@ -1,0 +1,160 @@
+"""The Gradescope autograder end to end: real zip, real Gradescope-like tree, real
+run_autograder, real sandbox (the unprivileged user when run as root)."""
+
+import os
+import shutil
+import zipfile
+
+import pytest
+
+from autograder import archive
+from autograder.build_autograder import build_autograder
+from tests.buggy import BUGS
+from tests.conftest import ASSIGNMENT, ROOT
+
+
+def test_reference_scores_100(grade):
+    graded = grade(ROOT / "solutions")
+    assert graded.score == 100, graded.log[-3000:]
+    assert all(t["status"] == "passed" for t in graded.results["tests"])
+    assert len(graded.results["tests"]) == len(ASSIGNMENT.groups)
+
+
+def test_stubs_score_0_and_say_not_implemented(grade):
+    graded = grade(ROOT / "student_template" / "convnet")
+    assert graded.score == 0
+    for test in graded.results["tests"]:
+        assert "not implemented yet" in test["output"], test
+
+
+@pytest.mark.parametrize("bug", BUGS, ids=[b.name for b in BUGS])
+def test_buggy_submission_loses_only_what_it_breaks(grade, tmp_path, bug):
+    graded = grade(bug.write(tmp_path))
+    lost = graded.lost()
+    assert bug.loses <= lost, f"should lose {sorted(bug.loses - lost)}"
+    assert not bug.keeps & lost, f"should keep {sorted(bug.keeps & lost)}"
+    assert 0 < graded.score < 100
+
+
+def test_results_follow_assignment_yaml(grade):
+    graded = grade(ROOT / "solutions")
+    for group in ASSIGNMENT.groups:
+        test = graded.by_id[group.id]
+        assert (test["name"], test["max_score"], test["visibility"]) == (group.name, group.points, group.visibility)
+    assert graded.results["extra_data"]["version"] == ASSIGNMENT.version
+    assert graded.results["stdout_visibility"] == "hidden"
+
+
+def test_outputs_never_show_grader_code_or_expected_values(grade, tmp_path):
+    bug = BUGS[0]  # bias forgotten: many failing hidden cases
+    graded = grade(bug.write(tmp_path))
+    hidden_sources = [p.read_text() for p in (ROOT / "assignment" / "tests" / "hidden").glob("*.py")]
+    distinctive = {line.strip() for src in hidden_sources for line in src.splitlines() if len(line.strip()) > 30}
+    for test in graded.results["tests"]:
+        text = test["output"]
+        assert "Traceback" not in text and "reference" not in text
+        assert not [line for line in distinctive if line in text]
+    # The failing forward cases report where and how much, not what was expected.
+    out = graded.by_id["test_conv_forward_random"]["output"]
+    assert "first at index" in out and "max abs error" in out and "expected" not in out
+
+
+# -- submission shapes --------------------------------------------------------------
+
+def copy_flat(dst):
+    dst.mkdir(parents=True, exist_ok=True)
+    for f in (ROOT / "solutions" / "convnet").glob("*.py"):
+        shutil.copy(f, dst / f.name)
+    return dst
+
+
+def test_flat_files_at_the_top(grade, tmp_path):
+    assert grade(copy_flat(tmp_path / "sub")).score == 100
+
+
+def test_zip_with_package_one_folder_down(grade, tmp_path):
+    copy_flat(tmp_path / "tree" / "my-hw" / "convnet")
+    zip_path = archive.write_zip(tmp_path / "tree", tmp_path / "submission.zip")
+    assert grade(zip_path).score == 100
+
+
+def test_missing_file_says_which_and_where(grade, tmp_path):
+    sub = copy_flat(tmp_path / "sub" / "convnet")
+    (sub / "pool.py").rename(sub / "Pool.py")
+    graded = grade(tmp_path / "sub")
+    assert "pool.py is missing: it was looked for in convnet/" in graded.results["output"]
+    assert "found Pool.py: rename it to pool.py" in graded.results["output"]
+    assert graded.lost() == {g.id for g in ASSIGNMENT.groups if "pool" in g.id and "output_size" not in g.id}
+    assert "pool.py is missing" in graded.by_id["test_max_pool_lecture"]["output"]
+
+
+def test_empty_submission(grade, tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "notes.txt").write_text("hi")
+    graded = grade(tmp_path / "sub")
+    assert graded.score == 0
+    assert "None of the expected files (shapes.py, params.py, conv.py, pool.py) were found" in graded.results["output"]
+    assert "notes.txt" in graded.results["output"]
+
+
+def test_syntax_error_costs_only_the_broken_module(grade, tmp_path):
+    sub = copy_flat(tmp_path / "sub")
+    (sub / "pool.py").write_text((sub / "pool.py").read_text() + "\ndef broken(:\n")
+    graded = grade(sub)
+    assert "pool.py could not be imported: SyntaxError" in graded.results["output"]
+    assert graded.by_id["test_conv_forward_random"]["score"] == graded.by_id["test_conv_forward_random"]["max_score"]
+    assert graded.by_id["test_max_pool_lecture"]["score"] == 0
+    assert "line" in graded.by_id["test_max_pool_lecture"]["output"]
+
+
+def test_infinite_loop_times_out_and_costs_only_that_function(grade, tmp_path):
+    sub = copy_flat(tmp_path / "sub")
+    text = (sub / "pool.py").read_text()
+    (sub / "pool.py").write_text(text.replace('    """Forward pass of average pooling', '    while True:\n        pass\n    """x', 1))
+    graded = grade(sub)
+    output = graded.by_id["test_avg_pool_forward_random"]["output"]
+    assert "Timed out after 5 s" in output and "already timed out 3 times" in output
+    assert graded.by_id["test_max_pool_forward_random"]["status"] == "passed"
+    assert graded.by_id["test_conv_forward_random"]["status"] == "passed"
+
+
+def test_student_output_is_captured_per_test_and_cut(grade, tmp_path):
+    sub = copy_flat(tmp_path / "sub")
+    text = (sub / "shapes.py").read_text()
+    (sub / "shapes.py").write_text(text.replace("def same_padding(f):\n", "def same_padding(f):\n    print('x' * 100000)\n", 1))
+    graded = grade(sub)
+    output = graded.by_id["test_same_padding_and_receptive_field"]["output"]
+    assert "Your code printed" in output and "xxxx" in output and len(output) < 3000
+    assert graded.score == 100
+
+
+# -- the zip itself ----------------------------------------------------------------
+
+def test_autograder_zip_layout_and_reproducibility(autograder_zip, tmp_path):
+    again = build_autograder(ASSIGNMENT, tmp_path / "again.zip")
+    assert again.read_bytes() == autograder_zip.read_bytes()
+    with zipfile.ZipFile(autograder_zip) as zf:
+        names = zf.namelist()
+        modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
+    assert {"setup.sh", "run_autograder", "requirements.txt", "assignment/assignment.yaml"} <= set(names)
+    assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
+    assert any(n.startswith("assignment/tests/hidden/") for n in names)
+    assert any(n.startswith("solutions/convnet/") for n in names)
+    assert not any("__pycache__" in n for n in names)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox user exists only when grading as root")
+def test_sandbox_user_cannot_read_the_source(grade, tmp_path):
+    sub = copy_flat(tmp_path / "sub")
+    probe = (
+        "\n\ndef receptive_field(pool, kernel):\n"
+        "    import glob, os\n"
+        "    seen = [p for p in glob.glob('/opt/convnet-grader/runs/*/source/**', recursive=True) if os.access(p, os.R_OK)]\n"
+        "    print('UID', os.getuid(), 'SEEN', len(seen))\n"
+        "    return pool + kernel - 1\n"
+    )
+    (sub / "shapes.py").write_text((sub / "shapes.py").read_text() + probe)
+    graded = grade(sub)
+    output = graded.by_id["test_same_padding_and_receptive_field"]["output"]
+    assert "UID 0 " not in output and "SEEN 0" in output, output
+    assert graded.results["extra_data"]["sandbox"]["user"] == "grader-sandbox"
