@@ -85,7 +85,7 @@ class Assignment:
 
 def load(path: Path | str) -> Assignment:
     """Read and validate ``path``; raise :class:`ConfigError` on the first problem."""
-    path = Path(path)
+    path = Path(path).absolute()
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

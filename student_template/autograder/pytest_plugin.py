@@ -45,8 +45,14 @@ def pytest_configure(config: pytest.Config) -> None:
     except config_mod.ConfigError as err:
         raise pytest.UsageError(str(err)) from None
     student_dir = Path(config.getoption("--student-dir") or config.rootpath).resolve()
+    reference = None
+    if assignment.reference is not None:
+        from .reference import load_package  # the student release has no reference
+
+        reference = lambda: load_package(assignment.reference, f"_reference_{assignment.package}")  # noqa: E731
     config.pluginmanager.register(
-        GradingPlugin(assignment, lambda: import_package(assignment.package, student_dir), show_table=True),
+        GradingPlugin(assignment, lambda: import_package(assignment.package, student_dir), reference=reference,
+                      show_table=True),
         "autograder-grading",
     )
 
@@ -66,17 +72,19 @@ class GradingPlugin:
         assignment: config_mod.Assignment,
         student_factory: Callable[[], Any],
         *,
+        reference: Callable[[], Any] | None = None,
         show_table: bool = False,
         failure_message: Callable[[BaseException], str] | None = None,
         case_output: Callable[[pytest.Item], str] | None = None,
     ):
         self.assignment = assignment
         self._student_factory = student_factory
+        self._reference_factory = reference
         self._show_table = show_table
         self._failure_message = failure_message or failure_text
         self._case_output = case_output or (lambda item: "")
         self._outcomes: dict[str, list[CaseOutcome]] = {}
-        self._collected: set[str] = set()
+        self.collected: set[str] = set()
 
     # -- fixtures -----------------------------------------------------------------
 
@@ -84,6 +92,13 @@ class GradingPlugin:
     def student(self) -> Any:
         """The package under test (a module, or a proxy to one in a sandbox)."""
         return self._student_factory()
+
+    @pytest.fixture
+    def reference(self) -> Any:
+        """The reference package (trusted; never the student's code)."""
+        if self._reference_factory is None:
+            pytest.skip("this test needs the reference solutions, which are not shipped with the student release")
+        return self._reference_factory()
 
     @pytest.fixture
     def tolerance(self, request: pytest.FixtureRequest) -> dict:
@@ -104,7 +119,7 @@ class GradingPlugin:
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
-            self._collected.add(self.group_of(item).id)
+            self.collected.add(self.group_of(item).id)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
@@ -131,7 +146,7 @@ class GradingPlugin:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         # After pytest's own summary, so the points are the last thing students see.
         reporter = config.pluginmanager.get_plugin("terminalreporter")
-        ran = [s for s in self.scores() if s.group.id in self._collected]
+        ran = [s for s in self.scores() if s.group.id in self.collected]
         if self._show_table and reporter is not None and ran:
             title = "Public tests" if all(s.group.public for s in ran) else "Tests"
             for line in points_table(ran, title):

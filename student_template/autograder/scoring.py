@@ -51,7 +51,12 @@ def feedback(score: GroupScore, max_cases: int = 3, max_chars: int = 1500) -> st
         return "This test did not run."
     failed = score.failed_cases
     if not failed:
-        return f"All {total} cases passed." if total > 1 else "Passed."
+        text = f"All {total} cases passed." if total > 1 else "Passed."
+        printed = next((c for c in score.cases if c.output), None)
+        if printed is not None:
+            label = f" (case {printed.case})" if printed.case else ""
+            text += f"\nYour code printed{label}:\n" + _indent(printed.output, "    ")
+        return text if len(text) <= max_chars else text[: max_chars - 15] + "\n[... cut ...]"
     lines = [f"{total - len(failed)} of {total} cases passed." if total > 1 else "Failed."]
     for case in failed[:max_cases]:
         label = f"[{case.case}] " if case.case else ""
