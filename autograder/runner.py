@@ -97,6 +97,9 @@ def grade(root: Path, python: str, *, log=print) -> dict:
     finally:
         if sandbox is not None:
             sandbox.stop()
+            total = time.monotonic() - started
+            log(f"timing: {total:.2f} s in all, {sandbox.student_seconds:.2f} s in the student's process "
+                f"(starts and calls), {total - sandbox.student_seconds:.2f} s of grader overhead")
         if identity is not None:
             left = kill_user_processes(identity)
             if left:
@@ -116,7 +119,7 @@ def _first_line(text: str) -> str:
 
 def _protections(identity) -> dict:
     return {
-        "user": identity.name if identity and identity.dedicated else "same user (not root)",
+        "user": "dedicated unprivileged user" if identity and identity.dedicated else "same user (not root)",
         "python": platform.python_version(),
     }
 

@@ -157,4 +157,20 @@ def test_sandbox_user_cannot_read_the_source(grade, tmp_path):
     graded = grade(sub)
     output = graded.by_id["test_same_padding_and_receptive_field"]["output"]
     assert "UID 0 " not in output and "SEEN 0" in output, output
-    assert graded.results["extra_data"]["sandbox"]["user"] == "grader-sandbox"
+    assert graded.results["extra_data"]["sandbox"]["user"] == "dedicated unprivileged user"
+
+
+def test_an_independent_correct_solution_scores_100(grade):
+    """A student's naive all-loops code, written apart from the reference."""
+    graded = grade(ROOT / "tests" / "naive")
+    assert graded.score == 100, [t["output"] for t in graded.results["tests"] if t["status"] == "failed"]
+
+
+def test_parallel_runs_do_not_kill_each_other(grade):
+    """Each run kills every process of its sandbox user at the end: concurrent runs
+    must hold different users (a regression: they used to share one)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(3) as pool:
+        scores = list(pool.map(lambda _: grade(ROOT / "tests" / "naive").score, range(3)))
+    assert scores == [100, 100, 100]

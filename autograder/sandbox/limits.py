@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import os
 import pwd
 import resource
@@ -26,26 +27,54 @@ class Identity:
         return self.uid is not None
 
 
+MAX_SLOTS = 16  # concurrent grading runs on one machine (batch regrades)
+LOCK_DIR = "/run/convnet-grader" if os.path.isdir("/run") else "/var/lock/convnet-grader"
+
+
 def sandbox_identity(create: bool = True) -> Identity:
-    """The dedicated unprivileged user when we are root (created if missing and
-    ``create``), else our own identity."""
+    """A dedicated unprivileged user for this grading run when we are root, else our
+    own identity.
+
+    Killing "every process of the sandbox user" must not hit another run grading in
+    parallel, so each concurrent run holds its own user: slot 0 is ``grader-sandbox``
+    (the one setup.sh creates; Gradescope grades one submission per container), slot
+    i is ``grader-sandbox<i>``. A slot is held by an exclusive lock on a root-only
+    file for as long as this process lives, and is freed when it exits.
+    """
     if os.geteuid() != 0:
         return Identity()
+    os.makedirs(LOCK_DIR, mode=0o700, exist_ok=True)
+    for slot in range(MAX_SLOTS):
+        fd = os.open(os.path.join(LOCK_DIR, f"slot-{slot}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        _HELD_LOCKS.append(fd)  # held until the process exits
+        return _user(SANDBOX_USER if slot == 0 else f"{SANDBOX_USER}{slot}", create)
+    raise RuntimeError(f"more than {MAX_SLOTS} grading runs at once on this machine")
+
+
+_HELD_LOCKS: list[int] = []
+
+
+def _user(name: str, create: bool) -> Identity:
     try:
-        entry = pwd.getpwnam(SANDBOX_USER)
+        entry = pwd.getpwnam(name)
     except KeyError:
         if not create:
             raise
         useradd = shutil.which("useradd") or "/usr/sbin/useradd"
         subprocess.run(
             [useradd, "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
-             "--user-group", SANDBOX_USER],
-            check=True, capture_output=True,
-        )
-        entry = pwd.getpwnam(SANDBOX_USER)
+             "--user-group", name],
+            capture_output=True,
+        )  # a parallel run may have created it first: look it up either way
+        entry = pwd.getpwnam(name)
     if entry.pw_uid == 0:
-        raise RuntimeError(f"the sandbox user {SANDBOX_USER} must not be root")
-    return Identity(entry.pw_uid, entry.pw_gid, SANDBOX_USER)
+        raise RuntimeError(f"the sandbox user {name} must not be root")
+    return Identity(entry.pw_uid, entry.pw_gid, name)
 
 
 def make_preexec(memory_mb: int, cpu_seconds: int, max_processes: int, max_file_mb: int, dedicated: bool):

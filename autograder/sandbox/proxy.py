@@ -101,6 +101,7 @@ class Sandbox:
         self._broken: str | None = None  # set when restarting cannot help
         self._output: list[str] = []
         self._timeouts: dict[str, int] = {}
+        self.student_seconds = 0.0  # wall time spent waiting for the student's process
         self._prepare()
         _become_subreaper()
 
@@ -125,6 +126,13 @@ class Sandbox:
 
     def start(self) -> None:
         """Start the child and wait for its import report."""
+        started = time.monotonic()
+        try:
+            self._start()
+        finally:
+            self.student_seconds += time.monotonic() - started
+
+    def _start(self) -> None:
         spec = self.spec
         down_r, down_w = os.pipe()
         up_r, up_w = os.pipe()
@@ -199,6 +207,13 @@ class Sandbox:
 
     def call(self, function: str, args: tuple, kwargs: dict) -> Any:
         """Run ``function(*args, **kwargs)`` in the child and return its result."""
+        started = time.monotonic()
+        try:
+            return self._call(function, args, kwargs)
+        finally:
+            self.student_seconds += time.monotonic() - started
+
+    def _call(self, function: str, args: tuple, kwargs: dict) -> Any:
         if self._broken:
             raise SandboxError(self._broken)
         module = self.spec.exports.get(function)
