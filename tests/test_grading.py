@@ -174,3 +174,13 @@ def test_parallel_runs_do_not_kill_each_other(grade):
     with ThreadPoolExecutor(3) as pool:
         scores = list(pool.map(lambda _: grade(ROOT / "tests" / "naive").score, range(3)))
     assert scores == [100, 100, 100]
+
+
+def test_inputs_modified_in_place_are_seen_across_the_sandbox(grade, tmp_path):
+    """The student's process works on copies; changes it makes to its arguments are
+    copied back so that the "inputs unchanged" grader sees them."""
+    sub = copy_flat(tmp_path / "sub")
+    text = (sub / "conv.py").read_text()
+    (sub / "conv.py").write_text(text.replace("    cache = (x, w, b, conv_param)\n", "    x += 1.0\n    cache = (x, w, b, conv_param)\n", 1))
+    graded = grade(sub)
+    assert "modified its input x in place" in graded.by_id["test_conv_forward_contract"]["output"]

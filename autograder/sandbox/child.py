@@ -16,6 +16,7 @@ import sys
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves the script's folder out
+import numpy as np  # noqa: E402
 import protocol  # noqa: E402
 
 KEEP_CHARS = 20_000  # per call; the trusted side cuts again
@@ -58,6 +59,18 @@ def student_traceback(exc, package_dir):
     if isinstance(exc, SyntaxError) and exc.filename:
         lines.append(f'  File "{os.path.relpath(exc.filename, package_dir)}", line {exc.lineno}\n    {(exc.text or "").strip()}')
     return "\n".join(lines)
+
+
+def array_leaves(value, path=()):
+    """(path, array) for every numpy array in nested lists, tuples and dicts."""
+    if isinstance(value, np.ndarray):
+        yield path, value
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from array_leaves(v, path + (i,))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from array_leaves(v, path + (k,))
 
 
 def describe_error(exc, package_dir):
@@ -141,6 +154,7 @@ def main():
         except EOFError:
             return
         name = header.get("function")
+        changed = []  # (path, array) of arguments changed in place by this call
         try:
             args = protocol.decode(header.get("args", []), blobs, resolve)
             kwargs = protocol.decode(header.get("kwargs", {"__dict__": []}), blobs, resolve)
@@ -155,14 +169,25 @@ def main():
             if not callable(fn):
                 send({"kind": "missing", "module": module, "stdout": "", "dropped": 0})
                 continue
-            result = fn(*args, **kwargs)
+            saved = [(path, arr, arr.copy()) for path, arr in array_leaves([args, kwargs])]
+            try:
+                result = fn(*args, **kwargs)
+            finally:
+                # Arrays the student changed in place travel back, so the grader sees
+                # the same side effects as with a direct call.
+                changed = [(path, arr) for path, arr, old in saved
+                           if arr.shape != old.shape or not np.array_equal(arr, old, equal_nan=True)]
             out_blobs = []
             value = plain(result, out_blobs)
+            mutated = [[list(path), protocol.encode(arr, out_blobs)] for path, arr in changed]
             text, dropped = capture.take()
-            send({"kind": "result", "value": value, "stdout": text, "dropped": dropped}, out_blobs)
+            send({"kind": "result", "value": value, "mutated": mutated, "stdout": text, "dropped": dropped}, out_blobs)
         except BaseException as exc:  # the student's error, whatever it is, is a reply
             text, dropped = capture.take()
-            send({"kind": "error", **describe_error(exc, package_dir), "stdout": text, "dropped": dropped})
+            blobs_back = []
+            mutated = [[list(path), protocol.encode(arr, blobs_back)] for path, arr in changed]
+            send({"kind": "error", **describe_error(exc, package_dir), "mutated": mutated, "stdout": text,
+                  "dropped": dropped}, blobs_back)
 
 
 if __name__ == "__main__":

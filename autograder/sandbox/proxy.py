@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import protocol
 from .limits import Identity, kill_user_processes, make_preexec
 
@@ -246,7 +248,27 @@ class Sandbox:
             self.stop()
             raise
         self._collect_output(reply)
+        self._apply_mutations(reply, reply_blobs, args, kwargs)
         return self._interpret(function, reply, reply_blobs)
+
+    def _apply_mutations(self, reply: dict, blobs: list[bytes], args: tuple, kwargs: dict) -> None:
+        """Copy arrays the student changed in place back into the caller's arrays, so
+        that "inputs must not be modified" checks see what a direct call would."""
+        mutated = reply.get("mutated") or []
+        if not isinstance(mutated, list):
+            return
+        for item in mutated[:64]:
+            try:
+                path, encoded = item
+                target: Any = [list(args), dict(kwargs)]
+                for step in path:
+                    target = target[step]
+                new = protocol.decode(encoded, blobs, lambda h: _bad())
+            except (ValueError, TypeError, KeyError, IndexError, protocol.ProtocolError):
+                continue  # a malformed report: ignore it, never trust it
+            if (isinstance(target, np.ndarray) and isinstance(new, np.ndarray) and target.flags.writeable
+                    and new.shape == target.shape and new.dtype == target.dtype):
+                np.copyto(target, new)
 
     def _interpret(self, function: str, reply: dict, blobs: list[bytes]) -> Any:
         kind = reply.get("kind")
