@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install test student autograder grade release clean
+.PHONY: help install test student autograder grade bench-grade bench release clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,6 +33,21 @@ autograder: $(STAMP) ## build dist/autograder.zip for Gradescope
 grade: autograder ## grade SUBMISSION=<dir or zip> as Gradescope would [RESULTS=path]
 	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=<folder or zip> [RESULTS=$(RESULTS)]" >&2; exit 2; }
 	$(PY) -m autograder.simulate --submission "$(SUBMISSION)" --results "$(RESULTS)"
+
+bench-grade: autograder ## time `make grade` (reference, naive loops, stubs) on one core
+	$(PY) -m autograder.bench_grade reference=solutions naive=tests/naive stubs=student_template/convnet
+
+# The kernels' benchmark runs in its own venv (numpy as pinned here, threadpoolctl;
+# torch too with BENCH_TORCH=1), one thread per BLAS. OPENBLAS_CORETYPE/L2_SIZE, if the
+# environment sets them, are unset for this command only: they make OpenBLAS pick a
+# slower kernel than the CPU's own, and the report names the kernel that ran.
+BENCH_VENV := build/bench-venv
+BENCH_REQS := assignment/bench/requirements.txt $(if $(filter 1,$(BENCH_TORCH)),assignment/bench/requirements-torch.txt)
+bench: ## time loop vs fast kernels (BENCH_TORCH=1: and PyTorch CPU); writes build/bench.json
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "$$(grep -E '^numpy==' requirements.txt)" $(addprefix -r ,$(BENCH_REQS))
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(BENCH_VENV)/bin/python assignment/bench/bench_kernels.py --out build/bench.json $(if $(filter 1,$(BENCH_TORCH)),,--no-torch)
 
 release: student autograder ## build every artifact, grade the reference (100) and the stubs (0)
 	$(PY) -m autograder.release --assignment $(ASSIGNMENT) --student-release student_template --dist dist

@@ -76,7 +76,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         tests = root / "source" / "assignment" / "tests"
         code = pytest.main(
             [str(tests / "public"), str(tests / "hidden"), "-q", "-p", "no:cacheprovider", "--rootdir", str(tests),
-             "-c", os.devnull, "--tb=short", "-o", "console_output_style=classic"],
+             "-c", os.devnull, "--tb=line", "-o", "console_output_style=classic"],
             plugins=[plugin],
         )
         log(f"pytest exit code: {code}")
