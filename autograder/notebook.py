@@ -119,7 +119,8 @@ def check_student_side(out: Path, written: list[Path], notebook_name: str) -> No
             raise NotebookError(f"{rel}: still contains {marker.group(0)!r} after otter assign")
         if rel.parts[0] == CHECKS_DIR and re.search(r"hidden\s*=\s*True", text):
             raise NotebookError(f"{rel}: a hidden check would reach students; hidden tests belong to the graders")
-    if f'tests_dir="{CHECKS_DIR}"' not in (out / notebook_name).read_text(encoding="utf-8"):
+    cells = json.loads((out / notebook_name).read_text(encoding="utf-8"))["cells"]
+    if not any(f'tests_dir="{CHECKS_DIR}"' in cell["source"] for cell in cells if cell["cell_type"] == "code"):
         raise NotebookError(
             f'{notebook_name}: its init cell must create otter.Notebook(..., tests_dir="{CHECKS_DIR}") '
             f"(the checks are put in {CHECKS_DIR}/, beside the pytest tests/)"
