@@ -1,0 +1,347 @@
+"""Benchmark the convnet kernels: loop reference, fast reference, PyTorch CPU.
+
+    python assignment/bench/bench_kernels.py [--out build/bench.json] [--quick]
+
+Run it through ``make bench`` (``BENCH_TORCH=1 make bench`` adds PyTorch), which pins
+every BLAS to one thread. Layers come from real networks: 3x3 convolutions on a CIFAR
+batch and on a ResNet stage, a 1x1 convolution, and 2x2 stride-2 pools on those
+inputs. All arrays are float64, NCHW.
+
+For each layer and implementation it times the forward pass and forward + backward
+(best of several runs), and for convolutions the GFLOP/s of forward + backward
+(``3 * 2*N*F*H'*W'*C*HH*WW`` flops: out, dx and dw are one such product each). Beside
+them stand numpy's own matmul GFLOP/s on large square matrices and on the three
+matrix products of each layer, so the distance to the BLAS limit shows. Times are
+machine-dependent: nothing here is asserted by the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+# One thread everywhere, set before numpy or torch load their BLAS: the targets compare
+# single-core speed, and a 2-core machine would otherwise measure scheduling noise.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# (name, x shape, w shape, conv_param)
+CONV_LAYERS = [
+    ("conv3x3 CIFAR", (64, 3, 32, 32), (32, 3, 3, 3), {"stride": 1, "pad": 1}),
+    ("conv3x3 ResNet", (32, 64, 56, 56), (64, 64, 3, 3), {"stride": 1, "pad": 1}),
+    ("conv1x1", (32, 256, 28, 28), (64, 256, 1, 1), {"stride": 1, "pad": 0}),
+]
+POOL = {"pool_height": 2, "pool_width": 2, "stride": 2}
+POOL_LAYERS = [(f"{kind}pool2x2 {name.split()[-1]}", kind, x_shape) for kind in ("max", "avg") for name, x_shape, _, _ in CONV_LAYERS]
+# The loop reference is timed once on the full batch, unless a probe on LOOP_PROBE images
+# predicts more than LOOP_BUDGET seconds: then the probe's time, scaled to the full
+# batch (the cost is about linear in N), stands in and the table says so.
+LOOP_PROBE = 4
+LOOP_BUDGET = 30.0
+
+
+def best_time(fn, *, repeat, min_seconds=0.2, warm_up=True):
+    """Best wall time of ``fn()`` over ``repeat`` runs (more, up to 50, while the total
+    stays under ``min_seconds``), after one warm-up run."""
+    if warm_up:
+        fn()
+    times = []
+    while len(times) < repeat or sum(times) < min_seconds and len(times) < 50:
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def matmul_gflops(sizes=(1024, 2048)):
+    """numpy float64 matmul GFLOP/s on square matrices: the best over ``sizes``."""
+    rng = np.random.default_rng(0)
+    best = 0.0
+    for n in sizes:
+        a, b = rng.random((n, n)), rng.random((n, n))
+        out = np.empty((n, n))
+        best = max(best, 2 * n**3 / best_time(lambda: np.matmul(a, b, out=out), repeat=3) / 1e9)
+    return best
+
+
+def layer_gemm_gflops(x_shape, w_shape, out_hw):
+    """GFLOP/s of the layer's three matrix products alone, image by image, on
+    preallocated operands: what im2col + BLAS could reach if the copies were free."""
+    n, c, _, _ = x_shape
+    f, _, hh, ww = w_shape
+    k, p = c * hh * ww, out_hw[0] * out_hw[1]
+    rng = np.random.default_rng(0)
+    w2, cols, g = rng.random((f, k)), rng.random((n, k, p)), rng.random((n, f, p))
+    out, dcols, dw = np.empty((n, f, p)), np.empty((n, k, p)), np.empty((f, k))
+
+    def three_products():
+        np.matmul(w2, cols, out=out)
+        np.matmul(w2.T, g, out=dcols)
+        for i in range(n):
+            np.matmul(g[i], cols[i].T, out=dw)
+
+    return 3 * 2 * n * f * k * p / best_time(three_products, repeat=3) / 1e9
+
+
+def load_convnet(package_dir: Path):
+    """Import the package at ``package_dir`` (a folder named convnet) and its modules."""
+    sys.path.insert(0, str(package_dir.resolve().parent))
+    import importlib
+
+    return {m: importlib.import_module(f"{package_dir.name}.{m}") for m in ("conv", "pool", "fast")}
+
+
+def numpy_timings(forward, backward, args, *, repeat, quick=False):
+    """(forward seconds, forward+backward seconds) of a numpy layer."""
+    rng = np.random.default_rng(1)
+    out, cache = forward(*args)
+    dout = rng.standard_normal(out.shape)
+    options = {"repeat": repeat, "min_seconds": 0.0, "warm_up": False} if quick else {"repeat": repeat}
+    t_fwd = best_time(lambda: forward(*args), **options)
+    t_all = best_time(lambda: backward(dout, forward(*args)[1]), **options)
+    return t_fwd, t_all
+
+
+def loop_timings(forward, backward, x, rest, *, probe, budget):
+    """numpy_timings of the loop reference on the full batch ``x``, or on its first
+    ``probe`` images scaled to the full batch when that would exceed ``budget`` seconds.
+    Returns (fwd, fwd+bwd, images timed)."""
+    n, small = x.shape[0], min(probe, x.shape[0])
+    t_fwd, t_all = numpy_timings(forward, backward, (x[:small], *rest), repeat=1, quick=True)
+    if small == n or t_all * n / small > budget:
+        return t_fwd * n / small, t_all * n / small, small
+    t_fwd, t_all = numpy_timings(forward, backward, (x, *rest), repeat=1, quick=True)
+    return t_fwd, t_all, n
+
+
+def torch_timings(torch, op, tensors, *, repeat):
+    """(forward seconds, forward+backward seconds) of a torch op on float64 tensors
+    that require grad; backward is autograd.grad of the output against ``dout``."""
+    out = op(*tensors)
+    dout = torch.randn_like(out)
+    with torch.no_grad():
+        t_fwd = best_time(lambda: op(*tensors), repeat=repeat)
+    t_all = best_time(lambda: torch.autograd.grad(op(*tensors), tensors, dout), repeat=repeat)
+    return t_fwd, t_all
+
+
+def import_torch():
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    return torch
+
+
+def bench_conv(kernels, torch, *, repeat, loop):
+    rows = []
+    rng = np.random.default_rng(0)
+    for name, x_shape, w_shape, param in CONV_LAYERS:
+        x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+        b = rng.standard_normal(w_shape[0])
+        n, (f, c, hh, ww) = x_shape[0], w_shape
+        out_hw = [(x_shape[2 + a] + 2 * param["pad"] - w_shape[2 + a]) // param["stride"] + 1 for a in (0, 1)]
+        flops = 3 * 2 * n * f * out_hw[0] * out_hw[1] * c * hh * ww
+        base = {"layer": name, "x": list(x_shape), "w": list(w_shape), "conv_param": param, "flops_fwd_bwd": flops,
+                "gemm_only_gflops": round(layer_gemm_gflops(x_shape, w_shape, out_hw), 1)}
+
+        t_fwd, t_all, timed = loop_timings(kernels["conv"].conv_forward, kernels["conv"].conv_backward, x, (w, b, param),
+                                           **loop)
+        rows.append({**base, "impl": "loop", "timed_batch": timed, "fwd_s": t_fwd, "fwd_bwd_s": t_all})
+        fast = kernels["fast"]
+        t_fwd, t_all = numpy_timings(fast.conv_forward_fast, fast.conv_backward_fast, (x, w, b, param), repeat=repeat)
+        rows.append({**base, "impl": "fast", "timed_batch": n, "fwd_s": t_fwd, "fwd_bwd_s": t_all})
+        if torch is not None:
+            tensors = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+            conv2d = torch.nn.functional.conv2d
+
+            def op(xt, wt, bt):
+                return conv2d(xt, wt, bt, stride=param["stride"], padding=param["pad"])
+
+            t_fwd, t_all = torch_timings(torch, op, tensors, repeat=repeat)
+            rows.append({**base, "impl": "torch", "timed_batch": n, "fwd_s": t_fwd, "fwd_bwd_s": t_all})
+        for row in rows[-3:]:
+            if row["layer"] == name:
+                row["gflops"] = round(flops / row["fwd_bwd_s"] / 1e9, 1)
+    return rows
+
+
+def bench_pool(kernels, torch, *, repeat, loop):
+    rows = []
+    rng = np.random.default_rng(0)
+    pool_ops = {
+        "max": ("max_pool_forward", "max_pool_backward", "max_pool2d"),
+        "avg": ("avg_pool_forward", "avg_pool_backward", "avg_pool2d"),
+    }
+    for name, kind, x_shape in POOL_LAYERS:
+        x = rng.standard_normal(x_shape)
+        fwd, bwd, torch_op = pool_ops[kind]
+        base = {"layer": name, "x": list(x_shape), "pool_param": POOL}
+        n = x_shape[0]
+        t_fwd, t_all, timed = loop_timings(getattr(kernels["pool"], fwd), getattr(kernels["pool"], bwd), x, (POOL,),
+                                           **loop)
+        rows.append({**base, "impl": "loop", "timed_batch": timed, "fwd_s": t_fwd, "fwd_bwd_s": t_all})
+        fast = kernels["fast"]
+        t_fwd, t_all = numpy_timings(getattr(fast, fwd + "_fast"), getattr(fast, bwd + "_fast"), (x, POOL), repeat=repeat)
+        rows.append({**base, "impl": "fast", "timed_batch": n, "fwd_s": t_fwd, "fwd_bwd_s": t_all})
+        if torch is not None:
+            op = getattr(torch.nn.functional, torch_op)
+            t_fwd, t_all = torch_timings(torch, lambda xt: op(xt, 2, 2), [torch.tensor(x, requires_grad=True)], repeat=repeat)
+            rows.append({**base, "impl": "torch", "timed_batch": n, "fwd_s": t_fwd, "fwd_bwd_s": t_all})
+    return rows
+
+
+def bench_grading(path):
+    """Seconds per submission of ``make grade`` (reference, loop-based correct,
+    stubs) and the framework's overhead outside student calls.
+
+    Hook: the grading benchmark belongs to the autograder (``make bench-grade``);
+    its JSON, when present, is carried into this report as it is."""
+    if path.exists():
+        return {"source": str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path),
+                **json.loads(path.read_text(encoding="utf-8"))}
+    return {"status": f"not measured: run `make bench-grade` first (writes {path.name})"}
+
+
+def blas_info(torch):
+    """Which BLAS, kernel and thread count numpy (and torch) run with."""
+    info = {"numpy": np.__version__}
+    try:
+        from threadpoolctl import threadpool_info
+
+        info["threadpools"] = [
+            {k: p.get(k) for k in ("user_api", "internal_api", "version", "architecture", "num_threads")}
+            for p in threadpool_info()
+        ]
+    except ImportError:
+        config = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
+        info["blas"] = {k: config.get(k) for k in ("name", "version")}
+    info["env"] = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                                  "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    if torch is not None:
+        info["torch"] = torch.__version__
+        info["torch_threads"] = torch.get_num_threads()
+    return info
+
+
+def _load():
+    """1-minute load average: other processes on the machine skew every figure."""
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+
+
+def cpu_name():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def targets(conv_rows, matmul):
+    """The issue's targets, layer by layer: fast conv forward+backward no slower than
+    torch float64 (ratio <= 1) and at least half of numpy's matmul GFLOP/s."""
+    verdicts = []
+    for name in dict.fromkeys(r["layer"] for r in conv_rows):
+        by = {r["impl"]: r for r in conv_rows if r["layer"] == name}
+        fast, torch = by["fast"], by.get("torch")
+        ratio = fast["fwd_bwd_s"] / torch["fwd_bwd_s"] if torch else None
+        verdicts.append({
+            "layer": name,
+            "fast_over_torch": None if ratio is None else round(ratio, 3),
+            "faster_than_torch": None if ratio is None else ratio <= 1.0,
+            "fraction_of_matmul": round(fast["gflops"] / matmul, 3),
+            "half_of_matmul": fast["gflops"] >= 0.5 * matmul,
+        })
+    return verdicts
+
+
+def print_report(report):
+    matmul = report["matmul_gflops"]
+    print(f"CPU: {report['machine']['cpu']}, one thread; numpy {report['blas']['numpy']}", end="")
+    for pool in report["blas"].get("threadpools", []):
+        print(f"; {pool['internal_api']} {pool['version']} kernel {pool['architecture']} x{pool['num_threads']}", end="")
+    if "torch" in report["blas"]:
+        print(f"; torch {report['blas']['torch']} x{report['blas']['torch_threads']}", end="")
+    loads = [report["machine"]["load_before"], report["machine"]["load_after"]]
+    if any(load is not None and load > 0.7 for load in loads):
+        print(f"\nWARNING: load average {loads[0]} before, {loads[1]} after: other processes were running, "
+              "figures are noisy", end="")
+    print(f"\nnumpy matmul (float64, square): {matmul:.1f} GFLOP/s; half of it: {matmul / 2:.1f}\n")
+    header = f"{'layer':<18} {'impl':<6} {'fwd ms':>10} {'fwd+bwd ms':>11} {'GFLOP/s':>8} {'% matmul':>8} {'vs torch':>8} {'GEMM-only':>9}  note"
+    print(header)
+    print("-" * len(header))
+    rows = report["conv"] + report["pool"]
+    for row in rows:
+        torch_row = next((r for r in rows if r["layer"] == row["layer"] and r["impl"] == "torch"), None)
+        vs_torch = f"{row['fwd_bwd_s'] / torch_row['fwd_bwd_s']:.2f}x" if torch_row else "-"
+        gflops = f"{row['gflops']:.1f}" if "gflops" in row else "-"
+        share = f"{100 * row['gflops'] / matmul:.0f}%" if "gflops" in row else "-"
+        gemm = f"{row['gemm_only_gflops']:.1f}" if "gemm_only_gflops" in row and row["impl"] == "fast" else ""
+        note = "" if row["timed_batch"] == row["x"][0] else (
+            f"timed on N={row['timed_batch']}, scaled x{row['x'][0] / row['timed_batch']:g}")
+        print(f"{row['layer']:<18} {row['impl']:<6} {1e3 * row['fwd_s']:>10.2f} {1e3 * row['fwd_bwd_s']:>11.2f} "
+              f"{gflops:>8} {share:>8} {vs_torch:>8} {gemm:>9}  {note}")
+    print("\nGEMM-only: GFLOP/s of the layer's three matrix products alone (image by image, no copies).")
+    print("vs torch: time over PyTorch's (below 1.00x is faster).")
+    for v in report["targets"]:
+        torch_part = "torch not installed" if v["fast_over_torch"] is None else (
+            f"{v['fast_over_torch']:.2f}x torch ({'met' if v['faster_than_torch'] else 'MISSED'})")
+        print(f"target {v['layer']:<15}: {torch_part}; {100 * v['fraction_of_matmul']:.0f}% of matmul "
+              f"({'met' if v['half_of_matmul'] else 'MISSED'})")
+    grading = report["grading"]
+    print(f"grading: {grading['status'] if 'status' in grading else 'from ' + grading['source']}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench.json")
+    parser.add_argument("--package", type=Path, default=ROOT / "solutions" / "convnet",
+                        help="the convnet package to time (default: the reference)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per timing (the best counts)")
+    parser.add_argument("--quick", action="store_true", help="fewer runs, for a smoke test")
+    parser.add_argument("--grading-json", type=Path, default=ROOT / "build" / "bench-grade.json",
+                        help="the grading benchmark's figures, carried into the report when present")
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even when it is installed")
+    args = parser.parse_args(argv)
+    repeat = 1 if args.quick else args.repeat
+    # --quick: the loop reference on one image, scaled.
+    loop = {"probe": 1, "budget": 0.0} if args.quick else {"probe": LOOP_PROBE, "budget": LOOP_BUDGET}
+
+    load_before = _load()
+    kernels = load_convnet(args.package)
+    torch = None if args.no_torch else import_torch()
+    matmul = matmul_gflops((512,) if args.quick else (1024, 2048))
+    conv_rows = bench_conv(kernels, torch, repeat=repeat, loop=loop)
+    report = {
+        "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "python": platform.python_version(),
+                    "load_before": load_before, "load_after": _load()},
+        "blas": blas_info(torch),
+        "threads": 1,
+        "timing": f"best of >= {repeat} runs after a warm-up; loop reference on a reduced batch, scaled",
+        "matmul_gflops": round(matmul, 1),
+        "conv": conv_rows,
+        "pool": bench_pool(kernels, torch, repeat=repeat, loop=loop),
+        "targets": targets(conv_rows, matmul),
+        "grading": bench_grading(args.grading_json),
+    }
+    print_report(report)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
