@@ -17,9 +17,11 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 
@@ -104,16 +106,90 @@ def setup(root: Path, home: Path, python: str) -> Path:
     return venv
 
 
-def run(root: Path, venv: Path) -> str:
-    """Run run_autograder; return what it printed (instructor-only on Gradescope)."""
+class GradingTimeout(RuntimeError):
+    """run_autograder did not finish in time; its whole process tree was killed."""
+
+
+_RUNNING: set[subprocess.Popen] = set()  # run_autograder processes alive now, for stop_all()
+_RUNNING_LOCK = threading.Lock()
+
+
+def run(root: Path, venv: Path, timeout: float = TIMEOUT_SECONDS) -> str:
+    """Run run_autograder; return what it printed (instructor-only on Gradescope).
+
+    Raises :class:`GradingTimeout` after ``timeout`` seconds, once every process the
+    run started (the grader, the student's process and its children) is killed."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AUTOGRADER_ROOT": str(root), "GRADER_VENV": str(venv),
            "LANG": "C.UTF-8"}
+    # A session of its own: a timeout or stop_all() kills the run and nothing else,
+    # and a Ctrl-C meant for a batch does not reach the grader (which would then write
+    # an "interrupted" results.json that looks like a real score).
+    proc = subprocess.Popen(["bash", str(root / "source" / "run_autograder")], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace", cwd=root, start_new_session=True)
+    with _RUNNING_LOCK:
+        _RUNNING.add(proc)
     try:
-        done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True,
-                              text=True, errors="replace", timeout=TIMEOUT_SECONDS, cwd=root)
-        return done.stdout + done.stderr
-    except subprocess.TimeoutExpired as err:
-        return f"run_autograder timed out after {TIMEOUT_SECONDS} s\n{err.stdout or ''}"
+        output, _ = proc.communicate(timeout=timeout)
+        return output
+    except subprocess.TimeoutExpired:
+        _kill_tree(proc)
+        output, _ = proc.communicate()
+        raise GradingTimeout(f"run_autograder timed out after {timeout:g} s\n{(output or '')[-2000:]}") from None
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
+
+
+def stop_all() -> None:
+    """Kill every run_autograder started by :func:`run` that is still going (for a
+    batch that is interrupted); their :func:`grade` calls then fail."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for proc in running:
+        _kill_tree(proc)
+
+
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """SIGKILL ``proc`` and every descendant. The student's process runs in a session
+    of its own, so killing the process group alone would leave it running; freezing
+    the tree first (SIGSTOP) keeps a forking process from outrunning the kill, and
+    keeps orphans from being reparented out of sight."""
+    if proc.returncode is not None:
+        return  # already reaped: its pid may belong to another process now
+    frozen: list[int] = []
+    for _ in range(5):
+        fresh = [pid for pid in [proc.pid, *_descendants(proc.pid)] if pid not in frozen]
+        if not fresh:
+            break
+        _signal_all(fresh, signal.SIGSTOP)
+        frozen += fresh
+    _signal_all(frozen, signal.SIGKILL)
+
+
+def _signal_all(pids: list[int], sig: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def student_view(results: dict, instructor: bool = False) -> str:
@@ -140,8 +216,12 @@ def student_view(results: dict, instructor: bool = False) -> str:
     return "\n".join(lines)
 
 
-def grade(autograder_zip: Path, submission: Path, results_path: Path, keep: bool = False) -> tuple[dict, str, list[str]]:
-    """Grade one submission; returns (results, grader log, unpack notes)."""
+def grade(autograder_zip: Path, submission: Path, results_path: Path, keep: bool = False,
+          timeout: float = TIMEOUT_SECONDS) -> tuple[dict, str, list[str]]:
+    """Grade one submission; returns (results, grader log, unpack notes). Safe to call
+    from several threads at once: each call has its own tree.
+
+    Raises :class:`GradingTimeout` when run_autograder takes longer than ``timeout``."""
     home = grader_home()
     home.mkdir(parents=True, exist_ok=True)
     os.chmod(home, 0o755)
@@ -149,7 +229,7 @@ def grade(autograder_zip: Path, submission: Path, results_path: Path, keep: bool
     root, notes = build_tree(autograder_zip, submission, home)
     try:
         venv = setup(root, home, python)
-        log = run(root, venv)
+        log = run(root, venv, timeout)
         results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
         results_path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / "results" / "results.json", results_path)
@@ -173,7 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.autograder.is_file():
         print(f"error: {args.autograder} not found: run `make autograder` first", file=sys.stderr)
         return 2
-    results, log, notes = grade(args.autograder, args.submission, args.results)
+    try:
+        results, log, notes = grade(args.autograder, args.submission, args.results)
+    except GradingTimeout as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     if args.log:
         print(log)
     for note in notes:
