@@ -4,12 +4,13 @@
 PYTHON ?= python3
 ASSIGNMENT ?= assignment/assignment.yaml
 RESULTS ?= build/grade/results.json
+OUT ?= build/grade-all
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install test student autograder grade bench-grade bench release clean
+.PHONY: help install test student autograder grade grade-all bench-grade bench-grade-all bench release clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,8 +35,15 @@ grade: autograder ## grade SUBMISSION=<dir or zip> as Gradescope would [RESULTS=
 	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=<folder or zip> [RESULTS=$(RESULTS)]" >&2; exit 2; }
 	$(PY) -m autograder.simulate --submission "$(SUBMISSION)" --results "$(RESULTS)"
 
+grade-all: autograder ## grade a class: SUBMISSIONS=<export zip or folder> [OUT=dir] [JOBS=n] [FORCE=1]
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=<Gradescope export zip or folder> [OUT=$(OUT)] [JOBS=n] [FORCE=1]" >&2; exit 2; }
+	$(PY) -m autograder.batch --submissions "$(SUBMISSIONS)" --out "$(OUT)" $(if $(JOBS),--jobs $(JOBS)) $(if $(filter 1 yes true,$(FORCE)),--force)
+
 bench-grade: autograder ## time `make grade` (reference, naive loops, stubs) on one core
 	$(PY) -m autograder.bench_grade reference=solutions naive=tests/naive stubs=student_template/convnet
+
+bench-grade-all: autograder ## grade a mixed class of 100 with grade-all: submissions per minute, peak memory
+	$(PY) tests/bench_batch.py --count 100 $(if $(JOBS),--jobs $(JOBS))
 
 # The kernels' benchmark runs in its own venv (numpy as pinned here, threadpoolctl;
 # torch too with BENCH_TORCH=1), one thread per BLAS. OPENBLAS_CORETYPE/L2_SIZE, if the
