@@ -1,7 +1,7 @@
 """Build the student release: stubs, public tests, the public-test runtime, the
 student notebook (when the assignment has a master notebook, see
-:mod:`autograder.notebook`), and the files of ``<assignment>/student/`` (README,
-requirements, Makefile).
+:mod:`autograder.notebook`), the files of ``<assignment>/student/`` (README,
+requirements, Makefile), and ``VERSION`` (assignment.yaml's version).
 
     python -m autograder.build_student --assignment assignment/assignment.yaml \
         --out student_template --zip dist/student.zip
@@ -71,6 +71,9 @@ def build_student(assignment: config.Assignment, out: Path) -> Path:
 
     for name in RUNTIME_MODULES:
         _copy(FRAMEWORK / name, out / "autograder" / name)
+    # Which release a student has: from assignment.yaml, not the git commit, so that
+    # the committed template stays identical to a fresh build.
+    (out / "VERSION").write_text(f"{assignment.version}\n", encoding="utf-8")
     (out / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
 
     extras = assignment.root / "student"

@@ -1,0 +1,58 @@
+"""Versioned, reproducible releases: dist/MANIFEST.json and the version stamps."""
+
+import json
+import subprocess
+import zipfile
+
+import pytest
+
+from autograder import archive, release
+from autograder.build_autograder import build_autograder
+from autograder.build_student import build_student
+from tests.conftest import ASSIGNMENT, ROOT
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory):
+    """dist/ as `make release` lays it out, built from this checkout."""
+    dist = tmp_path_factory.mktemp("dist")
+    student = build_student(ASSIGNMENT, tmp_path_factory.mktemp("release") / "student")
+    archive.write_zip(student, dist / "student.zip")
+    build_autograder(ASSIGNMENT, dist / "autograder.zip")
+    return dist
+
+
+def test_manifest_hashes_match_the_files(dist):
+    built = json.loads(release.write_manifest(ASSIGNMENT, dist).read_text())
+    assert built["version"] == ASSIGNMENT.version and built["slug"] == ASSIGNMENT.slug
+    assert set(built["artifacts"]) == {"autograder.zip", "student.zip"}
+    for name, facts in built["artifacts"].items():
+        data = (dist / name).read_bytes()
+        assert facts == {"sha256": release.sha256(dist / name), "bytes": len(data)}
+        assert len(facts["sha256"]) == 64
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert built["git_commit"] == head and isinstance(built["git_dirty"], bool)
+
+
+def test_manifest_lists_the_pins_each_zip_installs(dist):
+    built = release.manifest(ASSIGNMENT, dist)
+    grader_pins = (ROOT / "autograder" / "gradescope" / "requirements.txt").read_text()
+    for name, version in built["packages"]["autograder.zip"].items():
+        assert f"{name}=={version}" in grader_pins
+    assert "numpy" in built["packages"]["autograder.zip"] and "numpy" in built["packages"]["student.zip"]
+
+
+def test_rebuild_gives_the_same_bytes_manifest_included(dist, tmp_path):
+    first = release.write_manifest(ASSIGNMENT, dist).read_bytes()
+    again = tmp_path / "dist"
+    archive.write_zip(build_student(ASSIGNMENT, tmp_path / "student"), again / "student.zip")
+    build_autograder(ASSIGNMENT, again / "autograder.zip")
+    assert release.write_manifest(ASSIGNMENT, again).read_bytes() == first
+    for name in ("student.zip", "autograder.zip"):
+        assert (again / name).read_bytes() == (dist / name).read_bytes()
+
+
+def test_version_is_stamped_into_the_student_release(dist):
+    with zipfile.ZipFile(dist / "student.zip") as zf:
+        assert zf.read("VERSION").decode() == f"{ASSIGNMENT.version}\n"
+    assert (ROOT / "student_template" / "VERSION").read_text() == f"{ASSIGNMENT.version}\n"
