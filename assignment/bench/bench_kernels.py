@@ -49,11 +49,10 @@ LOOP_PROBE = 4
 LOOP_BUDGET = 30.0
 
 
-def best_time(fn, *, repeat, min_seconds=0.2, warm_up=True):
+def best_time(fn, *, repeat, min_seconds=0.2):
     """Best wall time of ``fn()`` over ``repeat`` runs (more, up to 50, while the total
     stays under ``min_seconds``), after one warm-up run."""
-    if warm_up:
-        fn()
+    fn()
     times = []
     while len(times) < repeat or sum(times) < min_seconds and len(times) < 50:
         start = time.perf_counter()
@@ -69,7 +68,7 @@ def matmul_gflops(sizes=(1024, 2048)):
     for n in sizes:
         a, b = rng.random((n, n)), rng.random((n, n))
         out = np.empty((n, n))
-        best = max(best, 2 * n**3 / best_time(lambda: np.matmul(a, b, out=out), repeat=3) / 1e9)
+        best = max(best, 2 * n**3 / best_time(lambda: np.matmul(a, b, out=out), repeat=5) / 1e9)
     return best
 
 
@@ -89,7 +88,7 @@ def layer_gemm_gflops(x_shape, w_shape, out_hw):
         for i in range(n):
             np.matmul(g[i], cols[i].T, out=dw)
 
-    return 3 * 2 * n * f * k * p / best_time(three_products, repeat=3) / 1e9
+    return 3 * 2 * n * f * k * p / best_time(three_products, repeat=5) / 1e9
 
 
 def load_convnet(package_dir: Path):
@@ -100,38 +99,65 @@ def load_convnet(package_dir: Path):
     return {m: importlib.import_module(f"{package_dir.name}.{m}") for m in ("conv", "pool", "fast")}
 
 
-def numpy_timings(forward, backward, args, *, repeat, quick=False):
-    """(forward seconds, forward+backward seconds) of a numpy layer."""
-    rng = np.random.default_rng(1)
-    out, cache = forward(*args)
-    dout = rng.standard_normal(out.shape)
-    options = {"repeat": repeat, "min_seconds": 0.0, "warm_up": False} if quick else {"repeat": repeat}
-    t_fwd = best_time(lambda: forward(*args), **options)
-    t_all = best_time(lambda: backward(dout, forward(*args)[1]), **options)
-    return t_fwd, t_all
+def numpy_case(forward, backward, args):
+    """(forward, forward+backward) closures of a numpy layer."""
+    out, _ = forward(*args)
+    dout = np.random.default_rng(1).standard_normal(out.shape)
+    return (lambda: forward(*args)), (lambda: backward(dout, forward(*args)[1]))
+
+
+def torch_case(torch, op, tensors):
+    """(forward, forward+backward) closures of a torch op on float64 tensors that
+    require grad: forward without autograd, then autograd.grad against a fixed dout."""
+    dout = torch.randn_like(op(*tensors))
+
+    def forward():
+        with torch.no_grad():
+            op(*tensors)
+
+    return forward, (lambda: torch.autograd.grad(op(*tensors), tensors, dout))
+
+
+def side_by_side(cases, *, repeat, min_seconds=0.3):
+    """Best (forward, forward+backward) seconds of each case in ``{impl: (fwd, all)}``.
+
+    Implementations alternate within each round, so that a burst of load from other
+    processes hits them alike; rounds go on, up to 50, until ``min_seconds`` are spent."""
+    for forward, both in cases.values():  # warm-up: caches, allocator, lazy imports
+        forward()
+        both()
+    best = {impl: [float("inf"), float("inf")] for impl in cases}
+    rounds, spent = 0, 0.0
+    while rounds < repeat or (spent < min_seconds and rounds < 50):
+        for impl, fns in cases.items():
+            for i, fn in enumerate(fns):
+                start = time.perf_counter()
+                fn()
+                elapsed = time.perf_counter() - start
+                best[impl][i] = min(best[impl][i], elapsed)
+                spent += elapsed
+        rounds += 1
+    return {impl: tuple(times) for impl, times in best.items()}
 
 
 def loop_timings(forward, backward, x, rest, *, probe, budget):
-    """numpy_timings of the loop reference on the full batch ``x``, or on its first
+    """One run of the loop reference on the full batch ``x``, or on its first
     ``probe`` images scaled to the full batch when that would exceed ``budget`` seconds.
     Returns (fwd, fwd+bwd, images timed)."""
+
+    def once(batch):
+        fwd, both = numpy_case(forward, backward, (batch, *rest))
+        start = time.perf_counter()
+        fwd()
+        middle = time.perf_counter()
+        both()
+        return middle - start, time.perf_counter() - middle
+
     n, small = x.shape[0], min(probe, x.shape[0])
-    t_fwd, t_all = numpy_timings(forward, backward, (x[:small], *rest), repeat=1, quick=True)
+    t_fwd, t_all = once(x[:small])
     if small == n or t_all * n / small > budget:
         return t_fwd * n / small, t_all * n / small, small
-    t_fwd, t_all = numpy_timings(forward, backward, (x, *rest), repeat=1, quick=True)
-    return t_fwd, t_all, n
-
-
-def torch_timings(torch, op, tensors, *, repeat):
-    """(forward seconds, forward+backward seconds) of a torch op on float64 tensors
-    that require grad; backward is autograd.grad of the output against ``dout``."""
-    out = op(*tensors)
-    dout = torch.randn_like(out)
-    with torch.no_grad():
-        t_fwd = best_time(lambda: op(*tensors), repeat=repeat)
-    t_all = best_time(lambda: torch.autograd.grad(op(*tensors), tensors, dout), repeat=repeat)
-    return t_fwd, t_all
+    return (*once(x), n)
 
 
 def import_torch():
@@ -159,17 +185,16 @@ def bench_conv(kernels, torch, *, repeat, loop):
                                            **loop)
         rows.append({**base, "impl": "loop", "timed_batch": timed, "fwd_s": t_fwd, "fwd_bwd_s": t_all})
         fast = kernels["fast"]
-        t_fwd, t_all = numpy_timings(fast.conv_forward_fast, fast.conv_backward_fast, (x, w, b, param), repeat=repeat)
-        rows.append({**base, "impl": "fast", "timed_batch": n, "fwd_s": t_fwd, "fwd_bwd_s": t_all})
+        cases = {"fast": numpy_case(fast.conv_forward_fast, fast.conv_backward_fast, (x, w, b, param))}
         if torch is not None:
-            tensors = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
             conv2d = torch.nn.functional.conv2d
 
             def op(xt, wt, bt):
                 return conv2d(xt, wt, bt, stride=param["stride"], padding=param["pad"])
 
-            t_fwd, t_all = torch_timings(torch, op, tensors, repeat=repeat)
-            rows.append({**base, "impl": "torch", "timed_batch": n, "fwd_s": t_fwd, "fwd_bwd_s": t_all})
+            cases["torch"] = torch_case(torch, op, [torch.tensor(a, requires_grad=True) for a in (x, w, b)])
+        for impl, (t_fwd, t_all) in side_by_side(cases, repeat=repeat).items():
+            rows.append({**base, "impl": impl, "timed_batch": n, "fwd_s": t_fwd, "fwd_bwd_s": t_all})
         for row in rows[-3:]:
             if row["layer"] == name:
                 row["gflops"] = round(flops / row["fwd_bwd_s"] / 1e9, 1)
@@ -192,12 +217,12 @@ def bench_pool(kernels, torch, *, repeat, loop):
                                            **loop)
         rows.append({**base, "impl": "loop", "timed_batch": timed, "fwd_s": t_fwd, "fwd_bwd_s": t_all})
         fast = kernels["fast"]
-        t_fwd, t_all = numpy_timings(getattr(fast, fwd + "_fast"), getattr(fast, bwd + "_fast"), (x, POOL), repeat=repeat)
-        rows.append({**base, "impl": "fast", "timed_batch": n, "fwd_s": t_fwd, "fwd_bwd_s": t_all})
+        cases = {"fast": numpy_case(getattr(fast, fwd + "_fast"), getattr(fast, bwd + "_fast"), (x, POOL))}
         if torch is not None:
             op = getattr(torch.nn.functional, torch_op)
-            t_fwd, t_all = torch_timings(torch, lambda xt: op(xt, 2, 2), [torch.tensor(x, requires_grad=True)], repeat=repeat)
-            rows.append({**base, "impl": "torch", "timed_batch": n, "fwd_s": t_fwd, "fwd_bwd_s": t_all})
+            cases["torch"] = torch_case(torch, lambda xt: op(xt, 2, 2), [torch.tensor(x, requires_grad=True)])
+        for impl, (t_fwd, t_all) in side_by_side(cases, repeat=repeat).items():
+            rows.append({**base, "impl": impl, "timed_batch": n, "fwd_s": t_fwd, "fwd_bwd_s": t_all})
     return rows
 
 
@@ -329,7 +354,8 @@ def main(argv=None):
                     "load_before": load_before, "load_after": _load()},
         "blas": blas_info(torch),
         "threads": 1,
-        "timing": f"best of >= {repeat} runs after a warm-up; loop reference on a reduced batch, scaled",
+        "timing": f"best of >= {repeat} rounds after a warm-up, implementations alternating within a round; "
+                  "loop reference: one run",
         "matmul_gflops": round(matmul, 1),
         "conv": conv_rows,
         "pool": bench_pool(kernels, torch, repeat=repeat, loop=loop),

@@ -33,8 +33,9 @@ from .shapes import conv_output_size, pool_output_size
 # MB of main memory, which costs as much as the matrix product itself. About the size
 # of a core's L2 cache; at least one image per block.
 _BLOCK_BYTES = 2 << 20
-# Pooling makes a few cheap passes over its input: blocks of about half a core's L2.
-_POOL_BLOCK_BYTES = 1 << 20
+# Pooling makes a few cheap passes over its input and its temporaries: small blocks
+# (an eighth of a core's L2) keep all of them in cache.
+_POOL_BLOCK_BYTES = 1 << 18
 # END SOLUTION
 
 
