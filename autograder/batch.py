@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from . import export, report, simulate
+from .sandbox.limits import MAX_SLOTS
 
 STATE = "batch.json"
 # Gradescope's own default limit per submission: a run past it would get 0 there too.
@@ -53,11 +54,13 @@ class Outcome:
 
 
 def default_jobs() -> int:
-    """One grading at a time per core this process may use."""
+    """One grading at a time per core this process may use, within the number of
+    sandbox users that can grade at once on one machine."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_SLOTS))
 
 
 def grade_all(
@@ -289,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     for note in found.notes:
         print(f"note: {note}", file=sys.stderr)
     jobs = args.jobs or default_jobs()
+    if jobs > MAX_SLOTS:
+        print(f"note: at most {MAX_SLOTS} gradings can run at once on one machine; using {MAX_SLOTS}", file=sys.stderr)
+        jobs = MAX_SLOTS
     print(f"Grading {len(found.submissions)} submissions, {jobs} at a time, into {args.out}/", file=sys.stderr)
     # A TA's `kill` (or a CI timeout) must clean up like Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
