@@ -1,6 +1,7 @@
 """Build ``autograder.zip`` for Gradescope: ``setup.sh`` and ``run_autograder`` at the
-root, the pinned requirements, the framework, the assignment's graders and the
-reference solutions. Byte-identical on rebuild.
+root, the pinned requirements, the framework, the assignment's graders, the reference
+solutions and the catalogue of known mistakes (when the assignment has one).
+Byte-identical on rebuild.
 
     python -m autograder.build_autograder --assignment assignment/assignment.yaml --zip dist/autograder.zip
 """
@@ -33,10 +34,12 @@ def stage(assignment: config.Assignment, out: Path) -> Path:
         folder = assignment.root / "tests" / kind
         for rel in archive.tree_files(folder):
             _copy(folder / rel, out / "assignment" / "tests" / kind / rel)
-    # The reference sits where assignment.yaml's `reference:` says, relative to it.
-    ref_rel = assignment.reference.relative_to(assignment.root.parent)
-    for rel in archive.tree_files(assignment.reference):
-        _copy(assignment.reference / rel, out / ref_rel / rel)
+    # The reference and the catalogue sit where assignment.yaml says, relative to it.
+    for package in (assignment.reference, assignment.diagnoses):
+        if package is not None:
+            package_rel = package.relative_to(assignment.root.parent)
+            for rel in archive.tree_files(package):
+                _copy(package / rel, out / package_rel / rel)
     return out
 
 

@@ -69,6 +69,7 @@ class Assignment:
     total_points: float
     groups: tuple[TestGroup, ...]
     sandbox: SandboxLimits
+    diagnoses: Path | None = None  # catalogue of known mistakes (autograder only; see autograder.diagnose)
 
     @property
     def root(self) -> Path:
@@ -98,7 +99,8 @@ def load(path: Path | str) -> Assignment:
 def _parse(path: Path, raw: Any) -> Assignment:
     r = _Reader(path)
     top = r.mapping(raw, "(top level)")
-    r.only(top, "(top level)", {"name", "slug", "version", "package", "modules", "reference", "total_points", "defaults", "sandbox", "parts"})
+    r.only(top, "(top level)", {"name", "slug", "version", "package", "modules", "reference", "diagnoses",
+                                "total_points", "defaults", "sandbox", "parts"})
     defaults = r.mapping(top.get("defaults", {}), "defaults")
     default_vis = r.mapping(defaults.get("visibility", {}), "defaults.visibility")
     vis_public = r.choice(default_vis.get("public", "visible"), "defaults.visibility.public", VISIBILITIES)
@@ -160,16 +162,22 @@ def _parse(path: Path, raw: Any) -> Assignment:
         total_points=total,
         groups=tuple(groups),
         sandbox=sandbox,
+        diagnoses=_package(r, path, top.get("diagnoses"), "diagnoses"),
     )
 
 
 def _reference(r: "_Reader", path: Path, value) -> Path | None:
+    return _package(r, path, value, "reference")
+
+
+def _package(r: "_Reader", path: Path, value, key: str) -> Path | None:
+    """A package folder given relative to assignment.yaml, or None when absent."""
     if value is None:
         return None
-    ref = (path.parent / r.string(value, "reference")).resolve()
-    if not (ref / "__init__.py").is_file():
-        r.fail("reference", f"{ref} is not a package (no __init__.py)")
-    return ref
+    folder = (path.parent / r.string(value, key)).resolve()
+    if not (folder / "__init__.py").is_file():
+        r.fail(key, f"{folder} is not a package (no __init__.py)")
+    return folder
 
 
 class _Reader:

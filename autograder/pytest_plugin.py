@@ -9,6 +9,11 @@ Two ways in:
   at the end.
 - the trusted runner (``autograder.runner``) registers a :class:`GradingPlugin` whose
   ``student`` is a sandbox proxy and reads the scores back from it.
+
+Where the reference is at hand and assignment.yaml names a catalogue of known mistakes
+(``diagnoses:``), a failed check that carries evidence is matched against it and the
+case records the hints found (see :mod:`autograder.diagnose`); the student release has
+neither, so its public tests never diagnose.
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ from typing import Any
 import pytest
 
 from . import config as config_mod
-from .scoring import CaseOutcome, GroupScore, score_group
-from .testkit import GradingFailure
+from .scoring import CaseOutcome, GroupScore, Hint, score_group
+from .testkit import Evidence, GradingFailure
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -76,13 +81,17 @@ class GradingPlugin:
         show_table: bool = False,
         failure_message: Callable[[BaseException], str] | None = None,
         case_output: Callable[[pytest.Item], str] | None = None,
+        diagnose: Callable[[Evidence], tuple[Hint, ...]] | None = None,
     ):
+        """``diagnose`` maps a failed check's evidence to hints; by default, the
+        assignment's catalogue when it has one and ``reference`` is given."""
         self.assignment = assignment
         self._student_factory = student_factory
         self._reference_factory = reference
         self._show_table = show_table
         self._failure_message = failure_message or failure_text
         self._case_output = case_output or (lambda item: "")
+        self._diagnose = diagnose
         self._outcomes: dict[str, list[CaseOutcome]] = {}
         self.collected: set[str] = set()
 
@@ -117,6 +126,21 @@ class GradingPlugin:
             )
         return group
 
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if self._diagnose is not None or self.assignment.diagnoses is None or self._reference_factory is None:
+            return
+        from .diagnose import CatalogueError, Diagnoser, load_catalogue  # not in the student release
+
+        reference = self._reference_factory()
+        try:
+            catalogue = load_catalogue(self.assignment.diagnoses, reference, f"_diagnoses_{self.assignment.package}")
+        except CatalogueError as err:  # grade without hints rather than not at all
+            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.write_line(f"GRADER WARNING: no diagnoses: {err}")
+            return
+        self._diagnose = Diagnoser(catalogue, reference).hints
+
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
             self.collected.add(self.group_of(item).id)
@@ -126,18 +150,29 @@ class GradingPlugin:
         report = yield
         if report.when == "call" or (report.when == "setup" and report.failed):
             passed = report.passed
-            message = ""
+            message, replayed, hints = "", "", ()
             if not passed and call.excinfo is not None:
                 message = self._failure_message(call.excinfo.value)
                 if isinstance(call.excinfo.value, (GradingFailure, NotImplementedError)) or hasattr(
                     call.excinfo.value, "grading_message"
                 ):
                     report.longrepr = message  # a sentence, not a traceback wall
+                evidence = getattr(call.excinfo.value, "evidence", None)
+                if isinstance(evidence, Evidence):
+                    replayed, hints = evidence.replay.function, self._hints(evidence)
             case = item.callspec.id if hasattr(item, "callspec") else ""
             self._outcomes.setdefault(self.group_of(item).id, []).append(
-                CaseOutcome(case, passed, message, self._case_output(item))
+                CaseOutcome(case, passed, message, self._case_output(item), replayed, hints)
             )
         return report
+
+    def _hints(self, evidence: Evidence) -> tuple[Hint, ...]:
+        if self._diagnose is None:
+            return ()
+        try:
+            return tuple(self._diagnose(evidence))
+        except Exception:  # a hint is a bonus: it must never cost the case its report
+            return ()
 
     def scores(self) -> list[GroupScore]:
         """One score per group of the assignment, in config order."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Assignment
-from .scoring import GroupScore, feedback
+from .scoring import GroupScore, diagnoses, feedback
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "results_schema.json"
 
@@ -24,7 +24,11 @@ def build_results(
     extra_data: dict[str, Any],
     output_chars: int = 1500,
 ) -> dict[str, Any]:
-    """One Gradescope test per group, the student-facing summary on top."""
+    """One Gradescope test per group, the student-facing summary on top. Hints about
+    known mistakes go only into the output of the group whose cases they explain,
+    never into the summary (see :func:`~autograder.scoring.diagnoses` for what a
+    group's hints may draw on)."""
+    hints = diagnoses(scores)
     tests = [
         {
             "name": s.group.name,
@@ -33,7 +37,7 @@ def build_results(
             "max_score": float(s.group.points),
             "status": "passed" if s.passed else "failed",
             "visibility": s.group.visibility,
-            "output": feedback(s, max_chars=output_chars),
+            "output": feedback(s, max_chars=output_chars, diagnosis=hints.get(s.group.id, ())),
             "output_format": "text",
         }
         for s in scores

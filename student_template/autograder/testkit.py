@@ -4,18 +4,72 @@ Every failure raises :class:`GradingFailure`, whose message says what was called
 with which shapes, and what differs (type, shape, dtype, first differing index, max
 error), and never prints an expected value: the same graders run hidden on
 Gradescope, where the expected values must stay secret.
+
+A check given ``diagnose=Replay(...)`` (how to recompute the checked value from the
+graded function's inputs) attaches :class:`Evidence` to its failure: the student's
+value, the replay and the tolerance. The grading plugin may use it to recognise a
+known mistake (see :mod:`autograder.diagnose`); without a catalogue of mistakes, as
+on a student's laptop, it is ignored.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 
+@dataclasses.dataclass(frozen=True)
+class Replay:
+    """A call of a graded function whose result a check looks at: ``function(*args,
+    **kwargs)``, then ``part`` of the result (keys or indices applied in turn, e.g.
+    ``(0,)`` for ``dx`` in ``(dx, dw, db)``, ``(3, "params")`` for ``rows[3]["params"]``;
+    ``()`` for the whole result).
+
+    Keeps a copy of the inputs: make it *before* calling the student's function,
+    whose changes to its inputs in place reach the grader (directly, or passed back
+    by the sandbox)."""
+
+    function: str
+    args: tuple = ()
+    kwargs: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    part: tuple = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.part, tuple):  # Replay("f", args, part=0) reads better than part=(0,)
+            object.__setattr__(self, "part", (self.part,))
+        args, kwargs = copy.deepcopy((tuple(self.args), dict(self.kwargs)))
+        object.__setattr__(self, "args", args)
+        object.__setattr__(self, "kwargs", kwargs)
+
+    def select(self, result: Any) -> Any:
+        """``part`` of ``result``; raises LookupError or TypeError when it has no such part."""
+        for key in self.part:
+            result = result[key]
+        return result
+
+
+@dataclasses.dataclass(frozen=True)
+class Evidence:
+    """What a failed check saw: the student's value for ``replay``, and the tolerance
+    it was held to (``0, 0``: exact)."""
+
+    replay: Replay
+    actual: Any
+    rtol: float = 0.0
+    atol: float = 0.0
+
+
 class GradingFailure(AssertionError):
-    """A grader's verdict: the message is shown to the student as it is."""
+    """A grader's verdict: the message is shown to the student as it is.
+    ``evidence`` is set when the check knew how to replay the call (``diagnose=``)."""
+
+    def __init__(self, message: str, evidence: Evidence | None = None):
+        super().__init__(message)
+        self.evidence = evidence
 
 
 def describe(name: str, *args: Any, **kwargs: Any) -> str:
@@ -41,24 +95,27 @@ def check_array(
     what: str,
     call: str,
     tolerance: Mapping[str, Any] | None = None,
+    diagnose: Replay | None = None,
 ) -> None:
     """Check that ``actual`` is an ndarray of ``expected``'s shape and dtype whose
     values match within the tolerance for that dtype (``{"rtol", "atol"}``, or an
-    object with those attributes). ``what`` names the value ("out", "dx")."""
+    object with those attributes). ``what`` names the value ("out", "dx");
+    ``diagnose`` says how ``actual`` was computed (see :class:`Replay`)."""
     where = f"{call}: {what}"
     if actual is None:
         raise GradingFailure(f"{where} is None: did you forget a return statement?")
     if not isinstance(actual, np.ndarray):
         raise GradingFailure(f"{where} is a {type(actual).__name__}, expected a numpy array of shape {expected.shape}")
-    if actual.shape != expected.shape:
-        raise GradingFailure(f"{where} has shape {actual.shape}, expected {expected.shape}")
-    if actual.dtype != expected.dtype:
-        raise GradingFailure(f"{where} has dtype {actual.dtype}, expected {expected.dtype}")
     rtol, atol = _tolerance(tolerance, expected.dtype)
+    evidence = Evidence(diagnose, actual, rtol, atol) if diagnose is not None else None
+    if actual.shape != expected.shape:
+        raise GradingFailure(f"{where} has shape {actual.shape}, expected {expected.shape}", evidence)
+    if actual.dtype != expected.dtype:
+        raise GradingFailure(f"{where} has dtype {actual.dtype}, expected {expected.dtype}", evidence)
     bad_nan = np.isnan(actual) & ~np.isnan(expected)
     if bad_nan.any():
         index = tuple(int(i) for i in np.argwhere(bad_nan)[0])
-        raise GradingFailure(f"{where} contains NaN (first at index {index})")
+        raise GradingFailure(f"{where} contains NaN (first at index {index})", evidence)
     close = np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
     if not close.all():
         index = tuple(int(i) for i in np.argwhere(~close)[0])
@@ -66,25 +123,33 @@ def check_array(
             error = float(np.nanmax(np.abs(actual.astype(np.float64) - expected.astype(np.float64))))
         raise GradingFailure(
             f"{where} is wrong at {int((~close).sum())} of {close.size} positions; "
-            f"first at index {index}; max abs error {error:.3g} (tolerance rtol={rtol:g}, atol={atol:g})"
+            f"first at index {index}; max abs error {error:.3g} (tolerance rtol={rtol:g}, atol={atol:g})",
+            evidence,
         )
 
 
-def check_value(actual: Any, expected: Any, *, what: str, call: str) -> None:
+def check_value(actual: Any, expected: Any, *, what: str, call: str, diagnose: Replay | None = None) -> None:
     """Exact check for ints, strings and other plain values (type included, except
-    that any integer type passes for an int)."""
+    that any integer type passes for an int); ``diagnose`` as in :func:`check_array`."""
     where = f"{call}: {what}"
+    evidence = Evidence(diagnose, actual) if diagnose is not None else None
     if isinstance(expected, int) and not isinstance(expected, bool):
         if isinstance(actual, bool) or not isinstance(actual, (int, np.integer)):
-            raise GradingFailure(f"{where} is {_brief(actual)} ({type(actual).__name__}), expected an int")
+            raise GradingFailure(f"{where} is {_brief(actual)} ({type(actual).__name__}), expected an int", evidence)
     if actual != expected:
-        raise GradingFailure(f"{where} is {_brief(actual)}, which is not the expected value")
+        raise GradingFailure(f"{where} is {_brief(actual)}, which is not the expected value", evidence)
 
 
 def check_raises(
-    fn: Callable[..., Any], *args: Any, error: type[BaseException] = ValueError, call: str, **kwargs: Any
+    fn: Callable[..., Any],
+    *args: Any,
+    error: type[BaseException] = ValueError,
+    call: str,
+    diagnose: Replay | None = None,
+    **kwargs: Any,
 ) -> BaseException:
-    """Check that ``fn(*args, **kwargs)`` raises ``error``; return the exception."""
+    """Check that ``fn(*args, **kwargs)`` raises ``error``; return the exception.
+    ``diagnose`` replays the call when ``fn`` returns a value instead."""
     try:
         result = fn(*args, **kwargs)
     except NotImplementedError:
@@ -93,7 +158,8 @@ def check_raises(
         return raised
     except Exception as other:
         raise GradingFailure(f"{call} raised {type(other).__name__}: {other}; expected a {error.__name__}") from None
-    raise GradingFailure(f"{call} returned {_brief(result)} instead of raising {error.__name__}")
+    evidence = Evidence(diagnose, result) if diagnose is not None else None
+    raise GradingFailure(f"{call} returned {_brief(result)} instead of raising {error.__name__}", evidence)
 
 
 def check_unchanged(before: Mapping[str, np.ndarray], after: Mapping[str, np.ndarray], *, call: str) -> None:
