@@ -171,16 +171,10 @@ def max_pool_backward_fast(dout, cache):
     dout = _check_dout(dout, x.shape[:2] + (out_h, out_w))
     if _tiles(ph, pw, stride):
         return _tiled_max_backward(x, dout, ph)
-    # One pass over the taps in row-major order: a strictly larger value moves the
-    # winner, so ties keep the first maximum, like argmax in the loop version.
-    taps = _pool_taps(x, ph, pw, stride, out_h, out_w)
-    best = next(taps)[1].copy()
-    winner = np.zeros(best.shape, dtype=np.intp)
-    for t, window_tap in taps:
-        # Taps come in increasing order, so "t where strictly larger, else keep" is a
-        # maximum: branch-free, where np.copyto(..., where=) costs 5x more per pixel.
-        np.maximum(winner, (window_tap > best) * t, out=winner)
-        np.maximum(best, window_tap, out=best)
+    # Each window's winner: its first maximum over the taps in row-major order, the
+    # pixel np.argmax picks in the loop version.
+    taps = [tap for _, tap in _pool_taps(x, ph, pw, stride, out_h, out_w)]
+    _, winner = _first_max(taps, np.intp, keep_best=False)
     # Along one tap, distinct windows read distinct pixels, so a strided view per tap
     # takes every window's gradient without collisions; only taps overlap (S < PH).
     dx = np.zeros(x.shape)
@@ -390,6 +384,25 @@ def _tiled_pool(x, k, combine):
     return out.reshape(n, c, out_h, out_w)
 
 
+def _first_max(views, dtype, *, keep_best=True):
+    """``(best, winner)``: the elementwise maximum of same-shape ``views`` and the index
+    of the first view that holds it (ties go to the earliest), as ``dtype``.
+    ``best`` is None unless ``keep_best``."""
+    best = views[0].copy()
+    winner = np.zeros(best.shape, dtype=dtype)
+    for t in range(1, len(views)):
+        larger = views[t] > best
+        # Views come in increasing t, so "t where strictly larger, else keep" is a
+        # maximum: branch-free, where np.copyto(..., where=) costs 5x more per element.
+        if t == 1:
+            winner = larger.astype(dtype)
+        else:
+            np.maximum(winner, larger * dtype(t), out=winner)
+        if keep_best or t < len(views) - 1:
+            np.maximum(best, views[t], out=best)
+    return (best if keep_best else None), winner
+
+
 def _tiled_max_backward(x, dout, k):
     """dx of max pooling with k x k windows and stride k, by the two reductions of
     _tiled_pool: the winning column of each window row (first one on ties), then the
@@ -402,17 +415,9 @@ def _tiled_max_backward(x, dout, k):
     g_all = np.ascontiguousarray(dout).reshape(n * c, -1)
     for lo, planes in _planes(x):
         flat = planes.reshape(-1)
-        col_best = flat[0::k].copy()
-        col_win = np.zeros(col_best.shape, dtype=small)
-        for dj in range(1, k):  # as in max_pool_backward_fast's general case
-            np.maximum(col_win, (flat[dj::k] > col_best).view(np.uint8) * small(dj), out=col_win)
-            np.maximum(col_best, flat[dj::k], out=col_best)
+        col_best, col_win = _first_max([flat[dj::k] for dj in range(k)], small)
         rows = col_best.reshape(-1, k, out_w)  # (planes * H', k rows, W')
-        best = rows[:, 0].copy()
-        row_win = np.zeros(best.shape, dtype=small)
-        for di in range(1, k):
-            np.maximum(row_win, (rows[:, di] > best).view(np.uint8) * small(di), out=row_win)
-            np.maximum(best, rows[:, di], out=best)
+        _, row_win = _first_max([rows[:, di] for di in range(k)], small, keep_best=False)
         # The gradient of each window row: dout where that row won, else 0 ...
         g = g_all[lo:lo + planes.shape[0]].reshape(-1, out_w)
         g_rows = np.empty(rows.shape)

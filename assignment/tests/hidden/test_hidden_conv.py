@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 from hidden_cases import case_id, conv_case
 
-from autograder.testkit import GradingFailure, check_array, check_raises, check_unchanged, check_value, describe, numerical_gradient
+from autograder.testkit import (
+    GradingFailure,
+    Replay,
+    check_array,
+    check_raises,
+    check_unchanged,
+    check_value,
+    describe,
+    numerical_gradient,
+)
 
 CONV_CASES = [conv_case(seed) for seed in range(24)]
 CONV_IDS = [case_id(("x", x), ("w", w), ("p", p)) for x, w, b, p in CONV_CASES]
@@ -15,15 +24,18 @@ def test_zero_pad_hidden(student, reference, tolerance, seed):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=tuple(int(v) for v in rng.integers(1, 5, size=4)))
     pad = seed % 4
-    call = describe("zero_pad", x, pad)
-    check_array(student.zero_pad(x, pad), reference.zero_pad(x, pad), what="the result", call=call, tolerance=tolerance)
+    call, replay = describe("zero_pad", x, pad), Replay("zero_pad", (x, pad))
+    check_array(student.zero_pad(x, pad), reference.zero_pad(x, pad), what="the result", call=call, tolerance=tolerance,
+                diagnose=replay)
 
 
 @pytest.mark.parametrize("x, w, b, param", CONV_CASES, ids=CONV_IDS)
 def test_conv_forward_random(student, reference, tolerance, x, w, b, param):
+    replay = Replay("conv_forward", (x, w, b, param), part=0)
     out, _ = student.conv_forward(x, w, b, param)
     expected, _ = reference.conv_forward(x, w, b, param)
-    check_array(out, expected, what="out", call=describe("conv_forward", x, w, b, param), tolerance=tolerance)
+    check_array(out, expected, what="out", call=describe("conv_forward", x, w, b, param), tolerance=tolerance,
+                diagnose=replay)
 
 
 @pytest.mark.parametrize("seed", [1, 3, 4])
@@ -59,7 +71,8 @@ def test_conv_forward_contract(student, seed):
 )
 def test_conv_forward_errors(student, x_shape, w_shape, b_shape, param):
     x, w, b = np.ones(x_shape), np.ones(w_shape), np.ones(b_shape)
-    check_raises(student.conv_forward, x, w, b, param, call=describe("conv_forward", x, w, b, param))
+    check_raises(student.conv_forward, x, w, b, param, call=describe("conv_forward", x, w, b, param),
+                 diagnose=Replay("conv_forward", (x, w, b, param)))
 
 
 @pytest.mark.parametrize("x, w, b, param", CONV_CASES[:20], ids=CONV_IDS[:20])
@@ -67,11 +80,12 @@ def test_conv_backward_random(student, reference, tolerance, x, w, b, param):
     out, cache = reference.conv_forward(x, w, b, param)
     dout = np.random.default_rng(len(CONV_IDS)).normal(size=out.shape)
     call = describe("conv_backward", dout, (x, w, b, param))
+    replays = [Replay("conv_backward", (dout, (x, w, b, param)), part=i) for i in range(3)]
     result = student.conv_backward(dout, (x, w, b, param))
     if not isinstance(result, tuple) or len(result) != 3:
         raise GradingFailure(f"{call} must return a tuple (dx, dw, db), got {type(result).__name__}")
-    for name, got, want in zip(("dx", "dw", "db"), result, reference.conv_backward(dout, cache)):
-        check_array(got, want, what=name, call=call, tolerance=tolerance)
+    for name, got, want, replay in zip(("dx", "dw", "db"), result, reference.conv_backward(dout, cache), replays):
+        check_array(got, want, what=name, call=call, tolerance=tolerance, diagnose=replay)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -81,9 +95,13 @@ def test_conv_backward_numerical(student, reference, seed):
     out, _ = reference.conv_forward(x, w, b, param)
     dout = np.random.default_rng(seed).normal(size=out.shape)
     call = describe("conv_backward", dout, (x, w, b, param))
+    replays = [Replay("conv_backward", (dout, (x, w, b, param)), part=i) for i in range(3)]
     dx, dw, db = student.conv_backward(dout, (x, w, b, param))
     fwd = lambda **k: reference.conv_forward(k.get("x", x), k.get("w", w), k.get("b", b), param)[0]  # noqa: E731
     loose = {"rtol": 1e-5, "atol": 1e-6}
-    check_array(dx, numerical_gradient(lambda v: fwd(x=v), x, dout), what="dx", call=call, tolerance=loose)
-    check_array(dw, numerical_gradient(lambda v: fwd(w=v), w, dout), what="dw", call=call, tolerance=loose)
-    check_array(db, numerical_gradient(lambda v: fwd(b=v), b, dout), what="db", call=call, tolerance=loose)
+    check_array(dx, numerical_gradient(lambda v: fwd(x=v), x, dout), what="dx", call=call, tolerance=loose,
+                diagnose=replays[0])
+    check_array(dw, numerical_gradient(lambda v: fwd(w=v), w, dout), what="dw", call=call, tolerance=loose,
+                diagnose=replays[1])
+    check_array(db, numerical_gradient(lambda v: fwd(b=v), b, dout), what="db", call=call, tolerance=loose,
+                diagnose=replays[2])

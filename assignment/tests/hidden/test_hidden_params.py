@@ -3,7 +3,7 @@
 import pytest
 from networks import BROKEN, UNSEEN, VGG16
 
-from autograder.testkit import GradingFailure, check_raises, check_value, describe
+from autograder.testkit import GradingFailure, Replay, check_raises, check_value, describe
 
 LAYERS = [
     ("fc_params", (3072, 10), {}),
@@ -19,36 +19,41 @@ LAYERS = [
 
 @pytest.mark.parametrize("name, args, kwargs", LAYERS, ids=[f"{n}{a}".replace(" ", "") for n, a, _ in LAYERS])
 def test_layer_params_hidden(student, reference, name, args, kwargs):
-    call = describe(name, *args, **kwargs)
+    call, replay = describe(name, *args, **kwargs), Replay(name, args, kwargs)
     check_value(getattr(student, name)(*args, **kwargs), getattr(reference, name)(*args, **kwargs),
-                what="the count", call=call)
+                what="the count", call=call, diagnose=replay)
 
 
 @pytest.mark.parametrize("index", range(len(VGG16)))
 def test_network_summary_vgg16(student, reference, index):
     call = describe("network_summary", "VGG16 layers", (224, 224, 3))
+    replays = {key: Replay("network_summary", (VGG16, (224, 224, 3)), part=(index, key))
+               for key in ("type", "output_shape", "params")}
     rows = student.network_summary(VGG16, (224, 224, 3))
     if not isinstance(rows, list) or len(rows) != len(VGG16):
         raise GradingFailure(f"{call} must return a list with one dict per layer ({len(VGG16)})")
     row, want = rows[index], reference.network_summary(VGG16, (224, 224, 3))[index]
     if not isinstance(row, dict):
         raise GradingFailure(f"{call}: row {index} is a {type(row).__name__}, expected a dict")
-    check_value(row.get("type"), want["type"], what=f"row {index}'s type", call=call)
-    check_value(tuple(row.get("output_shape") or ()), want["output_shape"], what=f"row {index}'s output_shape", call=call)
-    check_value(row.get("params"), want["params"], what=f"row {index}'s params", call=call)
+    for key, replay in replays.items():
+        got = row.get(key)
+        check_value(tuple(got or ()) if key == "output_shape" else got, want[key], what=f"row {index}'s {key}",
+                    call=call, diagnose=replay)
 
 
 @pytest.mark.parametrize("name", sorted(UNSEEN) + ["vgg16"])
 def test_count_params_unseen(student, reference, name):
     layers, shape = UNSEEN[name] if name in UNSEEN else (VGG16, (224, 224, 3))
-    call = describe("count_params", f"{name} layers", shape)
-    check_value(student.count_params(layers, shape), reference.count_params(layers, shape), what="the count", call=call)
+    call, replay = describe("count_params", f"{name} layers", shape), Replay("count_params", (layers, shape))
+    check_value(student.count_params(layers, shape), reference.count_params(layers, shape), what="the count", call=call,
+                diagnose=replay)
 
 
 @pytest.mark.parametrize("name", sorted(BROKEN))
 def test_network_summary_errors(student, name):
     layers, shape, index = BROKEN[name]
     call = describe("network_summary", f"{name} layers", shape)
-    err = check_raises(student.network_summary, layers, shape, call=call)
+    err = check_raises(student.network_summary, layers, shape, call=call,
+                       diagnose=Replay("network_summary", (layers, shape)))
     if f"layer {index}" not in str(err):
         raise GradingFailure(f"{call}: the ValueError should name the layer that does not fit ('layer {index}'), got: {err}")

@@ -4,16 +4,18 @@ import numpy as np
 import pytest
 from hidden_cases import case_id, pool_case
 
-from autograder.testkit import GradingFailure, check_array, check_raises, describe, numerical_gradient
+from autograder.testkit import GradingFailure, Replay, check_array, check_raises, describe, numerical_gradient
 
 POOL_CASES = [pool_case(seed) for seed in range(16)]
 POOL_IDS = [case_id(("x", x), ("p", p)) for x, p in POOL_CASES]
 
 
 def _forward(student, reference, tolerance, kind, x, param):
+    replay = Replay(f"{kind}_pool_forward", (x, param), part=0)
     out, _ = getattr(student, f"{kind}_pool_forward")(x, param)
     expected, _ = getattr(reference, f"{kind}_pool_forward")(x, param)
-    check_array(out, expected, what="out", call=describe(f"{kind}_pool_forward", x, param), tolerance=tolerance)
+    check_array(out, expected, what="out", call=describe(f"{kind}_pool_forward", x, param), tolerance=tolerance,
+                diagnose=replay)
 
 
 def _backward(student, reference, tolerance, kind, x, param, numerical):
@@ -21,12 +23,14 @@ def _backward(student, reference, tolerance, kind, x, param, numerical):
     out, cache = forward(x, param)
     dout = np.random.default_rng(x.size).normal(size=out.shape)
     call = describe(f"{kind}_pool_backward", dout, (x, param))
+    replay = Replay(f"{kind}_pool_backward", (dout, (x, param)))
     dx = getattr(student, f"{kind}_pool_backward")(dout, (x, param))
-    check_array(dx, getattr(reference, f"{kind}_pool_backward")(dout, cache), what="dx", call=call, tolerance=tolerance)
+    check_array(dx, getattr(reference, f"{kind}_pool_backward")(dout, cache), what="dx", call=call, tolerance=tolerance,
+                diagnose=replay)
     if numerical:
         expected = numerical_gradient(lambda v: forward(v, param)[0], x, dout)
         check_array(dx, expected, what="dx (against numerical gradients)", call=call,
-                    tolerance={"rtol": 1e-5, "atol": 1e-6})
+                    tolerance={"rtol": 1e-5, "atol": 1e-6}, diagnose=replay)
 
 
 @pytest.mark.parametrize("x, param", POOL_CASES, ids=POOL_IDS)
@@ -62,4 +66,5 @@ def test_avg_pool_backward_random(student, reference, tolerance, x, param):
 def test_pool_errors(student, kind, shape, param):
     x = np.ones(shape)
     fn = getattr(student, f"{kind}_pool_forward")
-    check_raises(fn, x, param, call=describe(f"{kind}_pool_forward", x, param))
+    check_raises(fn, x, param, call=describe(f"{kind}_pool_forward", x, param),
+                 diagnose=Replay(f"{kind}_pool_forward", (x, param)))

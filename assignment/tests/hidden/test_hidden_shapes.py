@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autograder.testkit import check_raises, check_value, describe
+from autograder.testkit import Replay, check_raises, check_value, describe
 
 
 def _fitting(seed):
@@ -16,8 +16,9 @@ def _fitting(seed):
 @pytest.mark.parametrize("n, f, stride, pad", [_fitting(s) for s in range(20)] + [(224, 3, 1, 1), (227, 11, 4, 0)])
 def test_conv_output_size_random(student, reference, n, f, stride, pad):
     call = describe("conv_output_size", n, f, stride=stride, pad=pad)
+    replay = Replay("conv_output_size", (n, f), {"stride": stride, "pad": pad})
     check_value(student.conv_output_size(n, f, stride=stride, pad=pad), reference.conv_output_size(n, f, stride, pad),
-                what="the result", call=call)
+                what="the result", call=call, diagnose=replay)
 
 
 def _pool_fitting(seed):
@@ -27,8 +28,9 @@ def _pool_fitting(seed):
 
 @pytest.mark.parametrize("n, f, stride", [_pool_fitting(s) for s in range(15)])
 def test_pool_output_size_random(student, reference, n, f, stride):
-    call = describe("pool_output_size", n, f, stride)
-    check_value(student.pool_output_size(n, f, stride), reference.pool_output_size(n, f, stride), what="the result", call=call)
+    call, replay = describe("pool_output_size", n, f, stride), Replay("pool_output_size", (n, f, stride))
+    check_value(student.pool_output_size(n, f, stride), reference.pool_output_size(n, f, stride), what="the result",
+                call=call, diagnose=replay)
 
 
 @pytest.mark.parametrize(
@@ -48,14 +50,17 @@ def test_pool_output_size_random(student, reference, n, f, stride):
          "pool-3.5", "pool-window-too-big", "pool-stride0"],
 )
 def test_output_size_errors(student, function, args):
-    check_raises(getattr(student, function), *args, call=describe(function, *args))
+    check_raises(getattr(student, function), *args, call=describe(function, *args), diagnose=Replay(function, args))
 
 
 def test_same_padding_receptive_field_hidden(student, reference):
     for f in (1, 5, 9, 11):
-        check_value(student.same_padding(f), reference.same_padding(f), what="the padding", call=describe("same_padding", f))
+        replay = Replay("same_padding", (f,))
+        check_value(student.same_padding(f), reference.same_padding(f), what="the padding",
+                    call=describe("same_padding", f), diagnose=replay)
     for f in (2, 6):
-        check_raises(student.same_padding, f, call=describe("same_padding", f))
+        check_raises(student.same_padding, f, call=describe("same_padding", f), diagnose=Replay("same_padding", (f,)))
     for pool, kernel in ((3, 3), (2, 5), (1, 7), (4, 1)):
+        replay = Replay("receptive_field", (pool, kernel))
         check_value(student.receptive_field(pool, kernel), reference.receptive_field(pool, kernel),
-                    what="the receptive field", call=describe("receptive_field", pool, kernel))
+                    what="the receptive field", call=describe("receptive_field", pool, kernel), diagnose=replay)

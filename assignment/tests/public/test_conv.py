@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograder.testkit import check_array, check_unchanged, describe, numerical_gradient
+from autograder.testkit import Replay, check_array, check_unchanged, describe, numerical_gradient
 
 # A 5x5 image, dark on the left and bright on the right: a vertical edge.
 EDGE_IMAGE = np.array([[0, 0, 0, 9, 9]] * 5, dtype=np.float64)[None, None]
@@ -19,10 +19,12 @@ def test_zero_pad_small(student, tolerance):
     original = x.copy()
     expected = np.zeros((2, 3, 6, 7))
     expected[:, :, 2:4, 2:5] = x
-    call = describe("zero_pad", x, 2)
-    check_array(student.zero_pad(x, 2), expected, what="the result", call=call, tolerance=tolerance)
+    call, replay = describe("zero_pad", x, 2), Replay("zero_pad", (x, 2))
+    check_array(student.zero_pad(x, 2), expected, what="the result", call=call, tolerance=tolerance, diagnose=replay)
     check_unchanged({"x": original}, {"x": x}, call=call)
-    check_array(student.zero_pad(x, 0), x, what="the result", call=describe("zero_pad", x, 0), tolerance=tolerance)
+    replay = Replay("zero_pad", (x, 0))
+    check_array(student.zero_pad(x, 0), x, what="the result", call=describe("zero_pad", x, 0), tolerance=tolerance,
+                diagnose=replay)
 
 
 def test_conv_forward_edge_filter(student, tolerance):
@@ -30,8 +32,9 @@ def test_conv_forward_edge_filter(student, tolerance):
     for stride, expected in [(1, EDGE_RESPONSE), (2, EDGE_RESPONSE[:, :, ::2, ::2])]:
         param = {"stride": stride, "pad": 1}
         call = describe("conv_forward", EDGE_IMAGE, EDGE_FILTER, b, param)
+        replay = Replay("conv_forward", (EDGE_IMAGE, EDGE_FILTER, b, param), part=0)
         out, _ = student.conv_forward(EDGE_IMAGE, EDGE_FILTER, b, param)
-        check_array(out, expected, what="out", call=call, tolerance=tolerance)
+        check_array(out, expected, what="out", call=call, tolerance=tolerance, diagnose=replay)
 
 
 def test_conv_forward_1x1(student, tolerance):
@@ -40,8 +43,10 @@ def test_conv_forward_1x1(student, tolerance):
     w = np.array([1.0, -1.0]).reshape(1, 2, 1, 1)
     b = np.zeros(1)
     param = {"stride": 1, "pad": 0}
+    replay = Replay("conv_forward", (x, w, b, param), part=0)
     out, _ = student.conv_forward(x, w, b, param)
-    check_array(out, x[:, :1] - x[:, 1:], what="out", call=describe("conv_forward", x, w, b, param), tolerance=tolerance)
+    call = describe("conv_forward", x, w, b, param)
+    check_array(out, x[:, :1] - x[:, 1:], what="out", call=call, tolerance=tolerance, diagnose=replay)
 
 
 def test_conv_backward_gradcheck(student):
@@ -51,6 +56,7 @@ def test_conv_backward_gradcheck(student):
     param = {"stride": 2, "pad": 1}
     dout = rng.normal(size=(2, 2, 3, 3))
     call = describe("conv_backward", dout, (x, w, b, param))
+    replays = [Replay("conv_backward", (dout, (x, w, b, param)), part=i) for i in range(3)]
     dx, dw, db = student.conv_backward(dout, (x, w, b, param))
 
     def forward(**change):
@@ -58,6 +64,9 @@ def test_conv_backward_gradcheck(student):
         return student.conv_forward(args["x"], args["w"], args["b"], param)[0]
 
     loose = {"rtol": 1e-5, "atol": 1e-7}
-    check_array(dx, numerical_gradient(lambda v: forward(x=v), x, dout), what="dx", call=call, tolerance=loose)
-    check_array(dw, numerical_gradient(lambda v: forward(w=v), w, dout), what="dw", call=call, tolerance=loose)
-    check_array(db, numerical_gradient(lambda v: forward(b=v), b, dout), what="db", call=call, tolerance=loose)
+    check_array(dx, numerical_gradient(lambda v: forward(x=v), x, dout), what="dx", call=call, tolerance=loose,
+                diagnose=replays[0])
+    check_array(dw, numerical_gradient(lambda v: forward(w=v), w, dout), what="dw", call=call, tolerance=loose,
+                diagnose=replays[1])
+    check_array(db, numerical_gradient(lambda v: forward(b=v), b, dout), what="db", call=call, tolerance=loose,
+                diagnose=replays[2])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.testkit import check_value, describe
+from autograder.testkit import Replay, check_value, describe
 
 LECTURE_COUNTS = [
     # (function, args, kwargs, count): the lecture's examples
@@ -19,17 +19,21 @@ LECTURE_COUNTS = [
     "name, args, kwargs, count", LECTURE_COUNTS, ids=[f"{c[0]}-{c[3]}" for c in LECTURE_COUNTS]
 )
 def test_params_lecture(student, name, args, kwargs, count):
-    call = describe(name, *args, **kwargs)
-    check_value(getattr(student, name)(*args, **kwargs), count, what="the count", call=call)
+    call, replay = describe(name, *args, **kwargs), Replay(name, args, kwargs)
+    check_value(getattr(student, name)(*args, **kwargs), count, what="the count", call=call, diagnose=replay)
 
 
 def test_vgg16_first_fc(student):
     """VGG-16's first fully connected layer sees a 7x7x512 volume and has 4096 units."""
     call = describe("fc_params", 7 * 7 * 512, 4096, bias=False)
-    check_value(student.fc_params(7 * 7 * 512, 4096, bias=False), 102_760_448, what="the count", call=call)
+    replay = Replay("fc_params", (7 * 7 * 512, 4096), {"bias": False})
+    check_value(student.fc_params(7 * 7 * 512, 4096, bias=False), 102_760_448, what="the count", call=call,
+                diagnose=replay)
     layers = [{"type": "pool", "size": 2, "stride": 2}, {"type": "fc", "units": 4096}]
     call = describe("network_summary", layers, (14, 14, 512))
+    shape = Replay("network_summary", (layers, (14, 14, 512)), part=(0, "output_shape"))
+    params = Replay("network_summary", (layers, (14, 14, 512)), part=(1, "params"))
     rows = student.network_summary(layers, (14, 14, 512))
     check_value(len(rows), 2, what="the number of rows", call=call)
-    check_value(tuple(rows[0]["output_shape"]), (7, 7, 512), what="the pool's output_shape", call=call)
-    check_value(rows[1]["params"], 102_760_448 + 4096, what="the fc layer's params", call=call)
+    check_value(tuple(rows[0]["output_shape"]), (7, 7, 512), what="the pool's output_shape", call=call, diagnose=shape)
+    check_value(rows[1]["params"], 102_760_448 + 4096, what="the fc layer's params", call=call, diagnose=params)

@@ -1,0 +1,140 @@
+"""One submission per mistake of the assignment's catalogue (assignment/diagnoses/):
+the reference with that mistake written in, as a student would.
+
+    python -m tests.mistaken    # grade them all; print the catalogue and the tests each fails
+
+``unexplained`` lists the test groups a submission loses where its hint cannot
+appear, each with the reason: the failing cases raised instead of returning a value
+(nothing to compare), or checked the student's gradient against the student's own
+forward pass (the backward pass is right; the forward pass carries the hint in its
+own tests).
+"""
+
+import concurrent.futures
+import dataclasses
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SELF_CHECKED = "checked against the student's own (mistaken) forward pass"
+RAISES = "the student's code raises on the failing cases"
+
+
+@dataclasses.dataclass(frozen=True)
+class Mistaken:
+    mistake: str  # the catalogue id
+    edits: tuple  # (file, old text, new text), each old text occurring once
+    unexplained: dict = dataclasses.field(default_factory=dict)  # test id -> reason
+
+    def write(self, folder: Path) -> Path:
+        """The mistaken package in ``folder/convnet``; returns ``folder``."""
+        package = folder / "convnet"
+        shutil.copytree(ROOT / "solutions" / "convnet", package)
+        for file, old, new in self.edits:
+            path = package / file
+            text = path.read_text()
+            assert text.count(old) == 1, f"{self.mistake}: {old!r} must occur once in {file}"
+            path.write_text(text.replace(old, new))
+        return folder
+
+
+def mistaken(mistake, *edits, **unexplained):
+    return Mistaken(mistake, edits, unexplained)
+
+
+SUBMISSIONS = [
+    # Its dx happens to be right on the public gradient check's case; its forward pass is not.
+    mistaken("zero-pad-one-side", ("conv.py", "out[:, :, pad:pad + h, pad:pad + w] = x", "out[:, :, :h, :w] = x"),
+             test_conv_backward_gradcheck=SELF_CHECKED),
+    mistaken("padding-ignored",
+             ("conv.py", "    stride, pad, out_h, out_w = _geometry(x, w, b, conv_param)\n    num_filters",
+              '    stride, pad, out_h, out_w = _geometry(x, w, b, {**conv_param, "pad": 0})\n    num_filters'),
+             test_conv_backward_gradcheck=SELF_CHECKED,
+             test_conv_forward_contract=RAISES + " (the contract test compares no values)"),
+    mistaken("bias-not-added", ("conv.py", "axes=([1, 2, 3], [1, 2, 3])) + b", "axes=([1, 2, 3], [1, 2, 3]))"),
+             test_conv_backward_gradcheck=SELF_CHECKED),
+    mistaken("filter-flipped", ("conv.py", "np.tensordot(window, w, axes", "np.tensordot(window, w[:, :, ::-1, ::-1], axes"),
+             test_conv_backward_gradcheck=SELF_CHECKED),
+    mistaken("stride-one-axis",
+             ("conv.py", "window = xp[:, :, i * stride:i * stride + hh, j * stride:j * stride + ww]",
+              "window = xp[:, :, i * stride:i * stride + hh, j:j + ww]"),
+             test_conv_backward_gradcheck=SELF_CHECKED),
+    mistaken("nhwc-layout",
+             ("conv.py", "out = np.empty((x.shape[0], num_filters, out_h, out_w), dtype=np.float64)",
+              "out = np.empty((x.shape[0], out_h, out_w, num_filters), dtype=np.float64)"),
+             ("conv.py", "out[:, :, i, j] = np.tensordot", "out[:, i, j, :] = np.tensordot"),
+             ("conv.py", "    cache = (x, w, b, conv_param)\n    return out, cache",
+              "    cache = (x, w, b, conv_param)\n    return out.reshape(x.shape[0], num_filters, out_h, out_w), cache"),
+             test_conv_backward_gradcheck=SELF_CHECKED),
+    mistaken("dx-not-cropped", ("conv.py", "dx = dxp[:, :, pad:pad + h, pad:pad + w_]", "dx = dxp")),
+    mistaken("dx-cropped-minus-pad",
+             ("conv.py", "dx = dxp[:, :, pad:pad + h, pad:pad + w_]", "dx = dxp[:, :, pad:-pad, pad:-pad]")),
+    mistaken("dx-cropped-at-corner", ("conv.py", "dx = dxp[:, :, pad:pad + h, pad:pad + w_]", "dx = dxp[:, :, :h, :w_]")),
+    mistaken("stride-ignored-backward",
+             ("conv.py", "rows = slice(i * stride, i * stride + hh)\n            cols = slice(j * stride, j * stride + ww)",
+              "rows = slice(i, i + hh)\n            cols = slice(j, j + ww)")),
+    mistaken("grads-averaged",
+             ("conv.py", "    db = dout.sum(axis=(0, 2, 3))\n    return dx, dw, db",
+              "    db = dout.sum(axis=(0, 2, 3)) / x.shape[0]\n    return dx, dw / x.shape[0], db")),
+    mistaken("grads-one-sample",
+             ("conv.py", "dw += np.tensordot(g, xp[:, :, rows, cols], axes=([0], [0]))",
+              "dw += np.tensordot(g[-1:], xp[-1:, :, rows, cols], axes=([0], [0]))"),
+             ("conv.py", "db = dout.sum(axis=(0, 2, 3))", "db = dout[-1].sum(axis=(1, 2))")),
+    mistaken("db-wrong-axes", ("conv.py", "db = dout.sum(axis=(0, 2, 3))", "db = dout.sum(axis=(1, 2, 3))")),
+    mistaken("max-grad-whole-window",
+             ("pool.py", "dx[nn, cc, i * stride + di, j * stride + dj] += dout[:, :, i, j]",
+              "dx[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw] += dout[:, :, i, j, None, None]")),
+    mistaken("max-pool-modifies-x",
+             ("pool.py", "            first_max = window.reshape(n, c, ph * pw).argmax(axis=2)",
+              "            window -= window.max(axis=(2, 3), keepdims=True)\n"
+              "            first_max = window.reshape(n, c, ph * pw).argmax(axis=2)")),
+    mistaken("avg-wrong-area",
+             ("pool.py", "out[:, :, i, j] = window.mean(axis=(2, 3))", "out[:, :, i, j] = window.sum(axis=(2, 3)) / (ph * ph)"),
+             ("pool.py", "share = dout / (ph * pw)", "share = dout / (ph * ph)")),
+    mistaken("size-floored",
+             ("shapes.py", "    span = n - f + 2 * pad\n    if span % stride:", "    span = n - f + 2 * pad\n    if False:"),
+             ("shapes.py", "    span = n - f\n    if span % stride:", "    span = n - f\n    if False:")),
+    mistaken("conv-params-no-bias", ("params.py", "return f * f * d_in * k + (k if bias else 0)", "return f * f * d_in * k")),
+    mistaken("fc-ignores-spatial-size", ("params.py", "params = fc_params(h * w * d, units)", "params = fc_params(d, units)")),
+]
+
+
+def grade_all(grade, folder: Path, submissions=SUBMISSIONS, workers: int = 2) -> dict:
+    """``{mistake id: grade(submission folder)}``, two at a time (each grading run is
+    mostly one busy process: the machine's two cores stay busy)."""
+    paths = [s.write(folder / s.mistake) for s in submissions]
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        return dict(zip((s.mistake for s in submissions), pool.map(grade, paths)))
+
+
+def main() -> int:
+    from autograder import config, simulate
+    from autograder.build_autograder import build_autograder
+    from autograder.diagnose import load_catalogue
+    from autograder.reference import load_package
+
+    assignment = config.load(ROOT / "assignment" / "assignment.yaml")
+    ids = {g.number: g for g in assignment.groups}
+    catalogue = load_catalogue(assignment.diagnoses, load_package(assignment.reference, "_reference"), "_catalogue")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        zip_path = build_autograder(assignment, tmp / "autograder.zip")
+        results = grade_all(lambda path: simulate.grade(zip_path, path, path.parent / "results.json")[0], tmp)
+    print("| mistake | hint: most likely ... | functions | hidden tests it fails | public tests it fails |")
+    print("| --- | --- | --- | --- | --- |")
+    for m in catalogue:
+        lost = [ids[t["number"]] for t in results[m.id]["tests"] if t["score"] < t["max_score"]]
+        hinted = {ids[t["number"]].id for t in results[m.id]["tests"] if m.what in t["output"]}
+
+        def names(groups):
+            return ", ".join(g.id + ("" if g.id in hinted else " (no hint)") for g in groups) or "-"
+
+        print(f"| {m.id} | {m.what} | {', '.join(m.variants)} | {names(g for g in lost if not g.public)} "
+              f"| {names(g for g in lost if g.public)} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

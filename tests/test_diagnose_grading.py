@@ -1,0 +1,85 @@
+"""Every mistake of the catalogue, submitted as a student would make it and graded
+through the real autograder, gets its own hint on the tests it loses and no other
+hint; a correct submission gets none; hints stay where the test's visibility puts them."""
+
+import re
+
+import pytest
+
+from autograder.diagnose import load_catalogue
+from tests.conftest import ASSIGNMENT, ROOT
+from tests.mistaken import SUBMISSIONS, grade_all
+
+HINT_START = re.compile(r"^(Most likely|Possibly) ", re.M)
+
+
+@pytest.fixture(scope="module")
+def catalogue(ref):
+    return {m.id: m for m in load_catalogue(ASSIGNMENT.diagnoses, ref, "_graded_diagnoses")}
+
+
+@pytest.fixture(scope="module")
+def graded(grade, tmp_path_factory):
+    """``{mistake id: Graded}``, and the reference as ``"correct"``, graded two at a time."""
+    results = grade_all(grade, tmp_path_factory.mktemp("mistaken"))
+    results["correct"] = grade(ROOT / "solutions")
+    return results
+
+
+def hinted(graded, what):
+    """The ids of the test groups whose output gives this hint."""
+    return {test_id for test_id, test in graded.by_id.items() if what in test["output"]}
+
+
+def failed_cases(output):
+    """How many cases a test's feedback says failed."""
+    if output.startswith(("Passed.", "All ")):
+        return 0
+    if output.startswith("Failed."):
+        return 1
+    passed, total = re.match(r"(\d+) of (\d+) cases passed", output).groups()
+    return int(total) - int(passed)
+
+
+def test_every_mistake_has_a_submission(catalogue):
+    assert sorted(catalogue) == sorted(s.mistake for s in SUBMISSIONS)
+
+
+def test_a_correct_submission_gets_no_hint(graded):
+    correct = graded["correct"]
+    assert correct.score == 100
+    assert not [t["name"] for t in correct.results["tests"] if HINT_START.search(t["output"])]
+
+
+@pytest.mark.parametrize("submission", SUBMISSIONS, ids=[s.mistake for s in SUBMISSIONS])
+def test_each_mistake_gets_its_own_hint_where_it_loses_points(graded, catalogue, submission):
+    result, mistake = graded[submission.mistake], catalogue[submission.mistake]
+    lost = result.lost()
+    assert 0 < result.score < 100
+    assert set(submission.unexplained) <= lost, "an unexplained test must be one it loses"
+    assert hinted(result, mistake.what) == lost - set(submission.unexplained)
+    others = [m.id for m in catalogue.values() if m is not mistake and hinted(result, m.what)]
+    assert not others, f"hints of other mistakes: {others}"
+    for test_id in lost - set(submission.unexplained):  # hidden tests: "most likely" after publication
+        if not ASSIGNMENT.group(test_id).public:
+            assert f"Most likely {mistake.what}:" in result.by_id[test_id]["output"], test_id
+
+
+@pytest.mark.parametrize("submission", SUBMISSIONS, ids=[s.mistake for s in SUBMISSIONS])
+def test_hints_follow_visibility(graded, catalogue, submission):
+    result, mistake = graded[submission.mistake], catalogue[submission.mistake]
+    assert not HINT_START.search(result.results["output"]) and mistake.what not in result.results["output"]
+    visible = {test_id for test_id in hinted(result, mistake.what) if ASSIGNMENT.group(test_id).visibility == "visible"}
+    # Before grades are published, students see the hint only in the visible tests that give it ...
+    assert result.student_text().count(mistake.what) == len(visible)
+    # ... and, in those, weighed on visible tests alone: one visible case is never "most likely".
+    failed_visible = sum(failed_cases(t["output"]) for t in result.results["tests"] if t["visibility"] == "visible")
+    for test_id in visible:
+        strong = f"Most likely {mistake.what}:" in result.by_id[test_id]["output"]
+        assert not strong or failed_visible >= 2, test_id
+
+
+def test_hidden_evidence_does_not_strengthen_a_visible_hint(graded, catalogue):
+    result, what = graded["filter-flipped"], catalogue["filter-flipped"].what
+    assert f"Possibly {what}: on this test," in result.by_id["test_conv_forward_edge_filter"]["output"]
+    assert f"Most likely {what}: on all " in result.by_id["test_conv_forward_random"]["output"]
