@@ -161,7 +161,7 @@ def _grade_one(grade, autograder_zip: Path, sub: export.Submission, out: Path, t
     elif status != "graded":
         final.unlink(missing_ok=True)  # an older result must not pass for this run's
     _write(out / "logs" / f"{sub.id}.log", "".join(f"note: {n}\n" for n in notes) + (log or ""))
-    score = float(results["score"]) if status == "graded" else None
+    score = float(results.get("score", 0)) if status == "graded" else None
     return Outcome(sub.id, status, round(time.monotonic() - started, 2), message, score, sha)
 
 
