@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     jobs = args.jobs or len(os.sched_getaffinity(0))
     print(f"Grading {len(mix)} submissions ({', '.join(f'{n} {k}' for k, n in _summary(mix).items())}), "
           f"{jobs} at a time, on {os.cpu_count()} cores...", flush=True)
+    load_before = os.getloadavg()[0]
     started = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = [0, 0, 0, 0]
@@ -121,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         "median_seconds_per_submission": per_job[len(per_job) // 2], "slowest_seconds": per_job[-1],
         "peak_pss_mb": round(peak[0] / 2**20), "peak_rss_sum_mb": round(peak[1] / 2**20),
         "largest_process_mb": round(peak[2] / 2**20), "peak_processes": peak[3], "statuses": dict(statuses),
+        # The machine may be shared: a load above the core count means the figures are low.
+        "load_average_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
     (args.work.parent / "bench-grade-all.json").write_text(json.dumps(figures, indent=2) + "\n")
     print(f"Graded {len(state)} in {seconds:.0f} s: {figures['per_minute']} submissions per minute "
@@ -129,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Peak memory of the batch and everything it ran: {figures['peak_pss_mb']} MB PSS "
           f"({figures['peak_rss_sum_mb']} MB summed RSS, largest process {figures['largest_process_mb']} MB, "
           f"{figures['peak_processes']} processes at most)")
-    print(f"Outcomes: {dict(statuses)}; report: {out / 'report.md'}")
+    print(f"Outcomes: {dict(statuses)}; load average {figures['load_average_before_after'][0]} before, "
+          f"{figures['load_average_before_after'][1]} after; report: {out / 'report.md'}")
     if proc.returncode not in (0, 1) or len(state) != len(mix):
         print(errors[-3000:], file=sys.stderr)
         return 1
