@@ -10,6 +10,7 @@ the student through a proxy) -> results.json. The results file is written in a
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -59,6 +60,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
             max_file_mb=limits.max_file_mb, output_chars=limits.output_chars,
         )
         sandbox = Sandbox(spec, deadline=started + limits.total_budget_seconds, unavailable=located.missing)
+        log(f"sandbox protections: {json.dumps(sandbox.protections(), sort_keys=True)}")
         problems = list(located.missing.values())[:1] if located.folder is None else list(located.missing.values())
         problems += located.notes
         try:
@@ -85,7 +87,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
             log(f"GRADER ERROR: tests in assignment.yaml that were not collected: {missing_groups}")
         results = build_results(
             assignment, plugin.scores(), execution_time=time.monotonic() - started, problems=problems,
-            extra_data={"version": assignment.version, "sandbox": _protections(identity)},
+            extra_data={"version": assignment.version, "sandbox": {**_protections(identity), **sandbox.protections()}},
         )
     except Exception as err:  # the grader's own failure: still a valid results.json
         log(f"GRADER ERROR: {type(err).__name__}: {err}")

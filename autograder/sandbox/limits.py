@@ -77,25 +77,39 @@ def _user(name: str, create: bool) -> Identity:
     return Identity(entry.pw_uid, entry.pw_gid, name)
 
 
-def make_preexec(memory_mb: int, cpu_seconds: int, max_processes: int, max_file_mb: int, dedicated: bool):
-    """A ``preexec_fn`` that applies the limits in the child, after fork, before exec."""
+def rlimits(memory_mb: int, cpu_seconds: int, max_processes: int, max_file_mb: int) -> list[tuple[str, int, int]]:
+    """``(RLIMIT_NAME, soft, hard)`` for the student's process."""
+    return [
+        ("RLIMIT_AS", memory_mb * 2**20, memory_mb * 2**20),
+        ("RLIMIT_CPU", cpu_seconds, cpu_seconds + 2),
+        ("RLIMIT_FSIZE", max_file_mb * 2**20, max_file_mb * 2**20),
+        ("RLIMIT_CORE", 0, 0),
+        ("RLIMIT_NOFILE", 256, 256),
+        ("RLIMIT_NPROC", max_processes, max_processes),
+    ]
+
+
+def make_preexec_from(limits: list[tuple[str, int, int]], count_own_processes: bool = False):
+    """A ``preexec_fn`` that applies ``limits`` in the child, after fork, before exec.
+    ``count_own_processes``: raise RLIMIT_NPROC by the processes our user already has."""
 
     def apply() -> None:
-        def cap(which, value):
-            resource.setrlimit(which, (value, value))
-
-        cap(resource.RLIMIT_AS, memory_mb * 2**20)
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 2))
-        cap(resource.RLIMIT_FSIZE, max_file_mb * 2**20)
-        cap(resource.RLIMIT_CORE, 0)
-        cap(resource.RLIMIT_NOFILE, 256)
-        # NPROC counts every process of the real user: exact for the dedicated user;
-        # for ourselves (a TA's laptop) it has to leave room for what already runs.
-        already = 0 if dedicated else _count_own_processes()
-        cap(resource.RLIMIT_NPROC, already + max_processes)
+        for name, soft, hard in limits:
+            if name == "RLIMIT_NPROC" and count_own_processes:
+                already = _count_own_processes()
+                soft, hard = soft + already, hard + already
+            resource.setrlimit(getattr(resource, name), (soft, hard))
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
     return apply
+
+
+def make_preexec(memory_mb: int, cpu_seconds: int, max_processes: int, max_file_mb: int, dedicated: bool):
+    """A ``preexec_fn`` that applies the limits in the child, after fork, before exec."""
+    # NPROC counts every process of the real user: exact for the dedicated user;
+    # for ourselves (a TA's laptop) it has to leave room for what already runs.
+    return make_preexec_from(rlimits(memory_mb, cpu_seconds, max_processes, max_file_mb),
+                             count_own_processes=not dedicated)
 
 
 def _count_own_processes() -> int:

@@ -24,13 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from . import protocol
-from .limits import Identity, kill_user_processes, make_preexec
+from . import isolation, protocol
+from .limits import Identity, kill_user_processes, make_preexec, make_preexec_from, rlimits
 
 HERE = Path(__file__).resolve().parent
 MAX_REPLY_BYTES = 256 * 2**20
-MAX_RESTARTS = 25
+MAX_RESTARTS = 100  # a guard on the total: each function has its own caps below
 MAX_TIMEOUTS_PER_FUNCTION = 3  # then the function's remaining calls fail at once
+MAX_DEATHS_PER_FUNCTION = 3  # calls that killed the process (exit, crash, limit): the same
 
 
 class SandboxError(Exception):
@@ -87,6 +88,8 @@ class SandboxSpec:
     max_processes: int = 32
     max_file_mb: int = 16
     output_chars: int = 2000
+    isolate: bool = True  # use namespaces where the machine allows it (see isolation.py)
+    mechanisms: tuple[str, ...] | None = None  # restrict isolation.select to these (tests)
 
 
 class Sandbox:
@@ -103,6 +106,7 @@ class Sandbox:
         self._broken: str | None = None  # set when restarting cannot help
         self._output: list[str] = []
         self._timeouts: dict[str, int] = {}
+        self._deaths: dict[str, int] = {}
         self.student_seconds = 0.0  # wall time spent waiting for the student's process
         self._prepare()
         _become_subreaper()
@@ -121,10 +125,50 @@ class Sandbox:
         if spec.identity.dedicated:
             os.chown(self.scratch, spec.identity.uid, spec.identity.gid)
         os.chmod(self.scratch, 0o700)
-        for path in (spec.run_dir, self.child_dir):
-            os.chmod(path, 0o755)
+        os.chmod(self.child_dir, 0o755)
+        # Without namespaces, the sandbox user reaches its files through run_dir: let
+        # in that user's group only, not the sandbox users of other runs.
+        if spec.identity.dedicated:
+            os.chown(spec.run_dir, -1, spec.identity.gid)
+        os.chmod(spec.run_dir, 0o750 if spec.identity.dedicated else 0o700)
         for path in self.child_dir.iterdir():
             os.chmod(path, 0o644)
+        workdir = spec.run_dir / "isolation"  # the launcher's plan and mount point: ours only
+        workdir.mkdir(mode=0o700, exist_ok=True)
+        view = isolation.View(
+            read_only=((str(self.child_dir), "/sandbox/child"), (str(spec.package_parent), "/sandbox/submission")),
+            scratch=(str(self.scratch), "/sandbox/scratch"), scratch_mb=4 * spec.max_file_mb, workdir=workdir,
+        )
+        ident = spec.identity
+        self.isolation = isolation.select(
+            view, spec.python, self._env(isolation.NONE), uid=ident.uid, gid=ident.gid, enabled=spec.isolate,
+            mechanisms=spec.mechanisms,
+            limits=rlimits(spec.memory_mb, spec.cpu_seconds, spec.max_processes, spec.max_file_mb),
+        )
+
+    def _env(self, iso: isolation.Isolation) -> dict[str, str]:
+        """The student's whole environment: nothing of ours (no secrets, no paths)."""
+        home = iso.path(self.scratch)
+        return {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": home,
+            "TMPDIR": home,
+            "LANG": "C.UTF-8",
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+
+    def protections(self) -> dict[str, Any]:
+        """What protects the grader from the student's process (plain data, stable)."""
+        ident = self.spec.identity
+        return {
+            "unprivileged_user": ident.dedicated,
+            "resource_limits": True,
+            **self.isolation.describe(),
+        }
 
     def start(self) -> None:
         """Start the child and wait for its import report."""
@@ -138,27 +182,21 @@ class Sandbox:
         spec = self.spec
         down_r, down_w = os.pipe()
         up_r, up_w = os.pipe()
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": str(self.scratch),
-            "TMPDIR": str(self.scratch),
-            "LANG": "C.UTF-8",
-            "PYTHONHASHSEED": "0",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-        }
+        iso = self.isolation
         ident = spec.identity
+        if iso.drops_privileges:  # the launcher switches user and applies the limits inside the view
+            who: dict[str, Any] = {}
+        else:
+            who = {"user": ident.uid, "group": ident.gid, "extra_groups": [] if ident.dedicated else None,
+                   "preexec_fn": make_preexec_from(list(iso.limits)) if iso.active else make_preexec(
+                       spec.memory_mb, spec.cpu_seconds, spec.max_processes, spec.max_file_mb, ident.dedicated)}
+        argv = [spec.python, "-I", iso.path(self.child_dir / "child.py"), str(down_r), str(up_w),
+                iso.path(spec.package_parent), spec.package, iso.path(self.child_dir / "exports.json")]
         try:
             self._proc = subprocess.Popen(
-                [spec.python, "-I", str(self.child_dir / "child.py"), str(down_r), str(up_w),
-                 str(spec.package_parent), spec.package, str(self.child_dir / "exports.json")],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                pass_fds=(down_r, up_w), cwd=self.scratch, env=env, start_new_session=True,
-                user=ident.uid, group=ident.gid, extra_groups=[] if ident.dedicated else None,
-                preexec_fn=make_preexec(spec.memory_mb, spec.cpu_seconds, spec.max_processes, spec.max_file_mb,
-                                        ident.dedicated),
+                iso.command(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                pass_fds=(down_r, up_w), cwd="/" if iso.active else self.scratch, env=self._env(iso),
+                start_new_session=True, **who,
             )
         finally:
             os.close(down_r)
@@ -226,6 +264,11 @@ class Sandbox:
                 f"Not run: {function} already timed out {MAX_TIMEOUTS_PER_FUNCTION} times on small inputs "
                 "(an infinite loop or a sleep?), so its remaining tests were skipped to save time."
             )
+        if self._deaths.get(function, 0) >= MAX_DEATHS_PER_FUNCTION:
+            raise SandboxError(
+                f"Not run: {function} ended your code's process {MAX_DEATHS_PER_FUNCTION} times, so its remaining "
+                "tests were skipped to save time (the other functions are still graded)."
+            )
         if self._time_left() <= 0:
             raise SandboxError("Not run: grading stopped because the time budget for your submission ran out.")
         self._check_handles((args, kwargs))
@@ -243,8 +286,8 @@ class Sandbox:
             protocol.write_frame(lambda data: self._send_all(data, deadline, function), header, blobs)
             reply, reply_blobs = self._receive(deadline - time.monotonic(), f"running {function}", timeout)
         except SandboxError as err:
-            if err.grading_message.startswith("Timed out"):
-                self._timeouts[function] = self._timeouts.get(function, 0) + 1
+            counts = self._timeouts if err.grading_message.startswith("Timed out") else self._deaths
+            counts[function] = counts.get(function, 0) + 1
             self.stop()
             raise
         self._collect_output(reply)
@@ -284,7 +327,7 @@ class Sandbox:
             cls = _student_error_class([b for b in reply.get("bases", []) if isinstance(b, str)])
             exc = cls(str(reply.get("message", "")))
             exc.remote_type = str(reply.get("type", "Exception"))[:100]
-            exc.grading_message = _error_message(function, reply)
+            exc.grading_message = _error_message(function, reply, self.spec)
             raise exc
         if kind == "module_error":
             raise SandboxError(_import_message(str(reply.get("module")), reply))
@@ -353,7 +396,7 @@ class Sandbox:
         code = None
         if self._proc is not None:
             try:
-                code = self._proc.wait(timeout=2)
+                code = self.isolation.exit_status(self._proc.wait(timeout=2))
             except subprocess.TimeoutExpired:
                 pass
         self.stop()
@@ -369,8 +412,11 @@ class Sandbox:
                 signal.SIGSEGV: f"crashed (segmentation fault; often running out of the {spec.memory_mb} MB of memory)",
             }.get(sig, f"was killed by signal {signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else sig}")
             return f"Your code's process {reason} while {doing}."
-        return (f"Your code's process exited (exit code {code}) while {doing}: do not call sys.exit() or "
-                "os._exit() in your code.")
+        if code == 0:
+            return (f"Your code's process exited (exit code 0) while {doing}: do not call sys.exit() or "
+                    "os._exit() in your code.")
+        return (f"Your code's process stopped with exit code {code} while {doing}: sys.exit() or os._exit() "
+                "with a code, or your code broke Python itself (did it replace a builtin or a library function?).")
 
     def _collect_output(self, reply: dict) -> None:
         text = reply.get("stdout")
@@ -411,7 +457,7 @@ def _bad():
     raise protocol.ProtocolError("bad handle")
 
 
-def _error_message(function: str, reply: dict) -> str:
+def _error_message(function: str, reply: dict, spec: SandboxSpec) -> str:
     kind = str(reply.get("type", "Exception"))[:100]
     message = str(reply.get("message", ""))[:1000]
     bases = reply.get("bases", [])
@@ -422,6 +468,12 @@ def _error_message(function: str, reply: dict) -> str:
     if kind == "MemoryError":
         return f"{function} ran out of memory (MemoryError)."
     text = f"{function} raised {kind}: {message}"
+    if message.startswith("[Errno 27]"):  # EFBIG: Python ignores SIGXFSZ, so the write fails instead
+        text = f"{function} tried to write a file larger than {spec.max_file_mb} MB, the limit ({kind}: {message})"
+    elif message.startswith("[Errno 28]"):  # ENOSPC: the private scratch folder is full
+        text = f"{function} filled all the disk space its files may use ({kind}: {message})"
+    if kind == "TypeError" and function in message and ("argument" in message or "keyword" in message):
+        text += f" (keep {function}'s parameters as in the starter code: the graders call it that way)"
     tb = str(reply.get("traceback", ""))[:2000]
     return f"{text}\n{tb}" if tb else text
 

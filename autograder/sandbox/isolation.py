@@ -1,0 +1,260 @@
+"""A private view of the system for the student's process, where the kernel allows it.
+
+The student's process always runs under resource limits, and as a dedicated
+unprivileged user when we are root (:mod:`.limits`). On top of that, when the machine
+allows it, it gets its own namespaces:
+
+- a private file system: the system folders, the interpreter and its venv, the child's
+  own files and the copy of the submission, all read-only, and one small writable
+  tmpfs (its home, cwd and TMPDIR); nothing else of the host exists for it (no project
+  checkout, no home folders, no other submissions, no grader source, no results);
+- no network (a fresh network namespace with nothing in it);
+- no other processes (a PID namespace whose end kills whatever the student started).
+
+Three ways to get there, tried in this order and each checked by a probe that runs the
+real interpreter inside the view before any student code runs:
+
+- as root: ``unshare`` (util-linux) + :mod:`launcher`, which builds the view, drops
+  every capability and switches to the sandbox user;
+- as an ordinary user: ``bwrap`` (bubblewrap), then ``unshare --user --map-root-user``
+  + :mod:`launcher` (unprivileged user namespaces);
+- otherwise nothing more than the user and the limits.
+
+:func:`select` never fails: a missing tool or a refused namespace only means fewer
+protections, and :meth:`Isolation.describe` says which ones are active (the runner
+records it in results.json's ``extra_data`` and in its log).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+NAMESPACES = ("--mount", "--pid", "--net", "--ipc", "--uts", "--fork", "--kill-child")
+PROBE_SECONDS = 20.0
+BWRAP_HELPERS = 3  # processes bubblewrap itself keeps inside the namespace
+
+
+@dataclasses.dataclass(frozen=True)
+class View:
+    """What the student's process may see besides the system folders."""
+
+    read_only: tuple[tuple[str, str], ...]  # (path on the host, path the student sees)
+    scratch: tuple[str, str]  # the writable folder: (host path used without isolation, path inside)
+    scratch_mb: int  # size of the writable tmpfs inside the view
+    workdir: Path  # an empty folder of the trusted side's for the plan and the new root
+
+
+@dataclasses.dataclass(frozen=True)
+class Isolation:
+    """How the student's process is started. ``prefix`` goes before its command line;
+    when ``drops_privileges``, the prefix switches user and applies the limits itself
+    (the caller must start it as root, without them)."""
+
+    mechanism: str  # "none", "unshare", "unshare --user" or "bubblewrap"
+    prefix: tuple[str, ...] = ()
+    drops_privileges: bool = False
+    paths: tuple[tuple[str, str], ...] = ()  # host -> inside, for the child's command line
+    proc: bool = False  # /proc of its own inside the view
+    note: str = ""  # why a stronger mechanism was not used
+    limits: tuple[tuple[str, int, int], ...] = ()  # for the caller to apply when not drops_privileges
+
+    @property
+    def active(self) -> bool:
+        return self.mechanism != "none"
+
+    def path(self, host_path: os.PathLike | str) -> str:
+        """``host_path`` as the student's process sees it."""
+        text = str(host_path)
+        for host, inside in self.paths:
+            if text == host or text.startswith(host.rstrip("/") + "/"):
+                return inside + text[len(host):]
+        return text
+
+    def command(self, argv: list[str]) -> list[str]:
+        return [*self.prefix, *argv]
+
+    def exit_status(self, returncode: int | None) -> int | None:
+        """The student's process's status in ``Popen.returncode`` terms: the wrappers
+        report "killed by signal N" as exit code 128 + N."""
+        if self.active and returncode is not None and 128 < returncode < 128 + 65:
+            return -(returncode - 128)
+        return returncode
+
+    def describe(self) -> dict:
+        """Which protections are active (plain data, the same on every run)."""
+        return {
+            "isolation": self.mechanism,
+            "private_filesystem": self.active,
+            "network_namespace": self.active,
+            "pid_namespace": self.active,
+            "private_proc": self.active and self.proc,
+            **({"isolation_note": self.note} if self.note else {}),
+        }
+
+
+NONE = Isolation("none")
+
+
+def select(view: View, python: str, env: dict[str, str], *, uid: int | None, gid: int | None,
+           limits: list[tuple[str, int, int]], enabled: bool = True,
+           mechanisms: tuple[str, ...] | None = None) -> Isolation:
+    """The strongest isolation that works here, checked by running ``python`` inside it.
+
+    ``uid``/``gid``: the sandbox user (as root), or None (an ordinary user). ``limits``:
+    ``(RLIMIT_NAME, soft, hard)`` for the student's process, applied inside the view
+    by the mechanisms that drop privileges themselves. ``mechanisms``: try only these
+    (tests use it to reach each one). Never raises.
+    """
+    if not enabled or sys.platform != "linux":
+        return NONE
+    try:
+        return _select(view, python, env, uid=uid, gid=gid, limits=limits, mechanisms=mechanisms)
+    except Exception as err:  # a protection that cannot be set up must never stop grading
+        return dataclasses.replace(NONE, note=f"{type(err).__name__}: {err}"[:500])
+
+
+def _select(view, python, env, *, uid, gid, limits, mechanisms) -> Isolation:
+    notes = []
+    try:
+        extra = _interpreter_paths(python, env)
+    except (OSError, subprocess.SubprocessError, ValueError) as err:
+        return dataclasses.replace(NONE, note=f"could not inspect the interpreter: {err}")
+    root = os.geteuid() == 0
+    candidates = ["unshare"] if root else ["bubblewrap", "unshare --user"]
+    if mechanisms is not None:
+        candidates = [m for m in candidates if m in mechanisms]
+    for mechanism in candidates:
+        try:
+            iso = _build(mechanism, view, extra, uid=uid, gid=gid, limits=limits)
+        except (OSError, ValueError) as err:
+            notes.append(f"{mechanism}: {err}")
+            continue
+        if iso is None:
+            notes.append(f"{mechanism}: not installed")
+            continue
+        problem, proc = _probe(iso, view, python, env, uid=uid, gid=gid)
+        if problem is None:
+            return dataclasses.replace(iso, proc=proc)
+        notes.append(f"{mechanism}: {problem}")
+    return dataclasses.replace(NONE, note="; ".join(notes)[:500])
+
+
+def _interpreter_paths(python: str, env: dict[str, str]) -> list[str]:
+    """Folders the interpreter needs beyond the system ones: its prefixes (a venv, a
+    Python installed under /opt or a home folder) and where its executable really is."""
+    code = ("import json, os, sys; print(json.dumps([sys.prefix, sys.exec_prefix, sys.base_prefix, "
+            "sys.base_exec_prefix, os.path.dirname(os.path.realpath(sys.executable))]))")
+    done = subprocess.run([python, "-I", "-c", code], capture_output=True, text=True, env=env, timeout=PROBE_SECONDS,
+                          check=True)
+    paths = [os.path.realpath(p) for p in json.loads(done.stdout)]
+    paths.append(os.path.dirname(os.path.abspath(python)))
+    paths.append(os.path.dirname(os.path.dirname(os.path.abspath(python))))  # a venv: bin/..
+    return paths
+
+
+def _mounts(view: View, extra: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(read-only binds, symbolic links) for the new root, outermost first, none inside another."""
+    binds: list[tuple[str, str]] = []
+    links: list[tuple[str, str]] = []
+    for path in SYSTEM_DIRS:
+        if os.path.islink(path):
+            links.append((path, os.readlink(path)))
+        elif os.path.isdir(path):
+            binds.append((path, path))
+    system = [b[1] for b in binds] + [link[0] for link in links]
+    for path in sorted(set(extra)):
+        if path in ("/", "") or not os.path.isdir(path) or _under(path, system):
+            continue
+        if any(_under(path, [b[1]]) for b in binds):
+            continue
+        binds = [b for b in binds if not _under(b[1], [path])] + [(path, path)]
+    binds += list(view.read_only)
+    return binds, links
+
+
+def _under(path: str, roots: list[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def _build(mechanism: str, view: View, extra: list[str], *, uid, gid, limits) -> Isolation | None:
+    binds, links = _mounts(view, extra)
+    scratch_host, scratch_inside = view.scratch
+    paths = tuple((host, inside) for host, inside in view.read_only) + ((scratch_host, scratch_inside),)
+    if mechanism == "bubblewrap":
+        bwrap = shutil.which("bwrap")
+        if bwrap is None:
+            return None
+        prefix = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox",
+                  "--cap-drop", "ALL"]
+        for host, inside in binds:
+            prefix += ["--ro-bind", host, inside]
+        for path, target in links:
+            prefix += ["--symlink", target, path]
+        prefix += ["--dev", "/dev", "--proc", "/proc", "--size", str(view.scratch_mb * 2**20), "--tmpfs",
+                   scratch_inside, "--remount-ro", "/", "--chdir", scratch_inside, "--"]
+        # bubblewrap runs under the limits itself; its helpers count as processes of ours
+        own = tuple((n, s + BWRAP_HELPERS, h + BWRAP_HELPERS) if n == "RLIMIT_NPROC" else (n, s, h)
+                    for n, s, h in limits)
+        return Isolation("bubblewrap", tuple(prefix), False, paths, proc=True, limits=own)
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return None
+    new_root = view.workdir / "root"
+    new_root.mkdir(exist_ok=True)
+    plan = {
+        "root": str(new_root),
+        "uid": uid, "gid": gid,
+        "mounts": [{"kind": "ro", "source": h, "target": i} for h, i in binds]
+        + [{"kind": "symlink", "target": p, "link": t} for p, t in links]
+        + [{"kind": "tmpfs", "target": scratch_inside, "size_mb": view.scratch_mb}],
+        "limits": [list(limit) for limit in limits],
+        "cwd": scratch_inside,
+    }
+    plan_path = view.workdir / "plan.json"
+    plan_path.write_text(json.dumps(plan, indent=1))
+    os.chmod(plan_path, 0o600)
+    user = ["--user", "--map-root-user"] if mechanism == "unshare --user" else []
+    launcher = [sys.executable, "-I", "-S", str(HERE / "launcher.py"), str(plan_path), "--"]
+    return Isolation(mechanism, (unshare, *user, *NAMESPACES, "--", *launcher), True, paths)
+
+
+def _probe(iso: Isolation, view: View, python: str, env: dict[str, str], *, uid, gid) -> tuple[str | None, bool]:
+    """``(None, has /proc)`` when ``python`` starts inside the view, imports what the
+    student's process imports and can write its scratch folder; else (what went wrong, False)."""
+    from .limits import make_preexec_from
+
+    scratch = view.scratch[1]
+    code = ("import numpy, os, sys; open(os.path.join(sys.argv[1], '.probe'), 'w').close(); "
+            "print('ok', os.path.isdir('/proc/self'))")
+    argv = iso.command([python, "-I", "-c", code, scratch])
+    kwargs = {}
+    if not iso.drops_privileges:
+        kwargs = {"user": uid, "group": gid, "extra_groups": [] if uid is not None else None,
+                  "preexec_fn": make_preexec_from(list(iso.limits))}
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, errors="replace", env=env,
+                              timeout=PROBE_SECONDS, stdin=subprocess.DEVNULL, cwd="/", **kwargs)
+    except (OSError, subprocess.SubprocessError) as err:
+        return str(err), False
+    if done.returncode != 0 or not done.stdout.startswith("ok"):
+        lines = [line for line in done.stderr.splitlines() if line.strip() and "ISOLATION-REPORT" not in line]
+        return f"exit code {done.returncode}: {' '.join(lines[-2:])[:300]}".strip(), False
+    if not iso.drops_privileges:
+        return None, iso.proc
+    report = next((line.split(" ", 1)[1] for line in done.stderr.splitlines()
+                   if line.startswith("ISOLATION-REPORT ")), None)
+    try:
+        facts = json.loads(report) if report else {}
+    except ValueError:
+        facts = {}
+    if not facts.get("filesystem"):
+        return "the private view could not be built", False
+    return None, bool(facts.get("proc"))

@@ -1,0 +1,190 @@
+"""The student's private view of the system (autograder/sandbox/isolation.py), seen
+from inside: as root with the sandbox user, and as an ordinary user (a TA's laptop)
+with bubblewrap or unprivileged user namespaces, wherever this machine has them. Each
+mechanism runs a real Sandbox whose "student" reports what it can see and do."""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from autograder import simulate
+from autograder.sandbox import isolation
+from autograder.sandbox.limits import sandbox_identity
+from autograder.sandbox.proxy import Sandbox, SandboxSpec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+LOOK = '''
+import os, socket
+
+def look(secret_dirs):
+    seen = {}
+    seen["uid"] = os.getuid()
+    seen["top"] = sorted(os.listdir("/"))
+    seen["secret_dirs_visible"] = [d for d in secret_dirs if os.path.exists(d)]
+    try:
+        open("/usr/planted", "w").close()
+        seen["wrote_usr"] = True
+    except OSError:
+        seen["wrote_usr"] = False
+    try:
+        socket.create_connection(("127.0.0.1", 9), timeout=1).close()
+        seen["network"] = "connected"
+    except OSError as err:
+        seen["network"] = err.strerror or str(err)
+    seen["pids"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit()) if os.path.isdir("/proc") else []
+    with open("/proc/self/status") as f:
+        seen["caps"] = [line.split()[1] for line in f if line.startswith("CapEff")][0]
+    with open(os.path.join(os.environ["HOME"], "scratch.txt"), "w") as f:
+        f.write("the scratch folder is writable")
+    return seen
+'''
+
+SCRIPT = '''
+import json, shutil, sys, tempfile
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from autograder.sandbox.limits import sandbox_identity
+from autograder.sandbox.proxy import Sandbox, SandboxSpec
+python, mechanisms, look, secret = sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], json.loads(sys.argv[5])
+run = Path(tempfile.mkdtemp(prefix="isolation-test-"))
+package = run / "submission" / "probe"
+package.mkdir(parents=True)
+(package / "__init__.py").write_text("")
+(package / "m.py").write_text(look)
+spec = SandboxSpec(python=python, package="probe", package_parent=run / "submission", exports={"look": "m"},
+                   run_dir=run, identity=sandbox_identity(), mechanisms=tuple(mechanisms) if mechanisms else None)
+sandbox = Sandbox(spec)
+try:
+    sandbox.start()
+    seen = sandbox.call("look", (secret,), {})
+finally:
+    sandbox.stop()
+    shutil.rmtree(run, ignore_errors=True)
+print(json.dumps({"protections": sandbox.protections(), "seen": seen}))
+'''
+
+
+@pytest.fixture(scope="module")
+def grading_python(tmp_path_factory):
+    """The grading venv's interpreter (numpy inside, readable by every user), made by
+    the real setup.sh as make grade makes it."""
+    root = tmp_path_factory.mktemp("setup")
+    (root / "source").mkdir()
+    for name in ("setup.sh", "requirements.txt"):
+        shutil.copy(ROOT / "autograder" / "gradescope" / name, root / "source" / name)
+    home = simulate.grader_home()
+    home.mkdir(parents=True, exist_ok=True)
+    venv = simulate.setup(root, home, simulate.grading_python())
+    return str(venv / "bin" / "python")
+
+
+def secret_dirs() -> list[str]:
+    dirs = [str(ROOT), str(ROOT / "solutions"), "/root", "/home", str(simulate.grader_home() / "runs"), tempfile.gettempdir()]
+    return [d for d in dirs if os.path.exists(d)]
+
+
+def sandbox_report(python: str, mechanisms: list[str] | None, as_user: str | None = None) -> dict:
+    argv = [python, "-c", SCRIPT, str(ROOT), python, json.dumps(mechanisms), LOOK, json.dumps(secret_dirs())]
+    if as_user is not None:
+        argv = ["setpriv", f"--reuid={as_user}", f"--regid={pwd.getpwnam(as_user).pw_gid}", "--clear-groups", *argv]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd="/")
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def assert_isolated(report: dict) -> None:
+    seen = report["seen"]
+    assert seen["secret_dirs_visible"] == [], seen
+    assert set(seen["top"]) <= {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "opt", "dev", "proc",
+                                "sandbox", "root", "home"} - {"root", "home"} | _interpreter_tops(), seen["top"]
+    assert seen["wrote_usr"] is False
+    assert seen["network"] in ("Network is unreachable", "Connection refused") and seen["network"] != "connected"
+    assert len(seen["pids"]) <= 3, seen["pids"]  # init, the student's process, maybe one helper
+    assert int(seen["caps"], 16) == 0, "no capabilities inside"
+    protections = report["protections"]
+    assert protections["private_filesystem"] and protections["network_namespace"] and protections["pid_namespace"]
+
+
+def _interpreter_tops() -> set[str]:
+    """Top-level folders the grading interpreter lives under (e.g. opt for /opt/...)."""
+    return {Path(p).parts[1] for p in (str(simulate.grader_home()), sys.base_prefix) if len(Path(p).parts) > 1}
+
+
+def _unshare_works(user: bool) -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    extra = ["--user", "--map-root-user"] if user else []
+    argv = ["unshare", *extra, "--mount", "--pid", "--net", "--fork", "true"]
+    if user and os.geteuid() == 0:
+        argv = ["setpriv", "--reuid=nobody", f"--regid={pwd.getpwnam('nobody').pw_gid}", "--clear-groups", *argv]
+    return subprocess.run(argv, capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox user exists only when grading as root")
+def test_as_root_the_sandbox_user_gets_a_private_view(grading_python):
+    if not _unshare_works(user=False):
+        pytest.skip("namespaces are refused on this machine")
+    report = sandbox_report(grading_python, None)
+    assert report["protections"]["isolation"] == "unshare"
+    sandbox_uids = {p.pw_uid for p in pwd.getpwall() if p.pw_name.startswith("grader-sandbox")}
+    assert report["seen"]["uid"] in sandbox_uids  # one user per concurrent run
+    assert_isolated(report)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to become another user")
+@pytest.mark.parametrize("mechanism", ["unshare --user", "bubblewrap"])
+def test_as_an_ordinary_user(grading_python, mechanism):
+    """A TA grading on a laptop: no sandbox user, but the same private view."""
+    if not os.access(ROOT, os.R_OK | os.X_OK) or os.stat(ROOT).st_mode & 0o005 != 0o005:
+        pytest.skip("the checkout is not readable by other users")
+    if mechanism == "bubblewrap" and shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed")
+    if not _unshare_works(user=True):
+        pytest.skip("unprivileged user namespaces are refused on this machine")
+    report = sandbox_report(grading_python, [mechanism], as_user="nobody")
+    assert report["protections"]["isolation"] == mechanism, report["protections"]
+    assert report["protections"]["unprivileged_user"] is False
+    assert_isolated(report)
+
+
+def test_missing_tools_fall_back_without_failing(grading_python, tmp_path, monkeypatch):
+    """No unshare, no bubblewrap (or namespaces refused): the child still runs, under
+    the user and the limits, and the record says why there is no private view."""
+    monkeypatch.setattr(isolation.shutil, "which", lambda name: None)
+    run = Path(tempfile.mkdtemp(prefix="isolation-test-"))  # where the runner puts it: reachable by the user
+    package = run / "submission" / "probe"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "m.py").write_text("def add(a, b):\n    return a + b\n")
+    for path in (run, run / "submission", package):
+        os.chmod(path, 0o755)
+    spec = SandboxSpec(python=grading_python, package="probe", package_parent=run / "submission",
+                       exports={"add": "m"}, run_dir=run, identity=sandbox_identity())
+    sandbox = Sandbox(spec)
+    try:
+        sandbox.start()
+        assert sandbox.call("add", (2, 3), {}) == 5
+    finally:
+        sandbox.stop()
+        shutil.rmtree(run, ignore_errors=True)
+    protections = sandbox.protections()
+    assert protections["isolation"] == "none" and not protections["private_filesystem"]
+    assert "not installed" in protections["isolation_note"]
+
+
+def test_a_broken_mechanism_is_detected_by_the_probe(tmp_path):
+    """A wrapper that does not work (here: an interpreter that does not exist inside
+    the view) is caught by the probe and skipped: select() never raises."""
+    view = isolation.View(read_only=(), scratch=(str(tmp_path), "/sandbox/scratch"), scratch_mb=8, workdir=tmp_path)
+    iso = isolation.select(view, "/nonexistent/python", {"PATH": "/usr/bin:/bin"}, uid=None, gid=None, limits=[])
+    assert iso.mechanism == "none" and iso.note
