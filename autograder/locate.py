@@ -38,7 +38,7 @@ def locate(submission: Path, package: str, modules: tuple[str, ...]) -> Located:
     candidates = []
     for folder in _folders(submission):
         for where in (folder / package, folder):
-            found = {m: where / f"{m}.py" for m in modules if _regular_file(where / f"{m}.py")}
+            found = {m: where / f"{m}.py" for m in modules if _usable(where / f"{m}.py")}
             if found:
                 depth = len(where.relative_to(submission).parts)
                 candidates.append((len(found), -depth, where, found))
@@ -48,13 +48,26 @@ def locate(submission: Path, package: str, modules: tuple[str, ...]) -> Located:
         where = f"a folder named {package}/ or on their own, at the top of the submission or one folder down"
         message = (f"None of the expected files ({wanted}) were found: upload them in {where}. "
                    + (f"Your submission contains: {seen}." if seen else "Your submission is empty."))
-        return Located(None, {}, {m: message for m in modules}, _near_misses(submission, modules))
+        notes = _near_misses(submission, modules)
+        if any(name.endswith(".ipynb") for name in _names(submission)):
+            notes.append(f"notebooks (.ipynb) are not graded: upload the .py files of your {package}/ folder")
+        return Located(None, {}, {m: message for m in modules}, notes)
     _, _, folder, found = max(candidates, key=lambda c: (c[0], c[1], c[2].name == package))
     rel = folder.relative_to(submission).as_posix()
     shown = "the top of your submission" if rel == "." else f"{rel}/"
-    missing = {m: f"{m}.py is missing: it was looked for in {shown}, next to "
-                  f"{', '.join(p.name for p in found.values())}." for m in modules if m not in found}
+    missing = {m: _why_missing(folder / f"{m}.py", shown, found) for m in modules if m not in found}
     return Located(folder, found, missing, _near_misses(folder, [m for m in modules if m not in found]))
+
+
+def _why_missing(path: Path, shown: str, found: dict[str, Path]) -> str:
+    """Why a module file next to the others cannot be used, in words."""
+    name = path.name
+    if os.path.islink(path):
+        return f"{name} is a symbolic link, which is not accepted: upload the file itself."
+    if _regular_file(path):
+        return (f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB, so it was not graded: keep data and "
+                "generated tables out of your code.")
+    return f"{name} is missing: it was looked for in {shown}, next to {', '.join(p.name for p in found.values())}."
 
 
 def copy_package(located: Located, package: str, destination: Path) -> Path:
@@ -81,6 +94,22 @@ def _folders(submission: Path) -> list[Path]:
     except OSError:
         pass
     return folders
+
+
+def _usable(path: Path) -> bool:
+    """A regular file (never a symbolic link) small enough to be graded."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size <= MAX_FILE_BYTES
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return [e.name for e in os.scandir(folder)]
+    except OSError:
+        return []
 
 
 def _regular_file(path: Path) -> bool:

@@ -91,7 +91,9 @@ def write_results(path: Path, results: dict[str, Any]) -> None:
     text = json.dumps(results, indent=2, allow_nan=False, ensure_ascii=False)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        # errors="replace": a file name that is not UTF-8 (a lone surrogate) must not
+        # cost the student the whole results file
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as f:
             f.write(text + "\n")
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)

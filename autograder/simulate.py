@@ -70,6 +70,7 @@ def build_tree(autograder_zip: Path, submission: Path, home: Path) -> tuple[Path
     """A fresh Gradescope-like tree; returns it and notes about the submission."""
     runs = home / "runs"
     runs.mkdir(parents=True, exist_ok=True)
+    os.chmod(runs, 0o700)  # the sandbox users must not reach other runs' trees (submissions, results)
     root = Path(tempfile.mkdtemp(prefix="autograder-", dir=runs))
     os.chmod(root, 0o755)
     with zipfile.ZipFile(autograder_zip) as zf:

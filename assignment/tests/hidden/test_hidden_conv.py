@@ -39,7 +39,7 @@ def test_conv_forward_random(student, reference, tolerance, x, w, b, param):
 
 
 @pytest.mark.parametrize("seed", [1, 3, 4])
-def test_conv_forward_contract(student, seed):
+def test_conv_forward_contract(student, reference, seed):
     """float64 out of the right shape, inputs untouched, cache exactly (x, w, b, conv_param)."""
     x, w, b, param = conv_case(seed)
     saved = {"x": x.copy(), "w": w.copy(), "b": b.copy()}
@@ -52,6 +52,7 @@ def test_conv_forward_contract(student, seed):
     if not isinstance(out, np.ndarray):
         raise GradingFailure(f"{call}: out is a {type(out).__name__}, expected a numpy array")
     check_value(str(out.dtype), "float64", what="out's dtype", call=call)
+    check_value(out.shape, reference.conv_forward(x, w, b, param)[0].shape, what="out's shape", call=call)
     check_value(len(cache) if isinstance(cache, tuple) else -1, 4, what="the length of the cache tuple", call=call)
     for name, got, want in zip(("x", "w", "b"), cache[:3], (x, w, b)):
         if not (isinstance(got, np.ndarray) and got.shape == want.shape and np.array_equal(got, want)):
