@@ -1,0 +1,340 @@
+"""Broken and hostile submissions (tests/submissions/cases.yaml) through the real
+``make grade`` path: the real autograder zip, setup.sh, run_autograder, sandbox user
+and namespaces.
+
+For every case: results.json exists and validates; the score is within the case's
+bounds (never above what the honest part of the code earns); the student sees the
+problem named; nothing hidden (grader code, reference code, the grader's paths or
+environment) appears in anything the student sees; the autograder's source tree and
+the grading venv are unchanged; no process of a sandbox user survives the run; the run
+ends within its time budget. Some cases are graded twice: same results.json apart from
+``execution_time``.
+
+The cases run two at a time (each run has its own tree and its own sandbox user):
+the ones that time out cost 5 to 15 s each, mostly waiting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pwd
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from autograder import simulate
+from tests.conftest import ASSIGNMENT, ROOT, Graded
+from tests.submissions.build import load_cases
+
+FIRST = "syntax-error"  # graded first: its extra_data says which protections this machine gives
+# HOSTILE_CASES=id,id... grades only those (and the first): for working on a few cases
+_ONLY = {name for name in os.environ.get("HOSTILE_CASES", "").split(",") if name}
+CASES = [c for c in load_cases() if not _ONLY or c.id in _ONLY | {FIRST}]
+PARALLEL = 2
+SANDBOX_USER_PREFIX = "grader-sandbox"
+
+
+# -- what a run leaves behind ---------------------------------------------------------
+
+def tree_digest(folder: Path) -> str:
+    """Names, modes and contents of every file under ``folder`` (symlinks not followed)."""
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames + [d for d in dirnames]):
+            path = Path(dirpath) / name
+            st = path.lstat()
+            digest.update(f"{path.relative_to(folder)}\0{st.st_mode:o}\0".encode())
+            if path.is_file() and not path.is_symlink():
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def stat_digest(folder: Path) -> str:
+    """Names, sizes, modes and mtimes under ``folder``: cheap, for a venv."""
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames):
+            st = os.lstat(os.path.join(dirpath, name))
+            digest.update(f"{dirpath}/{name}\0{st.st_size}\0{st.st_mode:o}\0{st.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+_local = threading.local()
+
+
+class Trace:
+    """What one run_autograder did to its tree, seen from outside."""
+
+    root: Path
+    source_before = source_after = venv_before = venv_after = ""
+    results_listing: list[str] = []
+
+
+def _traced_run(real_run):
+    def run(root, venv, *args, **kwargs):
+        trace = _local.trace
+        trace.root = root
+        trace.source_before, trace.venv_before = tree_digest(root / "source"), stat_digest(venv)
+        try:
+            return real_run(root, venv, *args, **kwargs)
+        finally:
+            trace.source_after, trace.venv_after = tree_digest(root / "source"), stat_digest(venv)
+            trace.results_listing = sorted(os.listdir(root / "results"))
+
+    return run
+
+
+def sandbox_uids() -> set[int]:
+    return {p.pw_uid for p in pwd.getpwall() if p.pw_name.startswith(SANDBOX_USER_PREFIX)}
+
+
+def _proc(pid: int) -> tuple[int, int, str, str] | None:
+    """(uid, ppid, state, command line) of a live process, or None."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        return os.stat(f"/proc/{pid}").st_uid, int(fields[1]), fields[0], cmdline
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def survivors() -> list[str]:
+    """Live processes of a sandbox user that no running grader owns (not zombies)."""
+    uids, found = sandbox_uids(), []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        info = _proc(int(entry))
+        if info is None or info[0] not in uids or info[2] == "Z":
+            continue
+        ppid, owned = info[1], False
+        for _ in range(64):  # up the tree: is a grader (autograder.runner) above it?
+            parent = _proc(ppid) if ppid > 1 else None
+            if parent is None:
+                break
+            if "autograder.runner" in parent[3]:
+                owned = True
+                break
+            ppid = parent[1]
+        if not owned:
+            found.append(f"pid {entry}: {info[3][:200]}")
+    return found
+
+
+# -- a listener on 127.0.0.1 for the network case ---------------------------------------
+
+class Listener:
+    """Accepts connections on 127.0.0.1 (never any other address) and keeps what
+    arrives."""
+
+    def __init__(self):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.received: list[bytes] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(2)
+                try:
+                    self.received.append(conn.recv(4096) or b"(connected, nothing sent)")
+                except OSError:
+                    self.received.append(b"(connected)")
+
+    def close(self):
+        self.sock.close()
+
+
+# -- grading the corpus ------------------------------------------------------------------
+
+class Outcome:
+    def __init__(self, case, graded: Graded, trace: Trace, seconds: float, left: list[str], submission: Path):
+        self.case, self.graded, self.trace, self.seconds, self.left = case, graded, trace, seconds, left
+        self.submission = submission
+        self.second: Graded | None = None
+
+
+@pytest.fixture(scope="module")
+def corpus(autograder_zip, tmp_path_factory):
+    """Every case graded (in parallel, ``PARALLEL`` at a time); {id: Outcome}."""
+    listener = Listener()
+    outcomes: dict[str, Outcome] = {}
+    skipped: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    lock = threading.Lock()
+
+    def grade_case(case, again: bool = False):
+        try:
+            _grade_case(case, again)
+        except Exception as err:  # reported by the case's own test, not by all of them
+            with lock:
+                errors[case.id] = f"{type(err).__name__}: {err}"
+
+    def _grade_case(case, again: bool):
+        folder = tmp_path_factory.mktemp(case.id)
+        submission = case.build(folder, listener.port)
+        _local.trace = trace = Trace()
+        started = time.monotonic()
+        results, log, notes = simulate.grade(autograder_zip, submission, folder / "results.json")
+        seconds = time.monotonic() - started
+        graded = Graded(results, log, notes)
+        with lock:
+            if again:
+                outcomes[case.id].second = graded
+            else:
+                outcomes[case.id] = Outcome(case, graded, trace, seconds, survivors(), submission)
+
+    real_run = simulate.run
+    started = time.monotonic()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(simulate, "run", _traced_run(real_run))
+        first = next(c for c in CASES if c.id == FIRST)
+        grade_case(first)
+        protections = outcomes[FIRST].graded.results["extra_data"]["sandbox"]
+        jobs = []
+        for case in CASES:
+            missing = [n for n in case.needs if not protections.get(n)]
+            if missing:
+                skipped[case.id] = f"this machine does not give the sandbox {', '.join(missing)}"
+                continue
+            if case.id != FIRST:
+                jobs.append((case, False))
+            if case.twice:
+                jobs.append((case, True))
+        # The longest first, so that the two workers finish together.
+        jobs.sort(key=lambda job: -job[0].seconds)
+        with ThreadPoolExecutor(PARALLEL) as pool:
+            list(pool.map(lambda job: grade_case(*job), [j for j in jobs if not j[1]]))
+            list(pool.map(lambda job: grade_case(*job), [j for j in jobs if j[1]]))
+    listener.close()
+    print(f"\ncorpus: {len(outcomes)} cases graded in {time.monotonic() - started:.1f} s, {PARALLEL} at a time; "
+          f"protections: {json.dumps(protections, sort_keys=True)}")
+    slowest = sorted(outcomes.values(), key=lambda o: -o.seconds)[:8]
+    print("slowest: " + ", ".join(f"{o.case.id} {o.seconds:.1f} s" for o in slowest))
+    return {"outcomes": outcomes, "skipped": skipped, "errors": errors, "listener": listener,
+            "protections": protections}
+
+
+def published_view(graded: Graded) -> str:
+    """Everything the student sees once grades are published: the summary, every
+    test's name and output, and what ``make grade`` says about the upload itself."""
+    results = graded.results
+    parts = [results["output"]] + [t["name"] + "\n" + t.get("output", "") for t in results["tests"]]
+    return "\n".join(parts + list(graded.notes))
+
+
+def secrets_for(submission: Path) -> list[str]:
+    """Text the student must never see: lines of the hidden graders, of the reference's
+    solution regions and of the Gradescope scripts, less the lines of the submission
+    itself (a copy of the reference may quote its own code)."""
+    own: set[str] = set()
+    for path in submission.rglob("*.py") if submission.is_dir() else []:
+        if path.is_file() and not path.is_symlink():
+            own |= {line.strip() for line in path.read_text(errors="replace").splitlines()}
+    lines: set[str] = set()
+    for path in (ROOT / "assignment" / "tests" / "hidden").glob("*.py"):
+        lines |= {line.strip() for line in path.read_text().splitlines() if len(line.strip()) > 30}
+    for name in ("run_autograder", "setup.sh"):
+        text = (ROOT / "autograder" / "gradescope" / name).read_text()
+        lines |= {line.strip() for line in text.splitlines() if len(line.strip()) > 30 and not line.startswith("#")}
+    for path in (ROOT / "solutions" / "convnet").glob("*.py"):
+        inside = False
+        for line in path.read_text().splitlines():
+            if "# BEGIN SOLUTION" in line:
+                inside = True
+            elif "# END SOLUTION" in line:
+                inside = False
+            elif inside and len(line.strip()) > 25:
+                lines.add(line.strip())
+    return sorted(lines - own)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_case(corpus, case):
+    if case.id in corpus["skipped"]:
+        pytest.skip(corpus["skipped"][case.id])
+    assert case.id not in corpus["errors"], f"grading failed: {corpus['errors'][case.id]}"
+    outcome: Outcome = corpus["outcomes"][case.id]
+    graded, results = outcome.graded, outcome.graded.results
+    seen = published_view(graded)
+    where = f"\n--- student sees ---\n{seen[:4000]}\n--- log ---\n{graded.log[-3000:]}"
+
+    low, high = case.score
+    assert low <= graded.score <= high, f"score {graded.score} not in [{low}, {high}]{where}"
+    for text in case.see:
+        assert text in seen, f"the student should see {text!r}{where}"
+    lost = graded.lost()
+    assert set(case.lost) <= lost, f"should lose {sorted(set(case.lost) - lost)}{where}"
+
+    leaked = [line for line in secrets_for(outcome.submission) if line in seen]
+    assert not leaked, f"hidden text shown to the student: {leaked[:5]}{where}"
+    assert str(outcome.trace.root) not in seen, "the grader's own path was shown to the student"
+    assert "Traceback (most recent call last)" not in seen, where
+
+    assert outcome.trace.source_before == outcome.trace.source_after, "the autograder's source tree changed"
+    assert outcome.trace.venv_before == outcome.trace.venv_after, "the grading venv changed"
+    assert outcome.trace.results_listing == ["results.json"], outcome.trace.results_listing
+    assert not outcome.left, f"sandbox processes outlived the run: {outcome.left}"
+    assert outcome.seconds <= case.seconds, f"took {outcome.seconds:.1f} s, budget {case.seconds:g} s"
+    assert results["execution_time"] <= ASSIGNMENT.sandbox.total_budget_seconds
+    assert "GRADER ERROR" not in graded.log, graded.log[-3000:]
+
+    if case.twice:
+        again = dict(outcome.second.results, execution_time=0)
+        assert again == dict(results, execution_time=0), "two runs of the same submission differ"
+
+
+def test_nothing_reached_the_network(corpus):
+    if not corpus["protections"].get("network_namespace"):
+        pytest.skip("no network namespace on this machine")
+    assert corpus["listener"].received == []
+
+
+def test_no_sandbox_process_is_left(corpus):
+    assert survivors() == []
+
+
+def test_protections_are_recorded(corpus):
+    """As root where namespaces work (here, CI), every protection is on; elsewhere
+    the record says which are missing and why."""
+    protections = corpus["protections"]
+    assert {"unprivileged_user", "resource_limits", "isolation", "private_filesystem", "network_namespace",
+            "pid_namespace"} <= set(protections)
+    if os.geteuid() == 0 and _namespaces_work():
+        assert protections["unprivileged_user"] and protections["private_filesystem"], protections
+        assert protections["network_namespace"] and protections["pid_namespace"], protections
+    else:
+        assert protections["private_filesystem"] or protections.get("isolation_note"), protections
+
+
+def _namespaces_work() -> bool:
+    import shutil
+    import subprocess
+
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return False
+    done = subprocess.run([unshare, "--mount", "--pid", "--net", "--fork", "true"], capture_output=True)
+    return done.returncode == 0
+
+
+def test_the_corpus_covers_the_issue():
+    """At least 30 cases, and the zips that no tool would write are built here."""
+    assert len(CASES) >= 30
+    zips = {c.zip for c in CASES if c.zip}
+    assert {"traversal", "symlinks", "bomb", "non_utf8", "empty", "notebook_only"} <= zips
