@@ -142,6 +142,7 @@ def side_by_side(cases, *, repeat, min_seconds=0.3):
                 best[impl][i] = min(best[impl][i], elapsed)
                 spent += elapsed
         rounds += 1
+        sample_others()
     return {impl: tuple(times) for impl, times in best.items()}
 
 
@@ -277,8 +278,21 @@ def blas_info(torch):
 
 
 def _load():
-    """1-minute load average: other processes on the machine skew every figure."""
+    """1-minute load average (this process counts in it too)."""
     return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+
+
+BUSY_SAMPLES = []
+
+
+def sample_others():
+    """Record how many other processes are runnable right now: they compete for the
+    cores, cache and memory bus, and skew every figure taken meanwhile."""
+    try:
+        running = int(Path("/proc/loadavg").read_text().split()[3].split("/")[0])
+    except (OSError, IndexError, ValueError):
+        return
+    BUSY_SAMPLES.append(max(running - 1, 0))
 
 
 def cpu_name():
@@ -316,13 +330,15 @@ def print_report(report):
     matmul = report["matmul_gflops"]
     print(f"CPU: {report['machine']['cpu']}, one thread, {report['clock']} time; numpy {report['blas']['numpy']}", end="")
     for pool in report["blas"].get("threadpools", []):
-        print(f"; {pool['internal_api']} {pool['version']} kernel {pool['architecture']} x{pool['num_threads']}", end="")
+        kernel = f" {pool['version']} kernel {pool['architecture']}" if pool["architecture"] else ""
+        print(f"; {pool['internal_api']}{kernel} x{pool['num_threads']}", end="")
     if "torch" in report["blas"]:
         print(f"; torch {report['blas']['torch']} x{report['blas']['torch_threads']}", end="")
-    loads = [report["machine"]["load_before"], report["machine"]["load_after"]]
-    if any(load is not None and load > 0.7 for load in loads):
-        print(f"\nWARNING: load average {loads[0]} before, {loads[1]} after: other processes were running, "
-              "figures are noisy", end="")
+    machine = report["machine"]
+    busy = machine["busy_fraction"]
+    if busy is not None and busy > 0.25:
+        print(f"\nWARNING: another process was runnable in {100 * busy:.0f}% of samples (load average "
+              f"{machine['load_before']} before, {machine['load_after']} after): figures are noisy", end="")
     alongside = ", ".join(f"{v['layer']} {v['matmul_gflops']:.1f}" for v in report["targets"])
     print(f"\nnumpy matmul (float64, square): {matmul:.1f} GFLOP/s at the start; in each layer's rounds: {alongside}\n")
     header = f"{'layer':<18} {'impl':<6} {'fwd ms':>10} {'fwd+bwd ms':>11} {'GFLOP/s':>8} {'% matmul':>8} {'vs torch':>8} {'GEMM-only':>9}  note"
@@ -377,7 +393,8 @@ def main(argv=None):
     conv_rows = bench_conv(kernels, torch, repeat=repeat, loop=loop, matmul_n=512 if args.quick else 1024)
     report = {
         "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "python": platform.python_version(),
-                    "load_before": load_before, "load_after": _load()},
+                    "load_before": load_before, "load_after": _load(),
+                    "busy_fraction": round(sum(s > 0 for s in BUSY_SAMPLES) / len(BUSY_SAMPLES), 2) if BUSY_SAMPLES else None},
         "blas": blas_info(torch),
         "threads": 1,
         "clock": args.clock,
