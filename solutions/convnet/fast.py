@@ -120,7 +120,7 @@ def conv_backward_fast(dout, cache):
             _col2im(np.matmul(w_rows.T, g), dx[lo:hi], (c, h, w_in), (hh, ww), stride, pad, (out_h, out_w))
     if im2col.ones_row:
         db = dwb[:, k].copy()
-    return dx.reshape(x.shape), dwb[:, :k].reshape(w.shape), db
+    return dx.reshape(x.shape), np.ascontiguousarray(dwb[:, :k]).reshape(w.shape), db
     # END SOLUTION
 
 
