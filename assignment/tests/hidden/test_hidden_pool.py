@@ -6,51 +6,54 @@ from hidden_cases import case_id, pool_case
 
 from autograder.testkit import GradingFailure, Replay, check_array, check_raises, describe, numerical_gradient
 
-POOL_CASES = [pool_case(seed) for seed in range(16)]
-POOL_IDS = [case_id(("x", x), ("p", p)) for x, p in POOL_CASES]
+# Fresh arrays per test, expected values before the student's call (see test_hidden_conv).
+POOL_SEEDS = range(16)
+POOL_IDS = [case_id(("x", x), ("p", p)) for x, p in map(pool_case, POOL_SEEDS)]
 
 
-def _forward(student, reference, tolerance, kind, x, param):
+def _forward(student, reference, tolerance, kind, seed):
+    x, param = pool_case(seed)
     replay = Replay(f"{kind}_pool_forward", (x, param), part=0)
-    out, _ = getattr(student, f"{kind}_pool_forward")(x, param)
     expected, _ = getattr(reference, f"{kind}_pool_forward")(x, param)
+    out, _ = getattr(student, f"{kind}_pool_forward")(x, param)
     check_array(out, expected, what="out", call=describe(f"{kind}_pool_forward", x, param), tolerance=tolerance,
                 diagnose=replay)
 
 
-def _backward(student, reference, tolerance, kind, x, param, numerical):
+def _backward(student, reference, tolerance, kind, seed):
+    x, param = pool_case(seed)
     forward = getattr(reference, f"{kind}_pool_forward")
     out, cache = forward(x, param)
     dout = np.random.default_rng(x.size).normal(size=out.shape)
+    expected = getattr(reference, f"{kind}_pool_backward")(dout, cache)
+    numerical = numerical_gradient(lambda v: forward(v, param)[0], x, dout) if x.size <= 150 else None
     call = describe(f"{kind}_pool_backward", dout, (x, param))
     replay = Replay(f"{kind}_pool_backward", (dout, (x, param)))
     dx = getattr(student, f"{kind}_pool_backward")(dout, (x, param))
-    check_array(dx, getattr(reference, f"{kind}_pool_backward")(dout, cache), what="dx", call=call, tolerance=tolerance,
-                diagnose=replay)
-    if numerical:
-        expected = numerical_gradient(lambda v: forward(v, param)[0], x, dout)
-        check_array(dx, expected, what="dx (against numerical gradients)", call=call,
+    check_array(dx, expected, what="dx", call=call, tolerance=tolerance, diagnose=replay)
+    if numerical is not None:
+        check_array(dx, numerical, what="dx (against numerical gradients)", call=call,
                     tolerance={"rtol": 1e-5, "atol": 1e-6}, diagnose=replay)
 
 
-@pytest.mark.parametrize("x, param", POOL_CASES, ids=POOL_IDS)
-def test_max_pool_forward_random(student, reference, tolerance, x, param):
-    _forward(student, reference, tolerance, "max", x, param)
+@pytest.mark.parametrize("seed", POOL_SEEDS, ids=POOL_IDS)
+def test_max_pool_forward_random(student, reference, tolerance, seed):
+    _forward(student, reference, tolerance, "max", seed)
 
 
-@pytest.mark.parametrize("x, param", POOL_CASES, ids=POOL_IDS)
-def test_avg_pool_forward_random(student, reference, tolerance, x, param):
-    _forward(student, reference, tolerance, "avg", x, param)
+@pytest.mark.parametrize("seed", POOL_SEEDS, ids=POOL_IDS)
+def test_avg_pool_forward_random(student, reference, tolerance, seed):
+    _forward(student, reference, tolerance, "avg", seed)
 
 
-@pytest.mark.parametrize("x, param", POOL_CASES, ids=POOL_IDS)
-def test_max_pool_backward_random(student, reference, tolerance, x, param):
-    _backward(student, reference, tolerance, "max", x, param, numerical=x.size <= 150)
+@pytest.mark.parametrize("seed", POOL_SEEDS, ids=POOL_IDS)
+def test_max_pool_backward_random(student, reference, tolerance, seed):
+    _backward(student, reference, tolerance, "max", seed)
 
 
-@pytest.mark.parametrize("x, param", POOL_CASES, ids=POOL_IDS)
-def test_avg_pool_backward_random(student, reference, tolerance, x, param):
-    _backward(student, reference, tolerance, "avg", x, param, numerical=x.size <= 150)
+@pytest.mark.parametrize("seed", POOL_SEEDS, ids=POOL_IDS)
+def test_avg_pool_backward_random(student, reference, tolerance, seed):
+    _backward(student, reference, tolerance, "avg", seed)
 
 
 @pytest.mark.parametrize(
