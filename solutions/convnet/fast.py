@@ -440,55 +440,15 @@ def _pool_taps(a, ph, pw, stride, out_h, out_w):
             yield di * pw + dj, a[:, :, di:di + stride * (out_h - 1) + 1:stride, dj:dj + stride * (out_w - 1) + 1:stride]
 
 
+# The same validation (and error messages) as the loop versions.
+from .conv import _geometry as _conv_geometry  # noqa: E402
+from .pool import _check_dout, _geometry as _pool_geometry  # noqa: E402
+
+
 def _floats(*arrays):
     """float64 arrays; no copy for inputs that already are (the results are float64
     whatever the input dtype, as in the loop versions)."""
     return tuple(np.asarray(a, dtype=np.float64) for a in arrays)
 
 
-def _four_d(a, name):
-    if a.ndim != 4:
-        raise ValueError(f"{name} must have 4 dimensions (N, C, H, W), got shape {a.shape}")
-
-
-def _conv_geometry(x, w, b, conv_param):
-    """Validate the arguments of a conv layer like conv_forward; return (S, P, H', W')."""
-    _four_d(x, "x")
-    _four_d(w, "w")
-    if x.shape[1] != w.shape[1]:
-        raise ValueError(
-            f"x has {x.shape[1]} channels but the filters w expect {w.shape[1]}: "
-            "every filter must span the full input depth"
-        )
-    if b.shape != (w.shape[0],):
-        raise ValueError(f"b must have shape ({w.shape[0]},), one bias per filter, got {b.shape}")
-    try:
-        stride, pad = conv_param["stride"], conv_param["pad"]
-    except (KeyError, TypeError):
-        raise ValueError(f"conv_param must be a dict with 'stride' and 'pad', got {conv_param!r}") from None
-    out_h = conv_output_size(x.shape[2], w.shape[2], stride, pad)
-    out_w = conv_output_size(x.shape[3], w.shape[3], stride, pad)
-    return int(stride), int(pad), out_h, out_w
-
-
-def _pool_geometry(x, pool_param):
-    """Validate the arguments of a pooling layer like max_pool_forward; return
-    (PH, PW, S, H', W')."""
-    _four_d(x, "x")
-    try:
-        ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
-    except (KeyError, TypeError):
-        raise ValueError(
-            "pool_param must be a dict with 'pool_height', 'pool_width' and 'stride', "
-            f"got {pool_param!r}"
-        ) from None
-    out_h, out_w = pool_output_size(x.shape[2], ph, stride), pool_output_size(x.shape[3], pw, stride)
-    return int(ph), int(pw), int(stride), out_h, out_w
-
-
-def _check_dout(dout, expected):
-    dout = np.asarray(dout, dtype=np.float64)
-    if dout.shape != expected:
-        raise ValueError(f"dout has shape {dout.shape}, expected {expected}")
-    return dout
 # END SOLUTION
