@@ -87,14 +87,20 @@ def build_student(assignment: config.Assignment, out: Path) -> Path:
 
 
 def points_markdown(assignment: config.Assignment) -> str:
-    """A markdown table of public and hidden points per part."""
+    """A markdown table of public and hidden points per part; extra credit in rows of
+    its own after the total, as points on top."""
     rows: dict[str, list[float]] = {}
+    extra: dict[str, float] = {}
     for g in assignment.groups:
-        rows.setdefault(g.part, [0, 0])[0 if g.public else 1] += g.points
+        if g.extra_credit:
+            extra[g.part] = extra.get(g.part, 0) + g.points
+        else:
+            rows.setdefault(g.part, [0, 0])[0 if g.public else 1] += g.points
     lines = ["| Part | Public tests | Hidden tests |", "| --- | ---: | ---: |"]
     lines += [f"| {part} | {pub:g} | {hid:g} |" for part, (pub, hid) in rows.items()]
     pub, hid = sum(r[0] for r in rows.values()), sum(r[1] for r in rows.values())
     lines.append(f"| **Total ({pub + hid:g})** | **{pub:g}** | **{hid:g}** |")
+    lines += [f"| {part} (extra credit, on top of the total) | | +{points:g} |" for part, points in extra.items()]
     return "\n".join(lines)
 
 

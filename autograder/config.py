@@ -43,6 +43,7 @@ class TestGroup:
     visibility: str
     part: str  # the part's name, for the points table
     tolerance: dict[str, Tolerance]  # by dtype name
+    extra_credit: bool = False  # points on top of total_points (results.json max_score 0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +71,11 @@ class Assignment:
     groups: tuple[TestGroup, ...]
     sandbox: SandboxLimits
     diagnoses: Path | None = None  # catalogue of known mistakes (autograder only; see autograder.diagnose)
+    optional_modules: tuple[str, ...] = ()  # modules a submission may leave out (only their tests lose)
+
+    @property
+    def required_modules(self) -> tuple[str, ...]:
+        return tuple(m for m in self.modules if m not in self.optional_modules)
 
     @property
     def root(self) -> Path:
@@ -99,8 +105,8 @@ def load(path: Path | str) -> Assignment:
 def _parse(path: Path, raw: Any) -> Assignment:
     r = _Reader(path)
     top = r.mapping(raw, "(top level)")
-    r.only(top, "(top level)", {"name", "slug", "version", "package", "modules", "reference", "diagnoses",
-                                "total_points", "defaults", "sandbox", "parts"})
+    r.only(top, "(top level)", {"name", "slug", "version", "package", "modules", "optional_modules", "reference",
+                                "diagnoses", "total_points", "defaults", "sandbox", "parts"})
     defaults = r.mapping(top.get("defaults", {}), "defaults")
     default_vis = r.mapping(defaults.get("visibility", {}), "defaults.visibility")
     vis_public = r.choice(default_vis.get("public", "visible"), "defaults.visibility.public", VISIBILITIES)
@@ -117,11 +123,14 @@ def _parse(path: Path, raw: Any) -> Assignment:
         for ti, test_raw in enumerate(r.sequence(part.get("tests"), f"{pkey}.tests")):
             tkey = f"{pkey}.tests[{ti}]"
             test = r.mapping(test_raw, tkey)
-            r.only(test, tkey, {"id", "name", "number", "points", "public", "visibility", "tolerance"})
+            r.only(test, tkey, {"id", "name", "number", "points", "public", "visibility", "tolerance", "extra_credit"})
             test_id = r.identifier(test.get("id"), f"{tkey}.id")
             if any(g.id == test_id for g in groups):
                 raise ConfigError(path, f"{tkey}.id", f"duplicate test id {test_id!r}")
             public = r.boolean(test.get("public", False), f"{tkey}.public")
+            extra = r.boolean(test.get("extra_credit", False), f"{tkey}.extra_credit")
+            if extra and public:
+                r.fail(f"{tkey}.extra_credit", "an extra-credit test cannot be public (it is graded on Gradescope only)")
             tol = dict(default_tol)
             tol.update(r.tolerances(test.get("tolerance", {}), f"{tkey}.tolerance"))
             groups.append(
@@ -136,13 +145,25 @@ def _parse(path: Path, raw: Any) -> Assignment:
                     ),
                     part=part_name,
                     tolerance=tol,
+                    extra_credit=extra,
                 )
             )
 
     total = r.number(top.get("total_points"), "total_points", minimum=0)
-    earned = sum(g.points for g in groups)
+    earned = sum(g.points for g in groups if not g.extra_credit)
     if not math.isclose(earned, total, abs_tol=1e-9):
-        raise ConfigError(path, "total_points", f"is {total:g} but the tests' points add up to {earned:g}")
+        raise ConfigError(path, "total_points",
+                          f"is {total:g} but the tests' points add up to {earned:g} (extra credit aside)")
+
+    modules = tuple(r.identifier(m, f"modules[{i}]") for i, m in enumerate(r.sequence(top.get("modules"), "modules")))
+    optional = top.get("optional_modules", [])
+    if not isinstance(optional, list):
+        r.fail("optional_modules", f"must be a list, got {_kind(optional)}")
+    for i, m in enumerate(optional):
+        if r.identifier(m, f"optional_modules[{i}]") not in modules:
+            r.fail(f"optional_modules[{i}]", f"{m!r} is not one of modules ({', '.join(modules)})")
+    if optional and len(set(optional)) == len(modules):
+        r.fail("optional_modules", "at least one module must be required")
 
     sandbox_raw = r.mapping(top.get("sandbox", {}), "sandbox")
     fields = {f.name: f for f in dataclasses.fields(SandboxLimits)}
@@ -158,7 +179,8 @@ def _parse(path: Path, raw: Any) -> Assignment:
         version=r.string(str(top.get("version", "")) or None, "version"),
         package=r.identifier(top.get("package"), "package"),
         reference=_reference(r, path, top.get("reference")),
-        modules=tuple(r.identifier(m, f"modules[{i}]") for i, m in enumerate(r.sequence(top.get("modules"), "modules"))),
+        modules=modules,
+        optional_modules=tuple(optional),
         total_points=total,
         groups=tuple(groups),
         sandbox=sandbox,
@@ -261,7 +283,8 @@ def _to_yaml_data(a: Assignment, keep) -> dict[str, Any]:
         "version": a.version,
         "package": a.package,
         "modules": list(a.modules),
-        "total_points": sum(g.points for gs in parts.values() for g in gs),
+        **({"optional_modules": list(a.optional_modules)} if a.optional_modules else {}),
+        "total_points": sum(g.points for gs in parts.values() for g in gs if not g.extra_credit),
         "parts": [
             {
                 "name": part,
@@ -275,6 +298,7 @@ def _to_yaml_data(a: Assignment, keep) -> dict[str, Any]:
                         "public": g.public,
                         "visibility": g.visibility,
                         "tolerance": {k: dataclasses.asdict(v) for k, v in g.tolerance.items()},
+                        **({"extra_credit": True} if g.extra_credit else {}),
                     }
                     for g in gs
                 ],

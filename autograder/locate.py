@@ -26,6 +26,14 @@ class Located:
     found: dict[str, Path]  # module -> its file
     missing: dict[str, str]  # module -> message for the student
     notes: list[str]  # other things worth telling the student
+    left_out: tuple[str, ...] = ()  # optional modules not submitted: no problem of the submission
+
+    def problems(self) -> list[str]:
+        """What is wrong with the submission: why modules are missing (only the first
+        message when nothing was found: they are all the same), then the notes."""
+        if self.folder is None:
+            return list(self.missing.values())[:1] + self.notes
+        return [why for m, why in self.missing.items() if m not in self.left_out] + self.notes
 
     def summary(self, package: str) -> str:
         if self.folder is None:
@@ -33,8 +41,10 @@ class Located:
         return "; ".join(list(self.missing.values()) + self.notes)
 
 
-def locate(submission: Path, package: str, modules: tuple[str, ...]) -> Located:
-    """Pick the folder of ``submission`` holding the most of ``modules``."""
+def locate(submission: Path, package: str, modules: tuple[str, ...], optional: tuple[str, ...] = ()) -> Located:
+    """Pick the folder of ``submission`` holding the most of ``modules``. A missing
+    ``optional`` module is in ``missing`` (its tests say why) and, when it was simply
+    not submitted, in ``left_out``, which :meth:`Located.problems` leaves out."""
     candidates = []
     for folder in _folders(submission):
         for where in (folder / package, folder):
@@ -44,7 +54,7 @@ def locate(submission: Path, package: str, modules: tuple[str, ...]) -> Located:
                 candidates.append((len(found), -depth, where, found))
     if not candidates:
         seen = _listing(submission)
-        wanted = ", ".join(f"{m}.py" for m in modules)
+        wanted = ", ".join(f"{m}.py" for m in modules if m not in optional)
         where = f"a folder named {package}/ or on their own, at the top of the submission or one folder down"
         message = (f"None of the expected files ({wanted}) were found: upload them in {where}. "
                    + (f"Your submission contains: {seen}." if seen else "Your submission is empty."))
@@ -55,13 +65,16 @@ def locate(submission: Path, package: str, modules: tuple[str, ...]) -> Located:
     _, _, folder, found = max(candidates, key=lambda c: (c[0], c[1], c[2].name == package))
     rel = folder.relative_to(submission).as_posix()
     shown = "the top of your submission" if rel == "." else f"{rel}/"
-    missing = {m: _why_missing(folder / f"{m}.py", shown, found) for m in modules if m not in found}
-    return Located(folder, found, missing, _near_misses(folder, [m for m in modules if m not in found]))
+    missing = {m: _why_missing(folder / f"{m}.py", shown, found, m in optional) for m in modules if m not in found}
+    left_out = tuple(m for m in optional if m in missing and not os.path.lexists(folder / f"{m}.py"))
+    return Located(folder, found, missing, _near_misses(folder, [m for m in modules if m not in found]), left_out)
 
 
-def _why_missing(path: Path, shown: str, found: dict[str, Path]) -> str:
+def _why_missing(path: Path, shown: str, found: dict[str, Path], optional: bool = False) -> str:
     """Why a module file next to the others cannot be used, in words."""
     name = path.name
+    if optional and not os.path.lexists(path):
+        return f"{name} was not submitted: it is optional, and only the tests that need it score 0."
     if os.path.islink(path):
         return f"{name} is a symbolic link, which is not accepted: upload the file itself."
     if _regular_file(path):

@@ -23,18 +23,20 @@ def build_results(
     problems: list[str],
     extra_data: dict[str, Any],
     output_chars: int = 1500,
+    leaderboard: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """One Gradescope test per group, the student-facing summary on top. Hints about
     known mistakes go only into the output of the group whose cases they explain,
     never into the summary (see :func:`~autograder.scoring.diagnoses` for what a
-    group's hints may draw on)."""
+    group's hints may draw on). An extra-credit group has ``max_score`` 0 and its
+    earned points as ``score``, so they add on top of the total."""
     hints = diagnoses(scores)
     tests = [
         {
             "name": s.group.name,
             "number": s.group.number,
             "score": s.score,
-            "max_score": float(s.group.points),
+            "max_score": 0.0 if s.group.extra_credit else float(s.group.points),
             "status": "passed" if s.passed else "failed",
             "visibility": s.group.visibility,
             "output": feedback(s, max_chars=output_chars, diagnosis=hints.get(s.group.id, ())),
@@ -43,6 +45,7 @@ def build_results(
         for s in scores
     ]
     total = round(sum(t["score"] for t in tests), 2)
+    extra = {"leaderboard": [dict(e) for e in leaderboard]} if leaderboard else {}
     return {
         "score": total,
         "execution_time": round(execution_time, 2),
@@ -52,6 +55,7 @@ def build_results(
         "stdout_visibility": "hidden",
         "extra_data": extra_data,
         "tests": tests,
+        **extra,
     }
 
 
@@ -63,7 +67,7 @@ def summary(assignment: Assignment, scores: list[GroupScore], problems: list[str
         lines += [f"- {p}" for p in problems]
         lines.append("")
     public = [s for s in scores if s.group.visibility == "visible"]
-    got, top = sum(s.score for s in public), sum(s.group.points for s in public)
+    got, top = sum(s.score for s in public), sum(s.group.points for s in public if not s.group.extra_credit)
     lines.append(f"{assignment.name} (version {assignment.version}): visible tests {got:g}/{top:g} points.")
     hidden = len(scores) - len(public)
     if hidden:

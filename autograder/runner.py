@@ -43,7 +43,8 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         assignment = config.load(root / "source" / ASSIGNMENT_YAML)
         limits = assignment.sandbox
         identity = sandbox_identity()
-        located = locate.locate(root / "submission", assignment.package, assignment.modules)
+        located = locate.locate(root / "submission", assignment.package, assignment.modules,
+                                assignment.optional_modules)
         run_dir = Path(tempfile.mkdtemp(prefix="grader-run-"))
         os.chmod(run_dir, 0o755)
         package_parent = run_dir / "submission"
@@ -61,8 +62,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         )
         sandbox = Sandbox(spec, deadline=started + limits.total_budget_seconds, unavailable=located.missing)
         log(f"sandbox protections: {json.dumps(sandbox.protections(), sort_keys=True)}")
-        problems = list(located.missing.values())[:1] if located.folder is None else list(located.missing.values())
-        problems += located.notes
+        problems = located.problems()
         try:
             sandbox.start()
             problems += [_first_line(m) for m in sandbox.import_problems()]
@@ -87,6 +87,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
             log(f"GRADER ERROR: tests in assignment.yaml that were not collected: {missing_groups}")
         results = build_results(
             assignment, plugin.scores(), execution_time=time.monotonic() - started, problems=problems,
+            leaderboard=plugin.leaderboard_entries(),
             extra_data={"version": assignment.version, "sandbox": {**_protections(identity), **sandbox.protections()}},
         )
     except Exception as err:  # the grader's own failure: still a valid results.json

@@ -4,7 +4,7 @@
                                 [--include NOTEBOOK.ipynb ...]
 
 The zip holds ``<package>/__init__.py`` and ``<package>/<module>.py`` for every module
-the assignment lists (plus any ``--include`` files at its root), always the same bytes
+the assignment lists (an optional module only when its file is there) (plus any ``--include`` files at its root), always the same bytes
 for the same files. It is not written when a required file is missing or when those
 files, alone in a fresh interpreter, do not import: what would fail on the grader
 fails here, with the reason. Functions that still raise ``NotImplementedError`` are
@@ -34,9 +34,16 @@ class SubmissionError(Exception):
 
 
 def required_files(assignment: config.Assignment) -> list[str]:
-    """The package's files, relative to the submission root, ``__init__.py`` first."""
+    """The package's files, relative to the submission root, ``__init__.py`` first
+    (the optional modules are not among them)."""
     package = assignment.package
-    return [f"{package}/__init__.py"] + [f"{package}/{module}.py" for module in assignment.modules]
+    return [f"{package}/__init__.py"] + [f"{package}/{module}.py" for module in assignment.required_modules]
+
+
+def optional_files(assignment: config.Assignment, root: Path) -> list[str]:
+    """The optional modules' files present under ``root`` (they are submitted too)."""
+    package = assignment.package
+    return [f"{package}/{m}.py" for m in assignment.optional_modules if (Path(root) / package / f"{m}.py").is_file()]
 
 
 def unimplemented_functions(source: str) -> list[str]:
@@ -104,12 +111,13 @@ def build_submission(
             f"{', '.join(files)}, with exactly these names"
         )
 
+    files += optional_files(assignment, root)
     with tempfile.TemporaryDirectory(prefix="submission-") as tmp:
         staging = Path(tmp)
         for rel in files:
             (staging / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(root / rel, staging / rel)
-        modules = [assignment.package] + [f"{assignment.package}.{m}" for m in assignment.modules]
+        modules = [assignment.package] + [f"{assignment.package}.{Path(rel).stem}" for rel in files[1:]]
         error = import_error(staging, modules)
         if error is not None:
             raise SubmissionError(

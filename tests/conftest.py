@@ -25,6 +25,8 @@ from autograder.build_autograder import build_autograder  # noqa: E402
 
 SCHEMA = json.loads((ROOT / "autograder" / "results_schema.json").read_text())
 ASSIGNMENT = config_mod.load(ROOT / "assignment" / "assignment.yaml")
+EXTRA_CREDIT = {g.id for g in ASSIGNMENT.groups if g.extra_credit}
+BONUS_POINTS = sum(g.points for g in ASSIGNMENT.groups if g.extra_credit)  # on top of total_points
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +46,13 @@ class Graded:
 
     @property
     def score(self) -> float:
-        return self.results["score"]
+        """The part out of ``total_points``: results.json's score less the extra credit."""
+        return round(self.results["score"] - self.bonus, 2)
+
+    @property
+    def bonus(self) -> float:
+        """The extra credit earned (its tests have max_score 0 and add on top)."""
+        return round(sum(t["score"] for i, t in self.by_id.items() if i in EXTRA_CREDIT), 2)
 
     def lost(self) -> set[str]:
         return {i for i, t in self.by_id.items() if t["score"] < t["max_score"]}

@@ -28,7 +28,9 @@ def write(tmp_path, text):
 
 def test_the_real_assignment_totals_100():
     a = config.load(ROOT / "assignment" / "assignment.yaml")
-    assert a.total_points == 100 and sum(g.points for g in a.groups) == 100
+    assert a.total_points == 100 and sum(g.points for g in a.groups if not g.extra_credit) == 100
+    bonus = [g for g in a.groups if g.extra_credit]
+    assert bonus and not any(g.public for g in bonus) and a.optional_modules == ("fast",)
     assert {g.visibility for g in a.groups if g.public} == {"visible"}
     assert {g.visibility for g in a.groups if not g.public} == {"after_published"}
 
@@ -50,6 +52,11 @@ def test_defaults_and_overrides(tmp_path):
         (("public: true}", "public: true, pionts: 3}"), "parts[0].tests[0].pionts", "unknown key"),
         (("package: pkg", "package: my-pkg"), "package", "must be a Python identifier"),
         (("slug: a", "slug: a\nextra: 1"), "extra", "unknown key"),
+        (("public: true}", "public: true, extra_credit: true}"), "parts[0].tests[0].extra_credit", "cannot be public"),
+        (("points: 2,", "points: 2, extra_credit: yes please,"), "parts[0].tests[1].extra_credit", "true or false"),
+        (("modules: [m]", "modules: [m]\noptional_modules: [n]"), "optional_modules[0]", "is not one of modules"),
+        (("modules: [m]", "modules: [m]\noptional_modules: [m]"), "optional_modules", "at least one module"),
+        (("modules: [m]", "modules: [m]\noptional_modules: m"), "optional_modules", "must be a list"),
     ],
 )
 def test_bad_config_names_file_key_and_reason(tmp_path, change, key, reason):
@@ -57,6 +64,16 @@ def test_bad_config_names_file_key_and_reason(tmp_path, change, key, reason):
     with pytest.raises(config.ConfigError) as err:
         config.load(path)
     assert err.value.key == key and reason in err.value.reason and str(path) in str(err.value)
+
+
+def test_extra_credit_is_on_top_of_the_total(tmp_path):
+    text = GOOD.replace("modules: [m]", "modules: [m, fast]\noptional_modules: [fast]") + (
+        "      - {id: test_bonus, name: bonus, points: 4, extra_credit: true}\n")
+    a = config.load(write(tmp_path, text))  # total_points stays 3
+    bonus = a.group("test_bonus")
+    assert bonus.extra_credit and not bonus.public and bonus.visibility == "after_published"
+    assert a.required_modules == ("m",) and a.optional_modules == ("fast",)
+    assert not a.group("test_one").extra_credit
 
 
 def test_missing_and_malformed_files(tmp_path):

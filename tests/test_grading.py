@@ -10,7 +10,7 @@ import pytest
 from autograder import archive
 from autograder.build_autograder import build_autograder
 from tests.buggy import BUGS
-from tests.conftest import ASSIGNMENT, ROOT
+from tests.conftest import ASSIGNMENT, BONUS_POINTS, ROOT
 
 
 def test_reference_scores_100(grade):
@@ -18,11 +18,13 @@ def test_reference_scores_100(grade):
     assert graded.score == 100, graded.log[-3000:]
     assert all(t["status"] == "passed" for t in graded.results["tests"])
     assert len(graded.results["tests"]) == len(ASSIGNMENT.groups)
+    # The reference's fast.py earns the whole bonus, on top (see test_bonus_*)
+    assert graded.bonus == BONUS_POINTS > 0 and graded.results["score"] == 100 + BONUS_POINTS
 
 
 def test_stubs_score_0_and_say_not_implemented(grade):
     graded = grade(ROOT / "student_template" / "convnet")
-    assert graded.score == 0
+    assert graded.score == 0 and graded.bonus == 0 and "leaderboard" not in graded.results
     for test in graded.results["tests"]:
         assert "not implemented yet" in test["output"], test
 
@@ -40,7 +42,8 @@ def test_results_follow_assignment_yaml(grade):
     graded = grade(ROOT / "solutions")
     for group in ASSIGNMENT.groups:
         test = graded.by_id[group.id]
-        assert (test["name"], test["max_score"], test["visibility"]) == (group.name, group.points, group.visibility)
+        max_score = 0 if group.extra_credit else group.points  # extra credit adds on top
+        assert (test["name"], test["max_score"], test["visibility"]) == (group.name, max_score, group.visibility)
     assert graded.results["extra_data"]["version"] == ASSIGNMENT.version
     assert graded.results["stdout_visibility"] == "hidden"
 
@@ -184,3 +187,59 @@ def test_inputs_modified_in_place_are_seen_across_the_sandbox(grade, tmp_path):
     (sub / "conv.py").write_text(text.replace("    cache = (x, w, b, conv_param)\n", "    x += 1.0\n    cache = (x, w, b, conv_param)\n", 1))
     graded = grade(sub)
     assert "modified its input x in place" in graded.by_id["test_conv_forward_contract"]["output"]
+
+
+# -- the bonus (extra credit): fast convolution ----------------------------------------
+
+LOOP_WRAPPER = """from .conv import conv_backward, conv_forward
+
+
+def conv_forward_fast(x, w, b, conv_param):
+    return conv_forward(x, w, b, conv_param)
+
+
+def conv_backward_fast(dout, cache):
+    return conv_backward(dout, cache)
+"""
+
+
+def test_bonus_reference_fast_earns_it_and_goes_on_the_leaderboard(grade):
+    graded = grade(ROOT / "solutions")
+    correct, speed = graded.by_id["test_fast_correct"], graded.by_id["test_fast_speedup"]
+    assert correct["max_score"] == speed["max_score"] == 0
+    assert (correct["score"], speed["score"]) == (1, 4), speed["output"]
+    [entry] = graded.results["leaderboard"]
+    assert entry["order"] == "desc" and entry["value"] >= 50
+
+
+def test_bonus_correct_but_slow_earns_the_correctness_point_only(grade, tmp_path):
+    """fast functions that call the loop versions: right, not faster."""
+    sub = copy_flat(tmp_path / "sub")
+    (sub / "fast.py").write_text(LOOP_WRAPPER)
+    graded = grade(sub)
+    assert graded.score == 100 and graded.bonus == 1
+    assert graded.by_id["test_fast_speedup"]["score"] == 0
+    assert "less than 10x faster" in graded.by_id["test_fast_speedup"]["output"]
+    [entry] = graded.results["leaderboard"]
+    assert entry["value"] < 10
+
+
+def test_bonus_wrong_fast_earns_nothing_and_costs_nothing(grade, tmp_path):
+    sub = copy_flat(tmp_path / "sub")
+    (sub / "fast.py").write_text(LOOP_WRAPPER.replace("return conv_forward(x, w, b, conv_param)",
+                                                      "out, cache = conv_forward(x, w, b, conv_param)\n"
+                                                      "    return out * 1.01, cache"))
+    graded = grade(sub)
+    assert graded.score == 100 and graded.bonus == 0
+    assert "leaderboard" not in graded.results
+    assert "max abs error" in graded.by_id["test_fast_speedup"]["output"]
+
+
+def test_bonus_without_fast_py_loses_only_the_bonus(grade, tmp_path):
+    sub = copy_flat(tmp_path / "sub")
+    (sub / "fast.py").unlink()
+    graded = grade(sub)
+    assert graded.score == 100 and graded.bonus == 0
+    assert "fast.py" not in graded.results["output"]  # not a problem of the submission
+    for test_id in ("test_fast_correct", "test_fast_speedup"):
+        assert "fast.py was not submitted" in graded.by_id[test_id]["output"]

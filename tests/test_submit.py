@@ -13,7 +13,7 @@ import pytest
 from autograder import config
 from autograder.build_student import build_student
 from autograder.submit import unimplemented_functions
-from tests.conftest import ROOT
+from tests.conftest import BONUS_POINTS, ROOT
 
 ASSIGNMENT = config.load(ROOT / "assignment" / "assignment.yaml")
 EXPECTED = sorted(f"convnet/{m}.py" for m in ("__init__", *ASSIGNMENT.modules))
@@ -66,6 +66,14 @@ def test_make_submit_refuses_a_missing_file(work):
     assert not (work / "submission.zip").exists()  # the old zip is gone too
 
 
+def test_make_submit_leaves_out_a_missing_optional_module(work):
+    """fast.py (the bonus) is optional: without it the zip holds the other files."""
+    (work / "convnet" / "fast.py").unlink()
+    done = make_submit(work)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert names(work / "submission.zip") == [n for n in EXPECTED if n != "convnet/fast.py"]
+
+
 def test_make_submit_refuses_a_package_that_does_not_import(work):
     with open(work / "convnet" / "conv.py", "a", encoding="utf-8") as f:
         f.write("\nfrom .my_helpers import im2col\n")
@@ -106,4 +114,5 @@ def test_make_grade_accepts_the_zip(work, tmp_path, with_notebook):
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert json.loads(results.read_text())["score"] == ASSIGNMENT.total_points
+    # the reference's fast.py is submitted too (an optional module): the extra credit on top
+    assert json.loads(results.read_text())["score"] == ASSIGNMENT.total_points + BONUS_POINTS

@@ -94,6 +94,7 @@ class GradingPlugin:
         self._diagnose = diagnose
         self._outcomes: dict[str, list[CaseOutcome]] = {}
         self.collected: set[str] = set()
+        self._leaderboard: dict[str, dict] = {}
 
     # -- fixtures -----------------------------------------------------------------
 
@@ -113,6 +114,27 @@ class GradingPlugin:
     def tolerance(self, request: pytest.FixtureRequest) -> dict:
         """The calling test's tolerances, by dtype name: ``{"float64": Tolerance}``."""
         return self.group_of(request.node).tolerance
+
+    @pytest.fixture
+    def leaderboard(self) -> Callable[..., None]:
+        """``leaderboard(name, value, order="desc")`` records an entry of Gradescope's
+        leaderboard (the last value recorded under a name wins)."""
+
+        def record(name: str, value: float, order: str = "desc") -> None:
+            if order not in ("asc", "desc"):
+                raise ValueError(f"leaderboard order must be 'asc' or 'desc', got {order!r}")
+            if not isinstance(name, str) or not name:
+                raise ValueError("a leaderboard entry needs a name")
+            value = float(value)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError(f"leaderboard value must be finite, got {value!r}")
+            self._leaderboard[name] = {"name": name, "value": value, "order": order}
+
+        return record
+
+    def leaderboard_entries(self) -> list[dict]:
+        """The recorded entries, in the order of their first recording."""
+        return [dict(e) for e in self._leaderboard.values()]
 
     # -- hooks --------------------------------------------------------------------
 
@@ -144,6 +166,8 @@ class GradingPlugin:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
             self.collected.add(self.group_of(item).id)
+        # Extra credit last: its time never comes out of the graded part's budget.
+        items[:] = sorted(items, key=lambda item: self.group_of(item).extra_credit)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
@@ -186,6 +210,9 @@ class GradingPlugin:
             title = "Public tests" if all(s.group.public for s in ran) else "Tests"
             for line in points_table(ran, title):
                 reporter.write_line(line)
+        if self._show_table and reporter is not None:
+            for e in self._leaderboard.values():
+                reporter.write_line(f"Leaderboard: {e['name']} = {e['value']:g}")
 
 
 def failure_text(exc: BaseException) -> str:
@@ -201,12 +228,13 @@ def failure_text(exc: BaseException) -> str:
 
 
 def points_table(scores: list[GroupScore], title: str) -> list[str]:
-    """Rows per part, then the total line: ``Public tests: 14/30 points``."""
+    """Rows per part, then the total line: ``Public tests: 14/30 points``. Extra
+    credit adds to the points earned, never to the maximum."""
     parts: dict[str, list[float]] = {}
     for s in scores:
         got_max = parts.setdefault(s.group.part, [0.0, 0.0])
         got_max[0] += s.score
-        got_max[1] += s.group.points
+        got_max[1] += 0 if s.group.extra_credit else s.group.points
     width = max([len(p) for p in parts] + [4])
     lines = ["", f"{'Part':<{width}}  Points"]
     lines += [f"{part:<{width}}  {_num(got)}/{_num(top)}" for part, (got, top) in parts.items()]
