@@ -9,7 +9,6 @@ Byte-identical on rebuild.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -25,33 +24,27 @@ def stage(assignment: config.Assignment, out: Path) -> Path:
     if assignment.reference is None:
         raise config.ConfigError(assignment.path, "reference", "the autograder needs the reference solutions")
     for name in ("setup.sh", "run_autograder", "requirements.txt"):
-        _copy(GRADESCOPE / name, out / name)
+        archive.copy_file(GRADESCOPE / name, out / name)
     for rel in archive.tree_files(FRAMEWORK):
         if rel.parts[0] != "gradescope":
-            _copy(FRAMEWORK / rel, out / "autograder" / rel)
-    _copy(assignment.path, out / "assignment" / "assignment.yaml")
+            archive.copy_file(FRAMEWORK / rel, out / "autograder" / rel)
+    archive.copy_file(assignment.path, out / "assignment" / "assignment.yaml")
     for kind in ("public", "hidden"):
         folder = assignment.root / "tests" / kind
         for rel in archive.tree_files(folder):
-            _copy(folder / rel, out / "assignment" / "tests" / kind / rel)
+            archive.copy_file(folder / rel, out / "assignment" / "tests" / kind / rel)
     # The reference and the catalogue sit where assignment.yaml says, relative to it.
     for package in (assignment.reference, assignment.diagnoses):
         if package is not None:
             package_rel = package.relative_to(assignment.root.parent)
             for rel in archive.tree_files(package):
-                _copy(package / rel, out / package_rel / rel)
+                archive.copy_file(package / rel, out / package_rel / rel)
     return out
 
 
 def build_autograder(assignment: config.Assignment, zip_path: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         return archive.write_zip(stage(assignment, Path(tmp)), zip_path)
-
-
-def _copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, dst)
-    shutil.copymode(src, dst)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -54,11 +54,11 @@ def build_student(assignment: config.Assignment, out: Path) -> Path:
         if src.suffix == ".py":
             stub_file(assignment.reference / src, package / src)
         else:
-            _copy(assignment.reference / src, package / src)
+            archive.copy_file(assignment.reference / src, package / src)
 
     public = assignment.root / "tests" / "public"
     for src in archive.tree_files(public):
-        _copy(public / src, out / "tests" / src)
+        archive.copy_file(public / src, out / "tests" / src)
     (out / "tests" / "grading.yaml").write_text(
         "# Points of the public tests (generated from the course's assignment.yaml).\n"
         + yaml.safe_dump(assignment.public_only(), sort_keys=False),
@@ -70,7 +70,7 @@ def build_student(assignment: config.Assignment, out: Path) -> Path:
         notebook.assign_notebook(master, out, package=assignment.package)
 
     for name in RUNTIME_MODULES:
-        _copy(FRAMEWORK / name, out / "autograder" / name)
+        archive.copy_file(FRAMEWORK / name, out / "autograder" / name)
     # Which release a student has: from assignment.yaml, not the git commit, so that
     # the committed template stays identical to a fresh build.
     (out / "VERSION").write_text(f"{assignment.version}\n", encoding="utf-8")
@@ -79,7 +79,7 @@ def build_student(assignment: config.Assignment, out: Path) -> Path:
     extras = assignment.root / "student"
     if extras.is_dir():
         for src in archive.tree_files(extras):
-            _copy(extras / src, out / src)
+            archive.copy_file(extras / src, out / src)
             if src.suffix == ".md":
                 text = (out / src).read_text(encoding="utf-8")
                 (out / src).write_text(text.replace("{{points_table}}", points_markdown(assignment)), encoding="utf-8")
@@ -102,12 +102,6 @@ def points_markdown(assignment: config.Assignment) -> str:
     lines.append(f"| **Total ({pub + hid:g})** | **{pub:g}** | **{hid:g}** |")
     lines += [f"| {part} (extra credit, on top of the total) | | +{points:g} |" for part, points in extra.items()]
     return "\n".join(lines)
-
-
-def _copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, dst)
-    shutil.copymode(src, dst)
 
 
 def main(argv: list[str] | None = None) -> int:

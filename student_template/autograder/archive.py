@@ -7,6 +7,7 @@ executables), and build debris (``__pycache__``, ``.pyc``) left out.
 from __future__ import annotations
 
 import os
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -23,6 +24,13 @@ def tree_files(root: Path) -> list[Path]:
             if name not in IGNORED and not name.endswith(".pyc"):
                 found.append((Path(dirpath) / name).relative_to(root))
     return sorted(found, key=lambda p: p.as_posix())
+
+
+def copy_file(src: Path, dst: Path) -> None:
+    """Copy ``src`` to ``dst`` with its permission bits, creating folders on the way."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+    shutil.copymode(src, dst)
 
 
 def write_zip(root: Path, zip_path: Path, prefix: str = "") -> Path:
