@@ -23,6 +23,7 @@ import zipfile
 from pathlib import Path
 
 from . import config, simulate
+from .results import split_score
 
 
 MANIFEST = "MANIFEST.json"
@@ -101,11 +102,13 @@ def check(assignment: config.Assignment, student_release: Path, dist: Path) -> l
     with tempfile.TemporaryDirectory() as tmp:
         for label, submission, expected in expectations:
             results, log, _ = simulate.grade(dist / "autograder.zip", submission, Path(tmp) / f"{label}.json")
-            print(f"  {label:<10} {results['score']:g}/{assignment.total_points:g}  ({results['execution_time']:.1f} s)")
-            if abs(results["score"] - expected) > 1e-9:
+            graded, bonus = split_score(results)  # the bonus depends on timing: reported, not required
+            print(f"  {label:<10} {graded:g}/{assignment.total_points:g}" + (f" + {bonus:g} extra credit" if bonus else "")
+                  + f"  ({results['execution_time']:.1f} s)")
+            if abs(graded - expected) > 1e-9:
                 failing = [f"{t['number']} {t['name']}: {t['output'][:300]}" for t in results["tests"]
-                           if (t["score"] < t["max_score"]) == (expected > 0)]
-                problems.append(f"{label} scored {results['score']:g}, expected {expected:g}:\n  " + "\n  ".join(failing[:10])
+                           if t["max_score"] and (t["score"] < t["max_score"]) == (expected > 0)]
+                problems.append(f"{label} scored {graded:g}, expected {expected:g}:\n  " + "\n  ".join(failing[:10])
                                 + f"\n--- grader log ---\n{log[-3000:]}")
     return problems
 

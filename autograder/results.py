@@ -105,3 +105,10 @@ def write_results(path: Path, results: dict[str, Any]) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def split_score(results: dict[str, Any]) -> tuple[float, float]:
+    """``(graded, bonus)`` of a results.json: extra-credit tests are the ones with
+    ``max_score`` 0 whose points add on top of the graded part."""
+    bonus = round(sum(t.get("score", 0) for t in results.get("tests", []) if t.get("max_score") == 0), 2)
+    return round(results.get("score", 0) - bonus, 2), bonus

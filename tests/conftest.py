@@ -21,11 +21,11 @@ import jsonschema  # noqa: E402
 
 from autograder import config as config_mod  # noqa: E402
 from autograder import simulate  # noqa: E402
+from autograder.results import split_score  # noqa: E402
 from autograder.build_autograder import build_autograder  # noqa: E402
 
 SCHEMA = json.loads((ROOT / "autograder" / "results_schema.json").read_text())
 ASSIGNMENT = config_mod.load(ROOT / "assignment" / "assignment.yaml")
-EXTRA_CREDIT = {g.id for g in ASSIGNMENT.groups if g.extra_credit}
 BONUS_POINTS = sum(g.points for g in ASSIGNMENT.groups if g.extra_credit)  # on top of total_points
 
 
@@ -47,12 +47,12 @@ class Graded:
     @property
     def score(self) -> float:
         """The part out of ``total_points``: results.json's score less the extra credit."""
-        return round(self.results["score"] - self.bonus, 2)
+        return split_score(self.results)[0]
 
     @property
     def bonus(self) -> float:
         """The extra credit earned (its tests have max_score 0 and add on top)."""
-        return round(sum(t["score"] for i, t in self.by_id.items() if i in EXTRA_CREDIT), 2)
+        return split_score(self.results)[1]
 
     def lost(self) -> set[str]:
         return {i for i, t in self.by_id.items() if t["score"] < t["max_score"]}

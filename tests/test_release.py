@@ -56,3 +56,9 @@ def test_version_is_stamped_into_the_student_release(dist):
     with zipfile.ZipFile(dist / "student.zip") as zf:
         assert zf.read("VERSION").decode() == f"{ASSIGNMENT.version}\n"
     assert (ROOT / "student_template" / "VERSION").read_text() == f"{ASSIGNMENT.version}\n"
+
+
+def test_release_check_passes_with_the_bonus_on_top(autograder_zip):
+    """The reference earns extra credit on top of 100: the check compares the graded
+    part (a regression: it once compared results.json's score, 105, with 100)."""
+    assert release.check(ASSIGNMENT, ROOT / "student_template", autograder_zip.parent) == []
