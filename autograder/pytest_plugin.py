@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from . import calls
 from . import config as config_mod
 from .scoring import CaseOutcome, GroupScore, Hint, score_group
 from .testkit import Evidence, GradingFailure
@@ -56,8 +57,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
         reference = lambda: load_package(assignment.reference, f"_reference_{assignment.package}")  # noqa: E731
     config.pluginmanager.register(
-        GradingPlugin(assignment, lambda: import_package(assignment.package, student_dir), reference=reference,
-                      show_table=True),
+        GradingPlugin(assignment, lambda: calls.direct(import_package(assignment.package, student_dir)),
+                      reference=reference, show_table=True),
         "autograder-grading",
     )
 

@@ -13,9 +13,9 @@ import argparse
 import json
 import os
 import platform
-import shutil
+import resource
+import signal
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,6 +24,8 @@ import pytest
 from . import config, locate, reference
 from .pytest_plugin import GradingPlugin
 from .results import build_results, failure_results, write_results
+from .sandbox import rundir
+from .sandbox.leftovers import remove_leftovers
 from .sandbox.limits import kill_user_processes, sandbox_identity
 from .sandbox.proxy import Sandbox, SandboxError, SandboxSpec, StudentProxy
 
@@ -37,16 +39,24 @@ def grade(root: Path, python: str, *, log=print) -> dict:
     results_path = root / "results" / "results.json"
     results = None
     sandbox = None
-    run_dir = None
+    run = None
     identity = None
     try:
         assignment = config.load(root / "source" / ASSIGNMENT_YAML)
         limits = assignment.sandbox
         identity = sandbox_identity()
+        # What an earlier run that was killed left behind: its folder, and what its
+        # sandbox user (perhaps ours now) kept in shared folders and SysV IPC.
+        swept = rundir.sweep()
+        if identity.dedicated:
+            kill_user_processes(identity)
+            stale = remove_leftovers(identity.uid)
+            if swept or any(stale.values()):
+                log(f"swept before the run: {json.dumps({'run_folders': len(swept), **stale}, sort_keys=True)}")
         located = locate.locate(root / "submission", assignment.package, assignment.modules,
                                 assignment.optional_modules)
-        run_dir = Path(tempfile.mkdtemp(prefix="grader-run-"))
-        os.chmod(run_dir, 0o755)
+        run = rundir.RunDir()
+        run_dir = run.path
         package_parent = run_dir / "submission"
         package_parent.mkdir()
         os.chmod(package_parent, 0o755)
@@ -61,7 +71,6 @@ def grade(root: Path, python: str, *, log=print) -> dict:
             max_file_mb=limits.max_file_mb, output_chars=limits.output_chars,
         )
         sandbox = Sandbox(spec, deadline=started + limits.total_budget_seconds, unavailable=located.missing)
-        log(f"sandbox protections: {json.dumps(sandbox.protections(), sort_keys=True)}")
         problems = located.problems()
         try:
             sandbox.start()
@@ -71,6 +80,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
                 problems.append("your code printed this while being imported (remove stray prints):\n" + printed)
         except SandboxError as err:
             problems.append(err.grading_message)
+        log(f"sandbox protections: {json.dumps(sandbox.protections(), sort_keys=True)}")
 
         plugin = GradingPlugin(
             assignment, lambda: StudentProxy(sandbox), reference=lambda: ref, case_output=lambda item: sandbox.take_output(),
@@ -107,13 +117,27 @@ def grade(root: Path, python: str, *, log=print) -> dict:
             left = kill_user_processes(identity)
             if left:
                 log(f"WARNING: {left} sandbox processes could not be killed")
-        if run_dir is not None:
-            shutil.rmtree(run_dir, ignore_errors=True)
+            if identity.dedicated:
+                removed = remove_leftovers(identity.uid)
+                if any(removed.values()):
+                    log(f"removed what the student's code left behind: {json.dumps(removed, sort_keys=True)}")
+        if run is not None:
+            run.remove()
         if results is None:
             results = failure_results("The autograder was interrupted.", execution_time=time.monotonic() - started)
         results["execution_time"] = round(time.monotonic() - started, 2)
         write_results(results_path, results)
+        log(f"runner: {json.dumps({'peak_rss_mb': _peak_rss_mb()})}")
     return results
+
+
+def _peak_rss_mb() -> int:
+    """This process's peak resident memory, in MB (ru_maxrss is in KB on Linux)."""
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _first_line(text: str) -> str:
@@ -132,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=Path("/autograder"))
     parser.add_argument("--python", default=sys.executable, help="interpreter for the student's process")
     args = parser.parse_args(argv)
+    # A TERM or HUP (a batch stopping, a terminal closing) unwinds through grade's
+    # finally: the student's processes killed, the run folder removed, results written.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupted)
     results = grade(args.root.resolve(), args.python)
     print(f"score: {results['score']}")
     return 0

@@ -25,6 +25,8 @@ import threading
 import zipfile
 from pathlib import Path
 
+from .sandbox import rundir
+from .sandbox.limits import sweep_free_slots
 from .unpack import UnpackError, unpack
 
 TIMEOUT_SECONDS = 900  # far above the grader's own budget: only a runaway grader hits it
@@ -135,6 +137,7 @@ def run(root: Path, venv: Path, timeout: float = TIMEOUT_SECONDS) -> str:
     except subprocess.TimeoutExpired:
         _kill_tree(proc)
         output, _ = proc.communicate()
+        sweep_killed_runs()
         raise GradingTimeout(f"run_autograder timed out after {timeout:g} s\n{(output or '')[-2000:]}") from None
     finally:
         with _RUNNING_LOCK:
@@ -148,6 +151,19 @@ def stop_all() -> None:
         running = list(_RUNNING)
     for proc in running:
         _kill_tree(proc)
+    for proc in running:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+    sweep_killed_runs()
+
+
+def sweep_killed_runs() -> None:
+    """A killed run_autograder could not clean up: remove its run folder and what its
+    sandbox user left running or behind (both only where no live run holds them)."""
+    rundir.sweep()
+    sweep_free_slots()
 
 
 def _kill_tree(proc: subprocess.Popen) -> None:

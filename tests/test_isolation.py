@@ -43,7 +43,14 @@ def look(secret_dirs):
         seen["network"] = err.strerror or str(err)
     seen["pids"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit()) if os.path.isdir("/proc") else []
     with open("/proc/self/status") as f:
-        seen["caps"] = [line.split()[1] for line in f if line.startswith("CapEff")][0]
+        status = dict(line.split(":", 1) for line in f if ":" in line)
+    seen["caps"] = status["CapEff"].strip()
+    seen["no_new_privs"], seen["seccomp"] = status["NoNewPrivs"].strip(), status["Seccomp"].strip()
+    try:
+        with open("/proc/1/cmdline", "rb") as f:
+            seen["pid1"] = f.read().replace(b"\\0", b" ").decode(errors="replace")
+    except OSError as err:
+        seen["pid1"] = ""
     with open(os.path.join(os.environ["HOME"], "scratch.txt"), "w") as f:
         f.write("the scratch folder is writable")
     return seen
@@ -108,10 +115,13 @@ def assert_isolated(report: dict) -> None:
     assert set(seen["top"]) <= {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "opt", "dev", "proc",
                                 "sandbox", "root", "home"} - {"root", "home"} | _interpreter_tops(), seen["top"]
     assert seen["wrote_usr"] is False
-    assert seen["network"] in ("Network is unreachable", "Connection refused") and seen["network"] != "connected"
+    assert seen["network"] in ("Network is unreachable", "Connection refused", "Operation not permitted")
     assert len(seen["pids"]) <= 3, seen["pids"]  # init, the student's process, maybe one helper
     assert int(seen["caps"], 16) == 0, "no capabilities inside"
+    assert (seen["no_new_privs"], seen["seccomp"]) == ("1", "2"), seen
+    assert str(ROOT) not in seen["pid1"] and "/tmp/" not in seen["pid1"] and "plan.json" not in seen["pid1"], seen
     protections = report["protections"]
+    assert protections["no_new_privs"] and protections["seccomp_filter"], protections
     assert protections["private_filesystem"] and protections["network_namespace"] and protections["pid_namespace"]
 
 
@@ -179,6 +189,7 @@ def test_missing_tools_fall_back_without_failing(grading_python, tmp_path, monke
         shutil.rmtree(run, ignore_errors=True)
     protections = sandbox.protections()
     assert protections["isolation"] == "none" and not protections["private_filesystem"]
+    assert protections["no_new_privs"] and protections["seccomp_filter"], protections
     assert "not installed" in protections["isolation_note"]
 
 

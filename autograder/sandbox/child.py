@@ -5,8 +5,8 @@ Run as ``python -I child.py <fd_in> <fd_out> <package_dir> <package> <exports.js
 Everything the student prints through Python is captured per call and sent back with
 the reply; output written straight to file descriptors 1 and 2 is discarded.
 
-Only the standard library, numpy and ``protocol.py`` (copied beside this file) are
-used: the framework itself is not readable from here.
+Only the standard library, numpy, ``protocol.py`` and ``seccomp.py`` (copied beside
+this file) are used: the framework itself is not readable from here.
 """
 
 import importlib
@@ -16,6 +16,12 @@ import sys
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves the script's folder out
+import seccomp  # noqa: E402
+
+# Before anything else is imported (one thread, nothing of the student's loaded yet):
+# every process the student's code starts inherits the filter and no_new_privs.
+CONFINEMENT = seccomp.install()
+
 import numpy as np  # noqa: E402
 import protocol  # noqa: E402
 
@@ -115,7 +121,8 @@ def main():
         except BaseException as exc:  # SystemExit and KeyboardInterrupt included
             import_errors[module] = describe_error(exc, package_dir)
     text, dropped = capture.take()
-    send({"kind": "ready", "import_errors": import_errors, "stdout": text, "dropped": dropped})
+    send({"kind": "ready", "import_errors": import_errors, "confinement": CONFINEMENT, "stdout": text,
+          "dropped": dropped})
 
     handles, next_handle = {}, [0]
 
@@ -173,21 +180,20 @@ def main():
             try:
                 result = fn(*args, **kwargs)
             finally:
-                # Arrays the student changed in place travel back, so the grader sees
-                # the same side effects as with a direct call.
+                # Which arguments the student changed in place (their paths only: the
+                # grader's own arrays never change; a contract test reports it).
                 changed = [(path, arr) for path, arr, old in saved
                            if arr.shape != old.shape or not np.array_equal(arr, old, equal_nan=True)]
             out_blobs = []
             value = plain(result, out_blobs)
-            mutated = [[list(path), protocol.encode(arr, out_blobs)] for path, arr in changed]
+            mutated = [list(path) for path, _ in changed]
             text, dropped = capture.take()
             send({"kind": "result", "value": value, "mutated": mutated, "stdout": text, "dropped": dropped}, out_blobs)
         except BaseException as exc:  # the student's error, whatever it is, is a reply
             text, dropped = capture.take()
-            blobs_back = []
-            mutated = [[list(path), protocol.encode(arr, blobs_back)] for path, arr in changed]
+            mutated = [list(path) for path, _ in changed]
             send({"kind": "error", **describe_error(exc, package_dir), "mutated": mutated, "stdout": text,
-                  "dropped": dropped}, blobs_back)
+                  "dropped": dropped})
 
 
 if __name__ == "__main__":

@@ -27,12 +27,14 @@ records it in results.json's ``extra_data`` and in its log).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -50,6 +52,7 @@ class View:
     scratch: tuple[str, str]  # the writable folder: (host path used without isolation, path inside)
     scratch_mb: int  # size of the writable tmpfs inside the view
     workdir: Path  # an empty folder of the trusted side's for the plan and the new root
+    launcher: str = ""  # where a copy of launcher.py is inside the view (its second stage), if anywhere
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Isolation:
     proc: bool = False  # /proc of its own inside the view
     note: str = ""  # why a stronger mechanism was not used
     limits: tuple[tuple[str, int, int], ...] = ()  # for the caller to apply when not drops_privileges
+    args_file: str = ""  # bubblewrap: its options, read from this file (see opened_command)
 
     @property
     def active(self) -> bool:
@@ -80,6 +84,21 @@ class Isolation:
 
     def command(self, argv: list[str]) -> list[str]:
         return [*self.prefix, *argv]
+
+    @contextlib.contextmanager
+    def opened_command(self, argv: list[str]) -> Iterator[tuple[list[str], tuple[int, ...]]]:
+        """``(command line, file descriptors to pass)`` for ``argv``. bubblewrap reads its
+        options from a descriptor (``--args``): it stays PID 1 of the student's
+        namespace, where every process can read its command line, which then names no
+        path of the grader's."""
+        if not self.args_file:
+            yield self.command(argv), ()
+            return
+        fd = os.open(self.args_file, os.O_RDONLY)
+        try:
+            yield [self.prefix[0], "--args", str(fd), *argv], (fd,)
+        finally:
+            os.close(fd)
 
     def exit_status(self, returncode: int | None) -> int | None:
         """The student's process's status in ``Popen.returncode`` terms: the wrappers
@@ -203,7 +222,9 @@ def _build(mechanism: str, view: View, extra: list[str], *, uid, gid, limits) ->
         # bubblewrap runs under the limits itself; its helpers count as processes of ours
         own = tuple((n, s + BWRAP_HELPERS, h + BWRAP_HELPERS) if n == "RLIMIT_NPROC" else (n, s, h)
                     for n, s, h in limits)
-        return Isolation("bubblewrap", tuple(prefix), False, paths, proc=True, limits=own)
+        args_file = view.workdir / "bwrap-args"
+        args_file.write_bytes(b"".join(os.fsencode(a) + b"\0" for a in prefix[1:-1]))
+        return Isolation("bubblewrap", tuple(prefix), False, paths, proc=True, limits=own, args_file=str(args_file))
     unshare = shutil.which("unshare")
     if unshare is None:
         return None
@@ -217,6 +238,7 @@ def _build(mechanism: str, view: View, extra: list[str], *, uid, gid, limits) ->
         + [{"kind": "tmpfs", "target": scratch_inside, "size_mb": view.scratch_mb}],
         "limits": [list(limit) for limit in limits],
         "cwd": scratch_inside,
+        "reexec": view.launcher,
     }
     plan_path = view.workdir / "plan.json"
     plan_path.write_text(json.dumps(plan, indent=1))
@@ -234,14 +256,14 @@ def _probe(iso: Isolation, view: View, python: str, env: dict[str, str], *, uid,
     scratch = view.scratch[1]
     code = ("import numpy, os, sys; open(os.path.join(sys.argv[1], '.probe'), 'w').close(); "
             "print('ok', os.path.isdir('/proc/self'))")
-    argv = iso.command([python, "-I", "-c", code, scratch])
-    kwargs = {}
+    kwargs: dict = {}
     if not iso.drops_privileges:
         kwargs = {"user": uid, "group": gid, "extra_groups": [] if uid is not None else None,
                   "preexec_fn": make_preexec_from(list(iso.limits))}
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, errors="replace", env=env,
-                              timeout=PROBE_SECONDS, stdin=subprocess.DEVNULL, cwd="/", **kwargs)
+        with iso.opened_command([python, "-I", "-c", code, scratch]) as (argv, fds):
+            done = subprocess.run(argv, capture_output=True, text=True, errors="replace", env=env, pass_fds=fds,
+                                  timeout=PROBE_SECONDS, stdin=subprocess.DEVNULL, cwd="/", **kwargs)
     except (OSError, subprocess.SubprocessError) as err:
         return str(err), False
     if done.returncode != 0 or not done.stdout.startswith("ok"):

@@ -206,6 +206,9 @@ def init(child):
 
 
 def main():
+    if sys.argv[1] == "--init":  # the second stage, inside the view (see start_command)
+        _, _, inner, separator, *command = sys.argv
+        start_command(json.loads(inner), command)
     plan_path, separator, command = sys.argv[1], sys.argv[2], sys.argv[3:]
     if separator != "--" or not command:
         sys.exit("usage: launcher.py PLAN.json -- COMMAND...")
@@ -224,6 +227,21 @@ def main():
         os.write(2, f"ISOLATION-FAILED {err}\n".encode(errors="replace"))
         os._exit(FAILED)
     os.write(2, f"ISOLATION-REPORT {json.dumps(report)}\n".encode())
+    inner = {key: plan[key] for key in ("uid", "gid", "limits", "cwd") if key in plan}
+    if plan.get("reexec"):
+        # This process is PID 1, whose command line every process in the namespace
+        # can read: become the copy of this file inside the view, run by the student's
+        # interpreter, so that it names no path of the grader's.
+        try:
+            os.execv(command[0], [command[0], "-I", "-S", plan["reexec"], "--init", json.dumps(inner), "--",
+                                  *command])
+        except OSError:
+            pass  # then stay as we are: the view is built, only the command line shows more
+    start_command(inner, command)
+
+
+def start_command(plan, command):
+    """Fork the command (as the plan's user, without privileges), then be its init."""
     child = os.fork()
     if child == 0:
         try:

@@ -11,6 +11,8 @@ import shutil
 import signal
 import subprocess
 
+from .seccomp import set_no_new_privs
+
 SANDBOX_USER = "grader-sandbox"
 
 
@@ -59,6 +61,39 @@ def sandbox_identity(create: bool = True) -> Identity:
 _HELD_LOCKS: list[int] = []
 
 
+def sweep_free_slots() -> dict[str, int]:
+    """For every sandbox user whose slot no live run holds (its run was killed): kill
+    what it left running and remove what it left behind (:mod:`.leftovers`). Returns
+    the counts removed. As root only; a no-op otherwise."""
+    from .leftovers import remove_leftovers
+
+    totals = {"ipc": 0, "files": 0}
+    if os.geteuid() != 0 or not os.path.isdir(LOCK_DIR):
+        return totals
+    for slot in range(MAX_SLOTS):
+        try:
+            fd = os.open(os.path.join(LOCK_DIR, f"slot-{slot}.lock"), os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:
+            identity = _user(SANDBOX_USER if slot == 0 else f"{SANDBOX_USER}{slot}", create=False)
+        except KeyError:
+            os.close(fd)
+            continue
+        try:
+            kill_user_processes(identity)
+            for key, count in remove_leftovers(identity.uid).items():
+                totals[key] += count
+        finally:
+            os.close(fd)
+    return totals
+
+
 def _user(name: str, create: bool) -> Identity:
     try:
         entry = pwd.getpwnam(name)
@@ -100,6 +135,8 @@ def make_preexec_from(limits: list[tuple[str, int, int]], count_own_processes: b
                 soft, hard = soft + already, hard + already
             resource.setrlimit(getattr(resource, name), (soft, hard))
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        # A setuid program (su, passwd, newgrp) started by the student stays the sandbox user.
+        set_no_new_privs()
 
     return apply
 
@@ -124,37 +161,51 @@ def _count_own_processes() -> int:
     return count
 
 
+def _uids(pid: str) -> tuple[int, ...]:
+    """Real, effective, saved and file-system uid of a process (``()`` when gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Uid:"):
+                    return tuple(int(v) for v in line.split()[1:5])
+    except (OSError, ValueError):
+        pass
+    return ()
+
+
 def user_processes(uid: int) -> list[int]:
-    """PIDs of the live processes owned by ``uid``."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid == uid:
-                    pids.append(int(entry))
-            except OSError:
-                pass
-    return pids
+    """PIDs of the live processes that ``uid`` is any of the uids of (real, effective,
+    saved): a setuid-root program the user started is still the user's (its /proc
+    entry belongs to root)."""
+    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and uid in _uids(entry)]
 
 
 def kill_user_processes(identity: Identity, rounds: int = 20) -> int:
     """Kill every process of the dedicated sandbox user (a no-op for ourselves);
-    return how many were still alive before the last round (0 when all are gone).
+    return how many were still alive after the last round (0 when all are gone).
 
     ``kill(-1, SIGKILL)`` sent *as that user* reaches all of its processes at once,
-    which a fork bomb cannot outrun the way a scan-then-kill loop can.
+    which a fork bomb cannot outrun the way a scan-then-kill loop can; it is sent at
+    least once even when a scan finds nothing. A process whose real or saved uid is the
+    user's but whose effective uid is not (a setuid program) is killed by pid.
     """
     if not identity.dedicated:
         return 0
-    left = user_processes(identity.uid)
+    left: list[int] = []
     for _ in range(rounds):
-        if not left:
-            return 0
         subprocess.run(
             ["/bin/true"], user=identity.uid, group=identity.gid, extra_groups=[],
             preexec_fn=lambda: os.kill(-1, signal.SIGKILL), check=False,
         )
         left = [p for p in user_processes(identity.uid) if not _is_zombie(p)]
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        left = [p for p in left if not _is_zombie(p)]
+        if not left:
+            return 0
     return len(left)
 
 

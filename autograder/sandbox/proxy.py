@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 from . import isolation, protocol
 from .limits import Identity, kill_user_processes, make_preexec, make_preexec_from, rlimits
@@ -109,6 +108,8 @@ class Sandbox:
         self._timeouts: dict[str, int] = {}
         self._deaths: dict[str, int] = {}
         self.student_seconds = 0.0  # wall time spent waiting for the student's process
+        self.confinement: dict[str, Any] = {}  # what the child could set up on itself (seccomp.install)
+        self.last_changed: tuple[tuple, ...] = ()  # arguments the last call changed in place (paths)
         self._prepare()
         _become_subreaper()
 
@@ -119,7 +120,7 @@ class Sandbox:
         self.child_dir = spec.run_dir / "child"
         self.scratch = spec.run_dir / "scratch"
         self.child_dir.mkdir(parents=True, exist_ok=True)
-        for name in ("child.py", "protocol.py"):
+        for name in ("child.py", "protocol.py", "seccomp.py", "launcher.py"):
             shutil.copyfile(HERE / name, self.child_dir / name)
         (self.child_dir / "exports.json").write_text(json.dumps(spec.exports, sort_keys=True))
         self.scratch.mkdir(exist_ok=True)
@@ -139,6 +140,7 @@ class Sandbox:
         view = isolation.View(
             read_only=((str(self.child_dir), "/sandbox/child"), (str(spec.package_parent), "/sandbox/submission")),
             scratch=(str(self.scratch), "/sandbox/scratch"), scratch_mb=4 * spec.max_file_mb, workdir=workdir,
+            launcher="/sandbox/child/launcher.py",
         )
         ident = spec.identity
         self.isolation = isolation.select(
@@ -165,10 +167,14 @@ class Sandbox:
     def protections(self) -> dict[str, Any]:
         """What protects the grader from the student's process (plain data, stable)."""
         ident = self.spec.identity
+        own = self.confinement
         return {
             "unprivileged_user": ident.dedicated,
             "resource_limits": True,
             **self.isolation.describe(),
+            "no_new_privs": bool(own.get("no_new_privs")),
+            "seccomp_filter": bool(own.get("seccomp")),
+            **({"seccomp_note": str(own["note"])[:200]} if own.get("note") else {}),
         }
 
     def start(self) -> None:
@@ -196,11 +202,12 @@ class Sandbox:
         argv = [spec.python, "-I", iso.path(self.child_dir / "child.py"), str(down_r), str(up_w),
                 iso.path(spec.package_parent), spec.package, iso.path(self.child_dir / "exports.json")]
         try:
-            self._proc = subprocess.Popen(
-                iso.command(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                pass_fds=(down_r, up_w), cwd="/" if iso.active else self.scratch, env=self._env(iso),
-                start_new_session=True, **who,
-            )
+            with iso.opened_command(argv) as (command, fds):
+                self._proc = subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    pass_fds=(down_r, up_w, *fds), cwd="/" if iso.active else self.scratch, env=self._env(iso),
+                    start_new_session=True, **who,
+                )
         finally:
             os.close(down_r)
             os.close(up_w)
@@ -217,6 +224,9 @@ class Sandbox:
             self._broken = "your code's process sent an unexpected reply while starting."
             raise SandboxError(self._broken)
         self.import_errors = header["import_errors"]
+        confinement = header.get("confinement")
+        self.confinement = {k: v for k, v in confinement.items() if isinstance(v, (bool, str))} \
+            if isinstance(confinement, dict) else {}
         self._collect_output(header)
 
     def import_problems(self) -> list[str]:
@@ -275,6 +285,7 @@ class Sandbox:
         if self._time_left() <= 0:
             raise SandboxError("Not run: grading stopped because the time budget for your submission ran out.")
         self._check_handles((args, kwargs))
+        self.last_changed = ()
         if self._proc is None:
             if self.generation > MAX_RESTARTS:
                 self._broken = f"your code's process died {MAX_RESTARTS} times; the remaining calls were not made."
@@ -294,27 +305,8 @@ class Sandbox:
             self.stop()
             raise
         self._collect_output(reply)
-        self._apply_mutations(reply, reply_blobs, args, kwargs)
+        self.last_changed = _changed_paths(reply.get("mutated"))
         return self._interpret(function, reply, reply_blobs)
-
-    def _apply_mutations(self, reply: dict, blobs: list[bytes], args: tuple, kwargs: dict) -> None:
-        """Copy arrays the student changed in place back into the caller's arrays, so
-        that "inputs must not be modified" checks see what a direct call would."""
-        mutated = reply.get("mutated") or []
-        if not isinstance(mutated, list):
-            return
-        for item in mutated[:64]:
-            try:
-                path, encoded = item
-                target: Any = [list(args), dict(kwargs)]
-                for step in path:
-                    target = target[step]
-                new = protocol.decode(encoded, blobs, lambda h: _bad())
-            except (ValueError, TypeError, KeyError, IndexError, protocol.ProtocolError):
-                continue  # a malformed report: ignore it, never trust it
-            if (isinstance(target, np.ndarray) and isinstance(new, np.ndarray) and target.flags.writeable
-                    and new.shape == target.shape and new.dtype == target.dtype):
-                np.copyto(target, new)
 
     def _interpret(self, function: str, reply: dict, blobs: list[bytes]) -> Any:
         kind = reply.get("kind")
@@ -445,6 +437,11 @@ class StudentProxy:
     def __init__(self, sandbox: Sandbox):
         self._sandbox = sandbox
 
+    @property
+    def _last_changed(self) -> tuple[tuple, ...]:
+        """What :func:`autograder.calls.changed_inputs` reads."""
+        return self._sandbox.last_changed
+
     def __getattr__(self, name: str):
         if name.startswith("_") or name not in self._sandbox.spec.exports:
             raise AttributeError(name)
@@ -454,6 +451,20 @@ class StudentProxy:
 
         call.__name__ = name
         return call
+
+
+def _changed_paths(reported: Any) -> tuple[tuple, ...]:
+    """The child's report of arguments changed in place: at most 64 paths of list
+    indices and dict keys, anything malformed dropped (it only ever costs the student a
+    contract test, so it is never trusted for more)."""
+    if not isinstance(reported, list):
+        return ()
+    paths = []
+    for path in reported[:64]:
+        if (isinstance(path, list) and 2 <= len(path) <= 8 and path[0] in (0, 1)
+                and all(isinstance(step, (int, str)) and not isinstance(step, bool) for step in path)):
+            paths.append(tuple(path))
+    return tuple(paths)
 
 
 def _bad():

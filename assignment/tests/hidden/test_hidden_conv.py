@@ -46,13 +46,12 @@ def test_conv_forward_random(student, reference, tolerance, seed):
 def test_conv_forward_contract(student, reference, seed):
     """float64 out of the right shape, inputs untouched, cache exactly (x, w, b, conv_param)."""
     x, w, b, param = conv_case(seed)
-    saved = {"x": x.copy(), "w": w.copy(), "b": b.copy()}
     call = describe("conv_forward", x, w, b, param)
     result = student.conv_forward(x, w, b, param)
     if not isinstance(result, tuple) or len(result) != 2:
         raise GradingFailure(f"{call} must return a tuple (out, cache), got {type(result).__name__}")
     out, cache = result
-    check_unchanged(saved, {"x": x, "w": w, "b": b}, call=call)
+    check_unchanged(student, call=call, names=("x", "w", "b", "conv_param"))
     if not isinstance(out, np.ndarray):
         raise GradingFailure(f"{call}: out is a {type(out).__name__}, expected a numpy array")
     check_value(str(out.dtype), "float64", what="out's dtype", call=call)
