@@ -31,6 +31,7 @@ RUNTIME_MODULES = (
     "inline.py",  # the notebook's checks
     "pytest_plugin.py",
     "scoring.py",
+    "stopwatch.py",  # the stopwatch fixture
     "submit.py",  # make submit, and the notebook's export
     "testkit.py",
 )

@@ -28,6 +28,7 @@ from .sandbox import rundir
 from .sandbox.leftovers import remove_leftovers
 from .sandbox.limits import kill_user_processes, sandbox_identity
 from .sandbox.proxy import Sandbox, SandboxError, SandboxSpec, StudentProxy
+from .sandbox.stopwatch import SandboxStopwatch
 
 ASSIGNMENT_YAML = Path("assignment") / "assignment.yaml"
 
@@ -84,6 +85,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
 
         plugin = GradingPlugin(
             assignment, lambda: StudentProxy(sandbox), reference=lambda: ref, case_output=lambda item: sandbox.take_output(),
+            stopwatch=lambda: SandboxStopwatch(identity),
         )
         tests = root / "source" / "assignment" / "tests"
         code = pytest.main(

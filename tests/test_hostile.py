@@ -97,15 +97,18 @@ def sandbox_uids() -> set[int]:
     return {p.pw_uid for p in pwd.getpwall() if p.pw_name.startswith(SANDBOX_USER_PREFIX)}
 
 
-def _proc(pid: int) -> tuple[int, int, str, str] | None:
-    """(uid, ppid, state, command line) of a live process, or None."""
+def _proc(pid: int) -> tuple[set[int], int, str, str] | None:
+    """(real, effective, saved and fs uids, ppid, state, command line) of a live
+    process, or None. A setuid program is its starter's by its real uid."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
-        return os.stat(f"/proc/{pid}").st_uid, int(fields[1]), fields[0], cmdline
-    except (OSError, ValueError, IndexError):
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+            uids = next({int(v) for v in line.split()[1:5]} for line in f if line.startswith("Uid:"))
+        return uids, int(fields[1]), fields[0], cmdline
+    except (OSError, ValueError, IndexError, StopIteration):
         return None
 
 
@@ -116,7 +119,7 @@ def survivors() -> list[str]:
         if not entry.isdigit():
             continue
         info = _proc(int(entry))
-        if info is None or info[0] not in uids or info[2] == "Z":
+        if info is None or not info[0] & uids or info[2] == "Z":
             continue
         ppid, owned = info[1], False
         for _ in range(64):  # up the tree: is a grader (autograder.runner) above it?
@@ -168,6 +171,7 @@ class Outcome:
         self.case, self.graded, self.trace, self.seconds, self.left = case, graded, trace, seconds, left
         self.submission = submission
         self.second: Graded | None = None
+        self.twin: Graded | None = None
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +179,7 @@ def corpus(autograder_zip, tmp_path_factory):
     """Every case graded (in parallel, ``PARALLEL`` at a time); {id: Outcome}."""
     listener = Listener()
     outcomes: dict[str, Outcome] = {}
+    twins: dict[str, Graded] = {}
     skipped: dict[str, str] = {}
     errors: dict[str, str] = {}
     lock = threading.Lock()
@@ -195,7 +200,9 @@ def corpus(autograder_zip, tmp_path_factory):
         seconds = time.monotonic() - started
         graded = Graded(results, log, notes)
         with lock:
-            if again:
+            if case.id.endswith("~twin"):
+                twins[case.id[:-len("~twin")]] = graded
+            elif again:
                 outcomes[case.id].second = graded
             else:
                 outcomes[case.id] = Outcome(case, graded, trace, seconds, survivors(), submission)
@@ -215,6 +222,8 @@ def corpus(autograder_zip, tmp_path_factory):
                 continue
             if case.id != FIRST:
                 jobs.append((case, False))
+            if case.twin is not None:
+                jobs.append((case.honest_twin(), False))
             if case.twice:
                 jobs.append((case, True))
         # The longest first, so that the two workers finish together.
@@ -223,6 +232,9 @@ def corpus(autograder_zip, tmp_path_factory):
             list(pool.map(lambda job: grade_case(*job), [j for j in jobs if not j[1]]))
             list(pool.map(lambda job: grade_case(*job), [j for j in jobs if j[1]]))
     listener.close()
+    for case_id, twin in twins.items():
+        if case_id in outcomes:
+            outcomes[case_id].twin = twin
     print(f"\ncorpus: {len(outcomes)} cases graded in {time.monotonic() - started:.1f} s, {PARALLEL} at a time; "
           f"protections: {json.dumps(protections, sort_keys=True)}")
     slowest = sorted(outcomes.values(), key=lambda o: -o.seconds)[:8]
@@ -294,6 +306,21 @@ def test_case(corpus, case):
     assert outcome.seconds <= case.seconds, f"took {outcome.seconds:.1f} s, budget {case.seconds:g} s"
     assert results["execution_time"] <= ASSIGNMENT.sandbox.total_budget_seconds
     assert "GRADER ERROR" not in graded.log, graded.log[-3000:]
+    forbidden = [c for c in json.dumps(results, ensure_ascii=False) if ord(c) < 32 and c not in "\n\t"]
+    assert not forbidden, f"control characters reached results.json: {sorted(set(forbidden))!r}"
+
+    low, high = case.bonus
+    assert low <= graded.bonus <= high, f"bonus {graded.bonus} not in [{low}, {high}]{where}"
+    board = [entry["value"] for entry in results.get("leaderboard", [])]
+    assert all(value <= case.leaderboard_max for value in board), f"leaderboard {board} above {case.leaderboard_max}"
+    peak = runner_peak_mb(graded.log)
+    assert peak is not None and peak <= case.runner_mb, f"the runner peaked at {peak} MB, budget {case.runner_mb:g}"
+    if case.twin is not None:
+        twin = outcome.twin
+        assert twin is not None, "the honest twin was not graded"
+        assert graded.score <= twin.score and graded.bonus <= twin.bonus, (
+            f"the attack earned more than its honest twin: {graded.score}+{graded.bonus} > {twin.score}+{twin.bonus}"
+            f"{where}")
 
     if case.twice:
         # The leaderboard holds a measured speedup: its value is a timing, like execution_time.
@@ -302,18 +329,56 @@ def test_case(corpus, case):
             "two runs of the same submission differ"
 
 
+def runner_peak_mb(log: str) -> float | None:
+    """The trusted runner's peak memory, from its log line ``runner: {...}``."""
+    for line in reversed(log.splitlines()):
+        if line.startswith("runner: "):
+            return float(json.loads(line[len("runner: "):])["peak_rss_mb"])
+    return None
+
+
 def _names(results: dict) -> list:
     """The leaderboard without its values."""
     return [{k: v for k, v in entry.items() if k != "value"} for entry in results.get("leaderboard", [])]
 
 
 def test_nothing_reached_the_network(corpus):
-    if not corpus["protections"].get("network_namespace"):
-        pytest.skip("no network namespace on this machine")
+    if not corpus["protections"].get("no_network"):
+        pytest.skip("neither a network namespace nor our seccomp filter on this machine")
     assert corpus["listener"].received == []
 
 
 def test_no_sandbox_process_is_left(corpus):
+    assert survivors() == []
+
+
+def test_nothing_is_left_behind(corpus):
+    """No SysV IPC object and no file in the shared folders belongs to a sandbox user,
+    and no run folder outlived its run."""
+    from autograder.sandbox import rundir
+    from autograder.sandbox.leftovers import owned_files, sysv_objects
+
+    for uid in sandbox_uids():
+        assert sysv_objects(uid) == [], f"SysV IPC objects of uid {uid} outlived the runs"
+        assert owned_files(uid) == [], f"files of uid {uid} outlived the runs"
+    assert not [p for p in rundir.base().glob("run-*")] if rundir.base().exists() else True
+
+
+def test_a_killed_run_leaves_no_run_folder(autograder_zip, tmp_path):
+    """A grading killed at its timeout cannot clean up itself: whoever killed it sweeps
+    its run folder (the submission in it) and what its sandbox user left."""
+    from autograder.sandbox import rundir
+    from tests.submissions.build import Case
+
+    case = Case(id="killed", base="reference", edit=({"file": "shapes.py", "prepend": (
+        "import time as _time\n_time.sleep(0.5)\nwhile True:\n    _time.sleep(1)  # {marker}\n")},),
+        layout="package", zip=None, extra={}, extra_bytes_names=False, score=(0, 0), see=(), lost=(), seconds=60,
+        needs=(), twice=False)
+    submission = case.build(tmp_path, 0)
+    with pytest.raises(simulate.GradingTimeout):
+        simulate.grade(autograder_zip, submission, tmp_path / "results.json", timeout=8)
+    left = [p.name for p in rundir.base().glob("run-*")] if rundir.base().exists() else []
+    assert left == [], f"run folders outlived the killed run: {left}"
     assert survivors() == []
 
 

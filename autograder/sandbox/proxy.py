@@ -167,13 +167,14 @@ class Sandbox:
     def protections(self) -> dict[str, Any]:
         """What protects the grader from the student's process (plain data, stable)."""
         ident = self.spec.identity
-        own = self.confinement
+        own, isolated = self.confinement, self.isolation.describe()
         return {
             "unprivileged_user": ident.dedicated,
             "resource_limits": True,
-            **self.isolation.describe(),
+            **isolated,
             "no_new_privs": bool(own.get("no_new_privs")),
             "seccomp_filter": bool(own.get("seccomp")),
+            "no_network": bool(isolated["network_namespace"] or own.get("seccomp")),
             **({"seccomp_note": str(own["note"])[:200]} if own.get("note") else {}),
         }
 

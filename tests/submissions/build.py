@@ -22,7 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 CASES_YAML = Path(__file__).resolve().parent / "cases.yaml"
 PACKAGE = "convnet"
-MODULES = ("__init__", "shapes", "params", "conv", "pool")
+MODULES = ("__init__", "shapes", "params", "conv", "pool")  # fast.py (the bonus) only where a case writes it
 BASES = {"reference": ROOT / "solutions" / PACKAGE, "stubs": ROOT / "student_template" / PACKAGE}
 
 
@@ -41,6 +41,14 @@ class Case:
     seconds: float
     needs: tuple[str, ...]
     twice: bool
+    twin: tuple[dict, ...] | None = None  # the honest twin's edits: the case may never score more
+    bonus: tuple[float, float] = (0, float("inf"))  # extra credit earned
+    leaderboard_max: float = float("inf")  # no leaderboard value above this
+    runner_mb: float = float("inf")  # the trusted runner's peak memory
+
+    def honest_twin(self) -> "Case":
+        """The same submission without the attack (``twin``'s edits instead of ``edit``)."""
+        return dataclasses.replace(self, id=f"{self.id}~twin", edit=self.twin or (), twin=None, twice=False)
 
     @property
     def marker(self) -> str:
@@ -111,7 +119,10 @@ def load_cases() -> list[Case]:
             extra_bytes_names=bool(entry.get("extra_bytes_names")),
             score=tuple(expect["score"]), see=tuple(expect.get("see", [])), lost=tuple(expect.get("lost", [])),
             seconds=float(expect.get("seconds", 60)), needs=tuple(entry.get("needs", [])),
-            twice=bool(entry.get("twice")),
+            twice=bool(entry.get("twice")), twin=tuple(entry["twin"]) if "twin" in entry else None,
+            bonus=tuple(expect.get("bonus", (0, float("inf")))),
+            leaderboard_max=float(expect.get("leaderboard_max", float("inf"))),
+            runner_mb=float(expect.get("runner_mb", float("inf"))),
         ))
     ids = [c.id for c in cases]
     assert len(ids) == len(set(ids)), "case ids must be unique"

@@ -1,15 +1,16 @@
 """Hidden graders: the bonus (extra credit), fast convolution in convnet/fast.py.
 
-Correctness first: conv_forward_fast and conv_backward_fast against the loop versions
-on seeded random cases. Then speed, on one input where the loop version is slow (many
-output positions): the loop version runs here, in the grader's process, and the
-student's fast functions in the sandbox, alternately, timed from this side (never by
-the student's process); the speedup is the best loop time over the best fast time, so
-the machine's speed cancels out. Points for 10x and for 50x, only when the outputs on
-that input are right; the speedup goes on the leaderboard.
+Correctness first: conv_forward_fast and conv_backward_fast against the reference on
+seeded random cases. Then speed, on inputs of one shape where the loop version is slow
+(many output positions): the loop version runs here, in the grader's process, with the
+student's processes stopped, and the student's fast functions in the sandbox, each call
+on fresh random inputs, timed from this side (never by the student's process) by the
+``stopwatch`` fixture; the speedup is the best loop time over the best fast time, so the
+machine's speed cancels out. Points for 10x and for 50x, only when every timed output
+is right; the speedup goes on the leaderboard.
 """
 
-import time
+import importlib
 
 import numpy as np
 import pytest
@@ -21,8 +22,8 @@ FAST_CASES = [conv_case(seed) for seed in range(12)]
 FAST_IDS = [case_id(("x", x), ("w", w), ("p", p)) for x, w, b, p in FAST_CASES]
 
 # Many output positions, few images, channels and filters: where loops over pixels hurt.
-BENCH_X, BENCH_W, BENCH_PARAM = (1, 1, 192, 192), (1, 1, 3, 3), {"stride": 1, "pad": 1}
-ROUNDS = 3  # alternating rounds: the loop version once, then the student's twice
+BENCH_X, BENCH_W, BENCH_PARAM = (1, 1, 96, 96), (1, 1, 3, 3), {"stride": 1, "pad": 1}
+LOOP_ROUNDS, FAST_CALLS = 2, 4  # the best of each: the loop version costs most of the bonus's time
 THRESHOLDS = (10, 50)
 LEADERBOARD = "Fast convolution: speedup over the loop version (x)"
 _MEASURED = pytest.StashKey[dict]()
@@ -54,47 +55,54 @@ def test_fast_correct(student, reference, tolerance, x, w, b, param):
                  describe("conv_backward_fast", dout, (x, w, b, param)), tolerance)
 
 
-def _bench_inputs():
-    rng = np.random.default_rng(4242)
+def _bench_inputs(rng):
+    """Fresh values of the bench's shapes: every timed call gets its own."""
     x, w = rng.normal(size=BENCH_X), rng.normal(size=BENCH_W)
-    return x, w, rng.normal(size=BENCH_W[0]), dict(BENCH_PARAM)
+    dout = rng.normal(size=(BENCH_X[0], BENCH_W[0], BENCH_X[2], BENCH_X[3]))
+    return (x, w, rng.normal(size=BENCH_W[0]), dict(BENCH_PARAM)), dout
 
 
-def _measure(student, reference, tolerance) -> float:
+def _measure(student, reference, tolerance, stopwatch) -> float:
     """The speedup, after checking every timed output; raises GradingFailure when an
-    output is wrong (then nothing is earned). The loop version runs first in every
-    round, on inputs the student's code never sees (it gets copies)."""
-    x, w, b, param = _bench_inputs()
-    dout = np.random.default_rng(7).normal(size=(BENCH_X[0], BENCH_W[0], BENCH_X[2], BENCH_X[3]))
-    call = describe("conv_forward_fast", x, w, b, param)
-    back_call = describe("conv_backward_fast", dout, (x, w, b, param))
-    loop_times, fast_times, outputs, expected = [], [], [], None
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        loop_out, loop_cache = reference.conv_forward(x, w, b, param)
-        loop_grads = reference.conv_backward(dout, loop_cache)
-        loop_times.append(time.perf_counter() - started)
-        expected = expected or (loop_out, loop_grads)
-        for _ in range(2):
-            args = (x.copy(), w.copy(), b.copy(), dict(param))
-            grad = dout.copy()
-            started = time.perf_counter()
+    output is wrong (then nothing is earned).
+
+    Fair by construction: every call (the loop version's and the student's) gets
+    inputs of its own, drawn afresh, so remembering earlier answers gains nothing;
+    the loop version runs with every process of the student's stopped; the student's
+    time is the worse of wall time and the CPU time of its whole process tree."""
+    rng = np.random.default_rng()  # fresh entropy: nothing to precompute
+    loop_times, fast_times = [], []
+    for _ in range(LOOP_ROUNDS):
+        args, dout = _bench_inputs(rng)
+
+        def loop(args=args, dout=dout):
+            return reference.conv_backward(dout, reference.conv_forward(*args)[1])
+
+        loop_times.append(stopwatch.trusted(loop)[1])
+    fast = importlib.import_module(f"{reference.__name__}.fast")  # the expected values, quickly
+    for _ in range(FAST_CALLS):
+        args, dout = _bench_inputs(rng)
+        call = describe("conv_forward_fast", *args)
+        back_call = describe("conv_backward_fast", dout, args)
+
+        def timed(args=args, dout=dout, call=call):
             out, fast_cache = _forward(student, *args, call)
-            grads = student.conv_backward_fast(grad, fast_cache)
-            fast_times.append(time.perf_counter() - started)
-            outputs.append((out, grads))
-    for out, grads in outputs:  # every timed call must be right, not only the first
-        check_array(out, expected[0], what="out", call=call, tolerance=tolerance)
-        _check_grads(grads, expected[1], back_call, tolerance)
+            return out, student.conv_backward_fast(dout, fast_cache)
+
+        (out, grads), seconds = stopwatch.student(timed)
+        fast_times.append(seconds)
+        expected_out, expected_cache = fast.conv_forward_fast(*args)
+        check_array(out, expected_out, what="out", call=call, tolerance=tolerance)
+        _check_grads(grads, fast.conv_backward_fast(dout, expected_cache), back_call, tolerance)
     return min(loop_times) / max(min(fast_times), 1e-9)
 
 
 @pytest.mark.parametrize("threshold", THRESHOLDS, ids=[f"{t}x" for t in THRESHOLDS])
-def test_fast_speedup(student, reference, tolerance, leaderboard, request, threshold):
+def test_fast_speedup(student, reference, tolerance, leaderboard, stopwatch, request, threshold):
     measured = request.config.stash.setdefault(_MEASURED, {})
     if "speedup" not in measured and "error" not in measured:
         try:
-            measured["speedup"] = _measure(student, reference, tolerance)
+            measured["speedup"] = _measure(student, reference, tolerance, stopwatch)
         except Exception as err:  # the same failure for every threshold, measured once
             measured["error"] = err
     if "error" in measured:

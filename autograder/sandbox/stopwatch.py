@@ -1,0 +1,111 @@
+"""The ``stopwatch`` of a sandboxed grading (see :mod:`autograder.stopwatch`): the
+trusted side's calls are timed with every process of the student's stopped, the
+student's calls by the CPU time of its whole process tree as well as wall time.
+
+The student's processes are those of the sandbox user (real, effective or saved uid)
+when there is one, else every descendant of this process (the grader is a
+subreaper: orphans of the student's come back to it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from .limits import Identity, user_processes
+
+T = TypeVar("T")
+TICKS = os.sysconf("SC_CLK_TCK")
+FREEZE_ROUNDS = 5  # a forking process can make new children while we stop the others
+
+
+def _stat(pid: int) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def descendants(root: int) -> list[int]:
+    """Every live descendant of ``root``."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _stat(int(entry))
+            if len(fields) > 1:
+                children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+class SandboxStopwatch:
+    """Times calls while the student's code lives in other processes."""
+
+    guarantees = {"frozen_student": True, "student_cpu": "process tree"}
+
+    def __init__(self, identity: Identity):
+        self.identity = identity
+
+    def student_pids(self) -> list[int]:
+        """The sandbox user's processes and every descendant of ours (the wrappers of
+        a namespace among them, which reap the student's orphans)."""
+        pids = set(descendants(os.getpid()))
+        if self.identity.dedicated and self.identity.uid is not None:
+            pids.update(user_processes(self.identity.uid))
+        return sorted(pids)
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the student's live processes and the ones they (or
+        we) reaped."""
+        total = 0
+        for pid in self.student_pids():
+            fields = _stat(pid)
+            if len(fields) > 14:
+                total += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+        own = os.times()
+        return total / TICKS + own.children_user + own.children_system
+
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Every process of the student's stopped for the duration of the block."""
+        stopped: list[int] = []
+        try:
+            for _ in range(FREEZE_ROUNDS):
+                fresh = [pid for pid in self.student_pids() if pid not in stopped]
+                if not fresh:
+                    break
+                for pid in fresh:
+                    _signal(pid, signal.SIGSTOP)
+                stopped += fresh
+            yield
+        finally:
+            for pid in set(stopped) | set(self.student_pids()):
+                _signal(pid, signal.SIGCONT)
+
+    def trusted(self, fn: Callable[[], T]) -> tuple[T, float]:
+        with self.frozen():
+            started = time.perf_counter()
+            result = fn()
+            return result, time.perf_counter() - started
+
+    def student(self, fn: Callable[[], T]) -> tuple[T, float]:
+        cpu, started = self.cpu_seconds(), time.perf_counter()
+        result = fn()
+        wall = time.perf_counter() - started
+        return result, max(wall, self.cpu_seconds() - cpu)
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
