@@ -6,6 +6,11 @@ only: None, bool, int, float (NaN and infinities included), str, lists, tuples,
 dicts with string keys, numpy arrays and scalars, and handles (opaque references to
 objects that stay in the child). Nothing is ever unpickled.
 
+What decoding a frame may cost is bounded before it is paid: the header's nesting is
+checked before it is parsed (:func:`check_depth`), each array may be referred to once
+per frame, and every array's bytes and every string count against a :class:`Budget`
+(one per frame, inside one per run) before they are allocated.
+
 This file is copied next to ``child.py`` for the sandbox, so it imports only the
 standard library and numpy.
 """
@@ -13,16 +18,132 @@ standard library and numpy.
 import io
 import json
 import math
+import re
 import struct
 
 import numpy as np
 
 MAX_HEADER = 8 * 1024 * 1024
 MAX_DEPTH = 32
+# Brackets of a header, outside strings. A value level costs at most 3 of them (a dict
+# is {"__dict__": [[key, value]]}), the frame around it a few more: a header deeper
+# than this cannot come from encode(), and is refused before json.loads sees it.
+MAX_HEADER_DEPTH = 3 * (MAX_DEPTH + 1) + 16
 
 
 class ProtocolError(Exception):
     """A frame that is malformed, too large, or holds something that is not plain data."""
+
+
+class LimitExceeded(ProtocolError):
+    """A frame over one of the limits on what decoding it may cost."""
+
+
+class Budget:
+    """Bytes that decoding may still produce (array data, text), with an optional
+    ``parent`` charged too: a reply's budget inside the budget of the whole run."""
+
+    def __init__(self, limit, message, parent=None):
+        self.limit, self.used, self.message, self.parent = limit, 0, message, parent
+
+    def check(self, nbytes):
+        if self.used + nbytes > self.limit:
+            raise LimitExceeded(self.message)
+        if self.parent is not None:
+            self.parent.check(nbytes)
+
+    def charge(self, nbytes):
+        if not isinstance(nbytes, int) or nbytes < 0:
+            raise ProtocolError("negative or invalid size")
+        self.check(nbytes)
+        budget = self
+        while budget is not None:
+            budget.used += nbytes
+            budget = budget.parent
+
+
+def reply_budget(limit, parent=None):
+    """The budget of one frame: ``limit`` bytes of decoded values."""
+    return Budget(limit, f"the values sent back in one reply add up to more than {_mb(limit)} MB, the limit "
+                         "for one call (return smaller arrays, and each array once)", parent)
+
+
+def run_budget(limit):
+    """The budget of a whole run, over all the frames decoded."""
+    return Budget(limit, f"the values sent back by all calls together add up to more than {_mb(limit)} MB, "
+                         "the limit for the whole run", None)
+
+
+def _mb(nbytes):
+    return f"{nbytes / 2**20:g}"
+
+
+class Blobs(list):
+    """The arrays of one frame, as read_frame returns them: they carry the frame's
+    budget, and each may be decoded at most once (a reference repeated hundreds of
+    times would otherwise decode the same bytes hundreds of times)."""
+
+    def __init__(self, items=(), budget=None):
+        super().__init__(items)
+        self.budget = budget
+        self.taken = set()
+
+
+def charge(blobs, nbytes):
+    """Count ``nbytes`` decoded from the frame of ``blobs`` against its budget (no-op
+    for a plain list). Every kind of value that decode() builds from the frame's bytes
+    calls this before allocating."""
+    budget = getattr(blobs, "budget", None)
+    if budget is not None:
+        budget.charge(nbytes)
+
+
+def _load_blob(blobs, index):
+    """The array of blob ``index``, once per frame, its size charged before it exists."""
+    taken = getattr(blobs, "taken", None)
+    if taken is not None:
+        if index in taken:
+            raise LimitExceeded("the same array is referred to more than once in one reply")
+        taken.add(index)
+    blob = blobs[index]
+    try:
+        fp = io.BytesIO(blob)
+        version = np.lib.format.read_magic(fp)
+        shape, _, dtype = np.lib.format._read_array_header(fp, version)
+    except Exception as err:  # a malformed .npy: never trust it
+        raise ProtocolError(f"unreadable array: {err}") from None
+    if not all(isinstance(n, int) and n >= 0 for n in shape):
+        raise ProtocolError("unreadable array: negative or invalid size")
+    charge(blobs, math.prod(shape) * dtype.itemsize)
+    try:
+        return np.load(io.BytesIO(blob), allow_pickle=False)
+    except Exception as err:  # a malformed .npy: never trust it
+        raise ProtocolError(f"unreadable array: {err}") from None
+
+
+def check_depth(raw, limit=MAX_HEADER_DEPTH):
+    """Refuse JSON text ``raw`` (bytes) whose brackets, outside strings, nest deeper
+    than ``limit``: json.loads recurses once per level. Linear, and at once for a
+    header with few brackets. Exact up to the first place where ``raw`` stops being
+    JSON (after it, json.loads stops too: counting more there only refuses more)."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return
+    text = raw.replace(b"\\\\", b"").replace(b'\\"', b"")  # escaped backslashes, then escaped quotes
+    text = _STRING.sub(b"", text)  # no escapes left: a string ends at the next quote
+    brackets = np.frombuffer(text.translate(None, _NOT_BRACKET), np.uint8)
+    depth = 0
+    for start in range(0, len(brackets), 1 << 20):
+        levels = np.cumsum(_STEP[brackets[start:start + (1 << 20)]], dtype=np.int64) + depth
+        if levels.max() > limit:
+            raise LimitExceeded(f"the reply is nested more than {limit} levels deep")
+        depth = int(levels[-1])
+
+
+_STRING = re.compile(rb'"[^"]*"')
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = np.zeros(256, np.int8)
+_STEP[list(b"[{")] = 1
+_STEP[list(b"]}")] = -1
 
 
 class NotPlain(Exception):
@@ -76,6 +197,8 @@ def decode(data, blobs, resolve_handle, depth=0):
     if depth > MAX_DEPTH:
         raise ProtocolError("value nested too deeply")
     if data is None or isinstance(data, (bool, int, float, str)):
+        if isinstance(data, str):
+            charge(blobs, len(data))
         return data
     if isinstance(data, list):
         return [decode(v, blobs, resolve_handle, depth + 1) for v in data]
@@ -85,10 +208,7 @@ def decode(data, blobs, resolve_handle, depth=0):
         index = data["__ndarray__"]
         if not isinstance(index, int) or not 0 <= index < len(blobs):
             raise ProtocolError("bad array reference")
-        try:
-            array = np.load(io.BytesIO(blobs[index]), allow_pickle=False)
-        except Exception as err:  # a malformed .npy: never trust it
-            raise ProtocolError(f"unreadable array: {err}") from None
+        array = _load_blob(blobs, index)
         return array[()] if data.get("scalar") else array
     if "__tuple__" in data:
         return tuple(decode(v, blobs, resolve_handle, depth + 1) for v in _list(data["__tuple__"]))
@@ -102,7 +222,10 @@ def decode(data, blobs, resolve_handle, depth=0):
     if "__float__" in data and data["__float__"] in ("nan", "inf", "-inf"):
         return float(data["__float__"])
     if "__bigint__" in data and isinstance(data["__bigint__"], str) and len(data["__bigint__"]) < 4000:
-        return int(data["__bigint__"])
+        try:
+            return int(data["__bigint__"])
+        except ValueError:
+            raise ProtocolError("bad integer in frame") from None
     raise ProtocolError("unexpected value in frame")
 
 
@@ -121,19 +244,23 @@ def write_frame(fd_write, header, blobs=()):
     fd_write(b"".join(parts))
 
 
-def read_frame(read_exact, max_blob_bytes):
+def read_frame(read_exact, max_blob_bytes, budget=None):
     """Receive one frame: ``(header, blobs)``. ``read_exact(n)`` returns n bytes or
-    raises EOFError. Sizes are checked before anything is allocated."""
+    raises EOFError. Sizes and nesting are checked before anything is allocated or
+    parsed. ``blobs`` carries ``budget`` (by default ``max_blob_bytes`` of decoded
+    values) for decode()."""
     (size,) = struct.unpack("<I", read_exact(4))
     if size > MAX_HEADER:
         raise ProtocolError(f"header of {size} bytes is too large")
+    raw = read_exact(size)
+    check_depth(raw)
     try:
-        header = json.loads(read_exact(size))
-    except ValueError:
+        header = json.loads(raw)
+    except Exception:  # ValueError, but also MemoryError, RecursionError...: never trust it
         raise ProtocolError("header is not JSON") from None
     if not isinstance(header, dict) or not isinstance(header.get("blobs"), int) or not 0 <= header["blobs"] <= 10_000:
         raise ProtocolError("bad header")
-    blobs, total = [], 0
+    blobs, total = Blobs(budget=budget if budget is not None else reply_budget(max_blob_bytes)), 0
     for _ in range(header["blobs"]):
         (n,) = struct.unpack("<Q", read_exact(8))
         total += n

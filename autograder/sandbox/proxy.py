@@ -28,6 +28,8 @@ from .limits import Identity, kill_user_processes, make_preexec, make_preexec_fr
 
 HERE = Path(__file__).resolve().parent
 MAX_REPLY_BYTES = 256 * 2**20
+MAX_REPLY_DECODED = MAX_REPLY_BYTES  # bytes of values decoded from one reply (arrays, text)
+MAX_RUN_DECODED = 2 * 2**30  # the same over every reply of the run
 PIPE_BYTES = 2**20  # the pipes' buffer size asked for (see _widen_pipe)
 MAX_RESTARTS = 100  # a guard on the total: each function has its own caps below
 MAX_TIMEOUTS_PER_FUNCTION = 3  # then the function's remaining calls fail at once
@@ -110,6 +112,7 @@ class Sandbox:
         self.student_seconds = 0.0  # wall time spent waiting for the student's process
         self.confinement: dict[str, Any] = {}  # what the child could set up on itself (seccomp.install)
         self.last_changed: tuple[tuple, ...] = ()  # arguments the last call changed in place (paths)
+        self.decoded = protocol.run_budget(MAX_RUN_DECODED)  # kept across restarts
         self._prepare()
         _become_subreaper()
 
@@ -316,9 +319,8 @@ class Sandbox:
             try:
                 return protocol.decode(reply.get("value"), blobs,
                                        lambda h: RemoteHandle(int(h), generation) if isinstance(h, int) else _bad())
-            except (protocol.ProtocolError, ValueError, TypeError) as err:
-                self.stop()
-                raise SandboxError(f"{function} returned something that could not be read back: {err}") from None
+            except Exception as err:  # ProtocolError, RecursionError, MemoryError...: never a grader crash
+                raise self._unreadable(f"running {function}", err) from None
         if kind == "error":
             cls = _student_error_class([b for b in reply.get("bases", []) if isinstance(b, str)])
             exc = cls(str(reply.get("message", "")))
@@ -379,10 +381,19 @@ class Sandbox:
             return b"".join(chunks)
 
         try:
-            return protocol.read_frame(read_exact, MAX_REPLY_BYTES)
-        except protocol.ProtocolError as err:
-            self.stop()
-            raise SandboxError(f"while {doing}, your code's process sent something unreadable ({err}).") from None
+            return protocol.read_frame(read_exact, MAX_REPLY_BYTES,
+                                       protocol.reply_budget(MAX_REPLY_DECODED, parent=self.decoded))
+        except SandboxError:
+            raise
+        except Exception as err:  # anything the student's bytes make the decoder raise
+            raise self._unreadable(doing, err) from None
+
+    def _unreadable(self, doing: str, err: Exception) -> SandboxError:
+        """Stop the child (the next call restarts it: no later reply is read out of
+        step) and word the failure as the student's."""
+        self.stop()
+        detail = str(err) if isinstance(err, protocol.ProtocolError) else type(err).__name__
+        return SandboxError(f"while {doing}, your code's process sent something unreadable ({detail}).")
 
     def _death_message(self, doing: str, timeout: float, timed_out: bool = False) -> str:
         if timed_out:
