@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install test student autograder grade grade-all bench-grade bench-grade-all bench release clean
+.PHONY: help install test test-docker-like student autograder grade grade-all bench-grade bench-grade-all bench release clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,6 +24,13 @@ install: $(STAMP) ## create .venv from the pinned requirements
 
 test: $(STAMP) ## run the project's tests
 	$(PY) -m pytest
+
+# The tests that grade through the sandbox, with the whole pytest process inside a
+# confinement like Gradescope's Docker container (root with Docker's default
+# capabilities and seccomp profile: no namespaces; read-only cgroups). See tests/docker_like.py.
+DOCKER_LIKE_TESTS ?= tests/test_hostile.py tests/test_isolation.py tests/test_grading.py
+test-docker-like: $(STAMP) ## run the sandbox's tests as in Gradescope's container (root, Docker's defaults)
+	$(PY) tests/docker_like.py -- $(PY) -m pytest $(DOCKER_LIKE_TESTS)
 
 student: $(STAMP) ## regenerate student_template/ and dist/student.zip
 	$(PY) -m autograder.build_student --assignment $(ASSIGNMENT) --out student_template --zip dist/student.zip
