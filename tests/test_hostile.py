@@ -256,7 +256,8 @@ def _print_table(config, outcomes: dict, skipped: dict, errors: dict) -> None:
                 reports[r.nodeid.split("::test_case[", 1)[1][:-1]] = r
     mode = os.environ.get(MODE_VARIABLE) or "plain"
     lines = [f"hostile corpus, mode {mode}:",
-             f"{'case':<34} {'score':>6} {'bounds':>10} {'s/budget':>11}  verdict"]
+             f"{'case':<34} {'score':>6} {'bounds':>10} {'twin':>6} {'bonus':>5} {'board':>6} {'MB':>4} "
+             f"{'s/budget':>11}  verdict"]
     verdicts = []
     for case in CASES:
         outcome, report = outcomes.get(case.id), reports.get(case.id)
@@ -268,7 +269,12 @@ def _print_table(config, outcomes: dict, skipped: dict, errors: dict) -> None:
             why = next((line[2:].strip() for line in report.longreprtext.splitlines() if line.startswith("E ")), why)
         score = f"{outcome.graded.score:g}" if outcome else "-"
         took = f"{outcome.seconds:.1f}/{case.seconds:g}" if outcome else "-"
-        lines.append(f"{case.id:<34} {score:>6} {str(list(case.score)):>10} {took:>11}  {verdict}"
+        twin = f"{outcome.twin.score:g}" if outcome and outcome.twin else ""
+        bonus = f"{outcome.graded.bonus:g}" if outcome else ""
+        board = ",".join(f"{e['value']:g}" for e in outcome.graded.results.get("leaderboard", [])) if outcome else ""
+        peak = runner_peak_mb(outcome.graded.log) if outcome else None
+        lines.append(f"{case.id:<34} {score:>6} {str(list(case.score)):>10} {twin:>6} {bonus:>5} {board:>6} "
+                     f"{peak if peak is not None else '':>4} {took:>11}  {verdict}"
                      + (f"  {why[:120]}" if verdict == "FAIL" else ""))
     lines.append(f"{verdicts.count('passed')} passed, {verdicts.count('FAIL')} failed, "
                  f"{verdicts.count('skipped')} skipped, of {len(CASES)} cases")
