@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from . import config
+from . import calls, config
 from .testkit import GradingFailure
 
 FIXTURES = ("student", "tolerance")
@@ -54,7 +54,7 @@ def run_public_test(
     if group is None:
         raise LookupError(f"{test_id!r} has no entry in {assignment.path}")
     test = find_test(tests_dir, test_id)
-    fixtures = {"student": student, "tolerance": group.tolerance}
+    fixtures = {"student": calls.direct(student), "tolerance": group.tolerance}
 
     failures: list[tuple[str, BaseException]] = []
     cases = list(parametrized_cases(test))

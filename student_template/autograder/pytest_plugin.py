@@ -26,8 +26,10 @@ from typing import Any
 
 import pytest
 
+from . import calls
 from . import config as config_mod
 from .scoring import CaseOutcome, GroupScore, Hint, score_group
+from .stopwatch import Stopwatch
 from .testkit import Evidence, GradingFailure
 
 
@@ -56,8 +58,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
         reference = lambda: load_package(assignment.reference, f"_reference_{assignment.package}")  # noqa: E731
     config.pluginmanager.register(
-        GradingPlugin(assignment, lambda: import_package(assignment.package, student_dir), reference=reference,
-                      show_table=True),
+        GradingPlugin(assignment, lambda: calls.direct(import_package(assignment.package, student_dir)),
+                      reference=reference, show_table=True),
         "autograder-grading",
     )
 
@@ -82,6 +84,7 @@ class GradingPlugin:
         failure_message: Callable[[BaseException], str] | None = None,
         case_output: Callable[[pytest.Item], str] | None = None,
         diagnose: Callable[[Evidence], tuple[Hint, ...]] | None = None,
+        stopwatch: Callable[[], Any] | None = None,
     ):
         """``diagnose`` maps a failed check's evidence to hints; by default, the
         assignment's catalogue when it has one and ``reference`` is given."""
@@ -92,6 +95,7 @@ class GradingPlugin:
         self._failure_message = failure_message or failure_text
         self._case_output = case_output or (lambda item: "")
         self._diagnose = diagnose
+        self._stopwatch = stopwatch or Stopwatch
         self._outcomes: dict[str, list[CaseOutcome]] = {}
         self.collected: set[str] = set()
         self._leaderboard: dict[str, dict] = {}
@@ -114,6 +118,12 @@ class GradingPlugin:
     def tolerance(self, request: pytest.FixtureRequest) -> dict:
         """The calling test's tolerances, by dtype name: ``{"float64": Tolerance}``."""
         return self.group_of(request.node).tolerance
+
+    @pytest.fixture
+    def stopwatch(self) -> Any:
+        """Times the trusted side's calls with the student's code stopped, and the
+        student's by the worse of wall and CPU time (see :mod:`autograder.stopwatch`)."""
+        return self._stopwatch()
 
     @pytest.fixture
     def leaderboard(self) -> Callable[..., None]:
