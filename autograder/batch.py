@@ -2,7 +2,8 @@
 as ``make grade`` (:func:`autograder.simulate.grade`), several at once, resumable.
 
     python -m autograder.batch --submissions <export.zip or folder> [--out build/grade-all] \
-        [--autograder dist/autograder.zip] [--jobs N] [--force] [--timeout 600]
+        [--autograder dist/autograder.zip] [--jobs N] [--force] [--timeout 600] \
+        [--executor local|slurm] [--slurm-args "..."] [--slurm-max K] [--slurm-shard-size N]
 
 ``OUT`` receives ``results/<id>.json`` (the results.json Gradescope would get),
 ``logs/<id>.log`` (the grader's own output, instructor-only), ``batch.json`` (what
@@ -12,7 +13,9 @@ happened to each submission, and with which autograder), then ``scores.csv``,
 A submission whose grading crashes or runs past ``--timeout`` is recorded as such and
 the batch goes on. Rerunning skips every submission already graded with the same
 autograder zip (byte for byte), so an interrupted batch resumes where it stopped and a
-changed test regrades everyone; ``--force`` regrades all.
+changed test regrades everyone; ``--force`` regrades all. Where the gradings run is
+the executor's business (:mod:`autograder.executors`): this machine's cores, or a
+Slurm job array.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from . import export, report, simulate
-from .executors import Executor, GradeJob, Outcome, read_json, write_atomic
+from .executors import Executor, ExecutorError, GradeJob, Outcome, by_name, read_json, write_atomic
 from .executors.local import LocalExecutor, default_jobs  # noqa: F401 (default_jobs: part of this module's API)
 from .sandbox.limits import MAX_SLOTS
 
@@ -187,6 +190,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=0, help="gradings at once (default: one per core)")
     parser.add_argument("--force", action="store_true", help="regrade submissions already graded")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per submission")
+    parser.add_argument("--executor", choices=["local", "slurm"], default="local", help="where to grade")
+    parser.add_argument("--slurm-args", default="", help="extra sbatch arguments (partition, time limit...)")
+    parser.add_argument("--slurm-max", type=int, help="array tasks running at once (sbatch --array=...%%K)")
+    parser.add_argument("--slurm-shard-size", type=int, help="submissions per array task")
+    parser.add_argument("--slurm-home", help="GRADER_HOME of the tasks, e.g. on the shared filesystem "
+                        "(default: a folder in each node's /tmp)")
     args = parser.parse_args(argv)
     if not args.autograder.is_file():
         print(f"error: {args.autograder} not found: run `make autograder` first", file=sys.stderr)
@@ -202,17 +211,28 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for note in found.notes:
         print(f"note: {note}", file=sys.stderr)
-    jobs = args.jobs or default_jobs()
-    if jobs > MAX_SLOTS:
-        print(f"note: at most {MAX_SLOTS} gradings can run at once on one machine; using {MAX_SLOTS}", file=sys.stderr)
-        jobs = MAX_SLOTS
-    print(f"Grading {len(found.submissions)} submissions, {jobs} at a time, into {args.out}/", file=sys.stderr)
+    if args.executor == "local":
+        jobs = args.jobs or default_jobs()
+        if jobs > MAX_SLOTS:
+            print(f"note: at most {MAX_SLOTS} gradings can run at once on one machine; using {MAX_SLOTS}",
+                  file=sys.stderr)
+            jobs = MAX_SLOTS
+        executor = by_name("local", jobs=jobs)
+        where = f"{jobs} at a time"
+    else:
+        executor = by_name("slurm", shard_size=args.slurm_shard_size, max_running=args.slurm_max,
+                           sbatch_args=args.slurm_args, home=args.slurm_home, force=args.force)
+        where = "in a Slurm job array"
+    print(f"Grading {len(found.submissions)} submissions, {where}, into {args.out}/", file=sys.stderr)
     # A TA's `kill` (or a CI timeout) must clean up like Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
     try:
-        outcomes = grade_all(args.autograder, found.submissions, args.out, jobs=jobs, force=args.force,
-                             timeout=args.timeout, progress=Progress(len(found.submissions)))
+        outcomes = grade_all(args.autograder, found.submissions, args.out, force=args.force,
+                             timeout=args.timeout, progress=Progress(len(found.submissions)), executor=executor)
+    except ExecutorError as err:  # the engine refused the work (e.g. sbatch failed)
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         done = _State(args.out / STATE).entries
         print(f"\ninterrupted; {len(done)} submissions have an outcome in {args.out / STATE}. "

@@ -15,6 +15,8 @@ an executor grades a list of submissions into ``OUT``. The whole contract:
   cancelled task) gets an ``error`` outcome: the batch retries errors on its next run.
 - Each submission is graded by :func:`grade_one`, wherever it runs: the same
   sandboxed path as ``make grade``, results written atomically.
+- When the engine cannot take the work at all, ``grade`` raises
+  :class:`ExecutorError` with a message for the TA.
 - On KeyboardInterrupt, ``grade`` stops waiting, passes nothing more to ``done`` and
   re-raises; whatever was finished stays valid. (The local executor kills its runs;
   a cluster's jobs may keep going, and the next run picks up what they finish.)
@@ -74,6 +76,11 @@ class GradeJob:
     out: Path
     timeout: float
     grade: Callable = simulate.grade
+
+
+class ExecutorError(RuntimeError):
+    """The engine refused the work or does not answer (e.g. sbatch failed): nothing
+    was graded by this call, and the batch stops with this message."""
 
 
 class Executor(Protocol):
