@@ -134,13 +134,7 @@ class SlurmExecutor:
             return
         self._wait_for_earlier_array(folder)
         if self.home:
-            from .slurm_task import prepare_venv
-            env_home = os.environ.get("GRADER_HOME")
-            os.environ["GRADER_HOME"] = str(self.home)
-            try:
-                self._say(f"grading venv in {self.home}: {prepare_venv(job.autograder_zip):.1f} s")
-            finally:
-                os.environ.pop("GRADER_HOME") if env_home is None else os.environ.update(GRADER_HOME=env_home)
+            self._say(f"grading venv in {self.home}: {self._prepare_shared_venv(job):.1f} s")
         shards = self.shards(list(left.values()))
         plan_path = self.write_plan(job, shards)
         plan = read_json(plan_path)
@@ -218,6 +212,19 @@ class SlurmExecutor:
                 record = read_json(folder / "tasks" / f"{task}.json")
                 listed[task] = "COMPLETED" if isinstance(record, dict) and record.get("finished") else "LOST"
         return listed
+
+    def _prepare_shared_venv(self, job: GradeJob) -> float:
+        """Build the venv in the shared ``home`` here, once, before any task starts."""
+        from .slurm_task import prepare_venv
+        before = os.environ.get("GRADER_HOME")
+        os.environ["GRADER_HOME"] = str(self.home)
+        try:
+            return prepare_venv(job.autograder_zip)
+        finally:
+            if before is None:
+                del os.environ["GRADER_HOME"]
+            else:
+                os.environ["GRADER_HOME"] = before
 
     def _earlier_outcome(self, job: GradeJob, folder: Path, sub_id: str) -> Outcome | None:
         if self.force:
