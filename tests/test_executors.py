@@ -94,3 +94,18 @@ def test_a_task_skips_what_this_run_or_an_earlier_one_graded_with_the_same_zip(t
     assert [i for i in ("old", "other-zip", "errored", "requeued", "new") if already_done(plan, i)] == [
         "old", "requeued"]
     assert [i for i in ("old", "requeued") if already_done({**plan, "force": True}, i)] == ["requeued"]
+
+
+def test_slurm_takes_what_an_earlier_array_graded_without_submitting_anything(tmp_path):
+    subs, zip_path = plans(tmp_path, {"a": "100", "b": "50"})
+    out = tmp_path / "out"
+    (out / "results").mkdir(parents=True)
+    (out / "slurm" / "outcomes").mkdir(parents=True)
+    for sub in subs:  # an array whose waiting command was interrupted graded both
+        record_outcome(out, "earlier", Outcome(sub.id, "graded", 2.0, score=1.0,
+                                               autograder_sha256=batch.sha256(zip_path)))
+        (out / "results" / f"{sub.id}.json").write_text("{}")
+    seen = []
+    outcomes = batch.grade_all(zip_path, subs, out, executor=SlurmExecutor(), progress=seen.append)
+    assert sorted(outcomes) == ["a", "b"] and all(o.skipped and o.status == "graded" for o in seen)
+    assert not (out / "slurm" / "job.json").exists()

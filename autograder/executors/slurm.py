@@ -46,6 +46,7 @@ from typing import Callable, TextIO
 
 from ..export import Submission
 from . import ExecutorError, GradeJob, Outcome, read_json, write_atomic
+from .slurm_task import already_done, prepare_venv
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MAX_SHARDS = 1000  # Slurm's default MaxArraySize is 1001
@@ -215,7 +216,6 @@ class SlurmExecutor:
 
     def _prepare_shared_venv(self, job: GradeJob) -> float:
         """Build the venv in the shared ``home`` here, once, before any task starts."""
-        from .slurm_task import prepare_venv
         before = os.environ.get("GRADER_HOME")
         os.environ["GRADER_HOME"] = str(self.home)
         try:
@@ -227,14 +227,12 @@ class SlurmExecutor:
                 os.environ["GRADER_HOME"] = before
 
     def _earlier_outcome(self, job: GradeJob, folder: Path, sub_id: str) -> Outcome | None:
-        if self.force:
-            return None
-        recorded = read_json(folder / "outcomes" / f"{sub_id}.json")
-        if isinstance(recorded, dict) and recorded.get("status") == "graded" \
-                and recorded.get("autograder_sha256") == job.autograder_sha256 \
-                and isinstance(read_json(Path(job.out) / "results" / f"{sub_id}.json"), dict):
-            return Outcome.from_json({**recorded, "skipped": True})
-        return None
+        """The outcome an earlier array wrote for ``sub_id``, if it graded it with this
+        zip (the task's own rule, :func:`.slurm_task.already_done`)."""
+        earlier = {"run": None, "out": str(Path(job.out).resolve()), "force": self.force,
+                   "autograder_sha256": job.autograder_sha256}
+        recorded = already_done(earlier, sub_id)
+        return Outcome.from_json({**recorded, "skipped": True}) if recorded else None
 
     def _wait_for_earlier_array(self, folder: Path) -> None:
         """An array from an interrupted run may still be grading into OUT: a second
