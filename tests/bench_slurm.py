@@ -7,8 +7,8 @@ for (``tests/slurm/start_cluster.sh`` starts a one-node one here).
 Prints submissions per minute for both, and the array's overhead per task: the
 latency from sbatch to the first task's start, what a task spends outside grading
 (Python's start, the venv check, bookkeeping), the venv step (built by the first task
-on a node, reused by the rest) and the wall-clock cost per task against the local
-run. Writes the figures to ``build/bench-slurm.json``. No assertion on speed.
+on a node, reused by the rest), how soon a freed CPU starts the next task, and the
+wall-clock cost per task against the local run. Writes the figures to ``build/bench-slurm.json``. No assertion on speed.
 """
 
 from __future__ import annotations
@@ -73,12 +73,17 @@ def main(argv: list[str] | None = None) -> int:
     tasks = [json.loads(p.read_text()) for p in (args.work / "slurm" / "slurm" / "tasks").glob("*.json")]
     outside = [t["finished"] - t["started"] - sum(g["seconds"] for g in t["graded"]) for t in tasks if t["finished"]]
     venv = sorted(t.get("venv_seconds", 0) for t in tasks)
+    # Once the cluster is full, task k starts when task k - cpus has ended: the gap is
+    # Slurm's latency to reuse a freed CPU.
+    starts, ends = sorted(t["started"] for t in tasks), sorted(t["finished"] or 0 for t in tasks)
+    gaps = [starts[k] - ends[k - cpus] for k in range(cpus, len(starts))] or [0.0]
     figures = {
         "submissions": args.count, "tasks": len(tasks), "shard_size": args.shard_size, "cluster_cpus": cpus,
         "local_seconds": round(local, 1), "slurm_seconds": round(slurm, 1),
         "local_per_minute": round(args.count / local * 60, 1), "slurm_per_minute": round(args.count / slurm * 60, 1),
         "sbatch_to_first_start_seconds": round(min(t["started"] for t in tasks) - plan["submitted"], 2),
         "in_task_overhead_median_seconds": round(statistics.median(outside), 2),
+        "freed_cpu_to_next_start_median_seconds": round(statistics.median(gaps), 2),
         "venv_first_seconds": venv[-1], "venv_reused_median_seconds": venv[len(venv) // 2],
         # What the array costs beyond the same work on the same cores, per task.
         "wall_overhead_per_task_seconds": round((slurm - local) * min(cpus, jobs) / len(tasks), 2),
@@ -88,9 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"local: {figures['local_per_minute']} submissions/minute ({local:.0f} s); "
           f"Slurm: {figures['slurm_per_minute']} submissions/minute ({slurm:.0f} s, {len(tasks)} tasks)")
     print(f"per task: sbatch to first start {figures['sbatch_to_first_start_seconds']} s; "
+          f"freed CPU to next task's start {figures['freed_cpu_to_next_start_median_seconds']} s (median); "
           f"outside grading {figures['in_task_overhead_median_seconds']} s (median); venv step "
           f"{figures['venv_first_seconds']} s at most, {figures['venv_reused_median_seconds']} s median (reused); "
           f"wall-clock cost against local {figures['wall_overhead_per_task_seconds']} s per task")
+    print(f"load average now {figures['load_average']} on {os.cpu_count()} cores (a shared machine makes both slower)")
     return 0
 
 
