@@ -183,6 +183,7 @@ class SlurmExecutor:
                 self._say(line)
                 last_line, last_print = line.split("; ETA")[0], time.monotonic()
             if not left:
+                self._say_sandboxes(folder)
                 return
             if states is not None and not counts["running"] and not counts["pending"]:
                 # Nothing will write more outcomes: read them one last time, then the
@@ -195,6 +196,7 @@ class SlurmExecutor:
                     state = states.get(task, "UNKNOWN")
                     done(Outcome(sub_id, "error", 0.0, f"array task {self.job_id}_{task} ended {state} "
                                  "before grading this submission", None, job.autograder_sha256))
+                self._say_sandboxes(folder)
                 return
             time.sleep(self.poll)
 
@@ -248,6 +250,16 @@ class SlurmExecutor:
             self._say(f"job array {earlier['job_id']} of an earlier run still has {len(alive)} tasks; "
                       "waiting for it to end (or scancel it)")
             time.sleep(max(self.poll, 10))
+
+    def _say_sandboxes(self, folder: Path) -> None:
+        """Which sandbox the tasks had on the nodes, as their records say."""
+        modes = Counter()
+        for path in (folder / "tasks").glob("*.json"):
+            sandbox = (read_json(path) or {}).get("sandbox") or {}
+            if sandbox:
+                modes[f"{sandbox.get('isolation', '?')}, {sandbox.get('user', '?')}"] += 1
+        if modes:
+            self._say("sandbox on the nodes: " + "; ".join(f"{m} ({n} tasks)" for m, n in sorted(modes.items())))
 
     def _say(self, text: str) -> None:
         self.stream.write(text + "\n")
