@@ -5,12 +5,13 @@ PYTHON ?= python3
 ASSIGNMENT ?= assignment/assignment.yaml
 RESULTS ?= build/grade/results.json
 OUT ?= build/grade-all
+EXECUTOR ?= local
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-docker-like student autograder grade grade-all bench-grade bench-grade-all bench release clean
+.PHONY: help install test test-docker-like test-slurm student autograder grade grade-all bench-grade bench-grade-all bench-slurm bench release clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,6 +33,10 @@ DOCKER_LIKE_TESTS ?= tests/test_hostile.py tests/test_isolation.py tests/test_gr
 test-docker-like: $(STAMP) ## run the sandbox's tests as in Gradescope's container (root, Docker's defaults)
 	$(PY) tests/docker_like.py -- $(PY) -m pytest $(DOCKER_LIKE_TESTS)
 
+test-slurm: $(STAMP) ## start a one-node Slurm cluster here (root) and run the tests marked slurm
+	tests/slurm/start_cluster.sh
+	$(PY) -m pytest -m slurm tests/test_slurm.py
+
 student: $(STAMP) ## regenerate student_template/ and dist/student.zip
 	$(PY) -m autograder.build_student --assignment $(ASSIGNMENT) --out student_template --zip dist/student.zip
 
@@ -42,15 +47,20 @@ grade: autograder ## grade SUBMISSION=<dir or zip> as Gradescope would [RESULTS=
 	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=<folder or zip> [RESULTS=$(RESULTS)]" >&2; exit 2; }
 	$(PY) -m autograder.simulate --submission "$(SUBMISSION)" --results "$(RESULTS)"
 
-grade-all: autograder ## grade a class: SUBMISSIONS=<export zip or folder> [OUT=dir] [JOBS=n] [FORCE=1]
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=<Gradescope export zip or folder> [OUT=$(OUT)] [JOBS=n] [FORCE=1]" >&2; exit 2; }
-	$(PY) -m autograder.batch --submissions "$(SUBMISSIONS)" --out "$(OUT)" $(if $(JOBS),--jobs $(JOBS)) $(if $(filter 1 yes true,$(FORCE)),--force)
+grade-all: autograder ## grade a class: SUBMISSIONS=<export zip or folder> [OUT=dir] [JOBS=n] [FORCE=1] [EXECUTOR=slurm SLURM_ARGS=.. SLURM_MAX=k]
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=<Gradescope export zip or folder> [OUT=$(OUT)] [JOBS=n] [FORCE=1] [EXECUTOR=local|slurm] [SLURM_ARGS='--partition=... --time=...'] [SLURM_MAX=k] [SLURM_SHARD=n] [SLURM_HOME=dir]" >&2; exit 2; }
+	$(PY) -m autograder.batch --submissions "$(SUBMISSIONS)" --out "$(OUT)" $(if $(JOBS),--jobs $(JOBS)) $(if $(filter 1 yes true,$(FORCE)),--force) \
+		--executor $(EXECUTOR) $(if $(SLURM_ARGS),--slurm-args "$(SLURM_ARGS)") $(if $(SLURM_MAX),--slurm-max $(SLURM_MAX)) \
+		$(if $(SLURM_SHARD),--slurm-shard-size $(SLURM_SHARD)) $(if $(SLURM_HOME),--slurm-home "$(SLURM_HOME)")
 
 bench-grade: autograder ## time `make grade` (reference, naive loops, stubs) on one core
 	$(PY) -m autograder.bench_grade reference=solutions naive=tests/naive stubs=student_template/convnet
 
 bench-grade-all: autograder ## grade a mixed class of 100 with grade-all: submissions per minute, peak memory
 	$(PY) tests/bench_batch.py --count 100 $(if $(JOBS),--jobs $(JOBS))
+
+bench-slurm: autograder ## the same mixed class of COUNT (default 40) locally and through Slurm: per minute, overhead per task
+	$(PY) tests/bench_slurm.py --count $(or $(COUNT),40) $(if $(SLURM_ARGS),--slurm-args "$(SLURM_ARGS)")
 
 # The kernels' benchmark runs in its own venv (numpy as pinned here, threadpoolctl;
 # torch too with BENCH_TORCH=1), one thread per BLAS. OPENBLAS_CORETYPE/L2_SIZE, if the

@@ -2,7 +2,8 @@
 as ``make grade`` (:func:`autograder.simulate.grade`), several at once, resumable.
 
     python -m autograder.batch --submissions <export.zip or folder> [--out build/grade-all] \
-        [--autograder dist/autograder.zip] [--jobs N] [--force] [--timeout 600]
+        [--autograder dist/autograder.zip] [--jobs N] [--force] [--timeout 600] \
+        [--executor local|slurm] [--slurm-args "..."] [--slurm-max K] [--slurm-shard-size N]
 
 ``OUT`` receives ``results/<id>.json`` (the results.json Gradescope would get),
 ``logs/<id>.log`` (the grader's own output, instructor-only), ``batch.json`` (what
@@ -12,7 +13,9 @@ happened to each submission, and with which autograder), then ``scores.csv``,
 A submission whose grading crashes or runs past ``--timeout`` is recorded as such and
 the batch goes on. Rerunning skips every submission already graded with the same
 autograder zip (byte for byte), so an interrupted batch resumes where it stopped and a
-changed test regrades everyone; ``--force`` regrades all.
+changed test regrades everyone; ``--force`` regrades all. Where the gradings run is
+the executor's business (:mod:`autograder.executors`): this machine's cores, or a
+Slurm job array.
 """
 
 from __future__ import annotations
@@ -21,46 +24,21 @@ import argparse
 import dataclasses
 import hashlib
 import json
-import os
 import signal
 import sys
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Callable, TextIO
 
 from . import export, report, simulate
+from .executors import Executor, ExecutorError, GradeJob, Outcome, by_name, read_json, write_atomic
+from .executors.local import LocalExecutor, default_jobs  # noqa: F401 (default_jobs: part of this module's API)
 from .sandbox.limits import MAX_SLOTS
 
 STATE = "batch.json"
 # Gradescope's own default limit per submission: a run past it would get 0 there too.
 DEFAULT_TIMEOUT = 600.0
-
-
-@dataclasses.dataclass
-class Outcome:
-    """What happened to one submission. ``status`` is ``graded`` (a results.json with
-    tests), ``error`` (grading crashed, or the grader reported its own failure) or
-    ``timeout``; ``score`` is the total when graded."""
-
-    id: str
-    status: str
-    seconds: float
-    message: str = ""
-    score: float | None = None
-    autograder_sha256: str = ""
-    skipped: bool = False  # graded by an earlier run, not this one
-
-
-def default_jobs() -> int:
-    """One grading at a time per core this process may use, within the number of
-    sandbox users that can grade at once on one machine."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_SLOTS))
 
 
 def grade_all(
@@ -73,15 +51,17 @@ def grade_all(
     timeout: float = DEFAULT_TIMEOUT,
     progress: Callable[[Outcome], None] | None = None,
     grade: Callable = simulate.grade,
+    executor: Executor | None = None,
 ) -> dict[str, Outcome]:
     """Grade every submission not yet graded with this autograder into ``out``; return
     an outcome for each (``skipped`` ones from the earlier run).
 
-    ``grade(autograder_zip, submission_path, results_path, timeout=...)`` returns
-    ``(results, log, notes)`` like :func:`simulate.grade`, and raises
-    :class:`simulate.GradingTimeout` on a timeout. ``progress`` is called once per
-    submission, skipped ones first. On KeyboardInterrupt every running grading is
-    killed, what finished is kept, and the interrupt propagates."""
+    ``executor`` does the grading (:mod:`autograder.executors`; default: the local
+    pool, ``jobs`` at a time). ``grade(autograder_zip, submission_path, results_path,
+    timeout=...)`` returns ``(results, log, notes)`` like :func:`simulate.grade`, and
+    raises :class:`simulate.GradingTimeout` on a timeout. ``progress`` is called once
+    per submission, skipped ones first. On KeyboardInterrupt what finished is kept and
+    the interrupt propagates."""
     out = Path(out)
     (out / "results").mkdir(parents=True, exist_ok=True)
     (out / "logs").mkdir(exist_ok=True)
@@ -92,77 +72,24 @@ def grade_all(
     for sub in submissions:
         done = state.get(sub.id)
         if not force and done and done.status == "graded" and done.autograder_sha256 == sha \
-                and _readable(out / "results" / f"{sub.id}.json"):
+                and isinstance(read_json(out / "results" / f"{sub.id}.json"), dict):
             done.skipped = True
             outcomes[sub.id] = done
             if progress:
                 progress(done)
         else:
             todo.append(sub)
-    stopping = threading.Event()
 
-    def one(sub: export.Submission) -> Outcome | None:
-        return _grade_one(grade, autograder_zip, sub, out, timeout, sha, stopping)
+    def finished(outcome: Outcome) -> None:
+        outcomes[outcome.id] = outcome
+        state.record(outcome)
+        if progress:
+            progress(outcome)
 
-    pool = ThreadPoolExecutor(max_workers=jobs or default_jobs(), thread_name_prefix="grade")
-    futures = [pool.submit(one, sub) for sub in todo]
-    try:
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            for future in finished:
-                outcome = future.result()
-                if outcome is None:
-                    continue
-                outcomes[outcome.id] = outcome
-                state.record(outcome)
-                if progress:
-                    progress(outcome)
-    except BaseException:
-        stopping.set()  # results that arrive from now on are not trusted: their run was killed
-        for future in futures:
-            future.cancel()
-        # A worker may be between unpacking and starting its run: keep killing until
-        # every worker has returned.
-        while not all(f.done() for f in futures):
-            simulate.stop_all()
-            wait(futures, timeout=0.2)
-        raise
-    finally:
-        pool.shutdown(wait=True)
+    if todo:
+        executor = executor or LocalExecutor(jobs)
+        executor.grade(GradeJob(Path(autograder_zip), sha, out, timeout, grade), todo, finished)
     return outcomes
-
-
-def _grade_one(grade, autograder_zip: Path, sub: export.Submission, out: Path, timeout: float, sha: str,
-               stopping: threading.Event) -> Outcome | None:
-    """Grade one submission; never raises for the submission's sake."""
-    final = out / "results" / f"{sub.id}.json"
-    partial = out / "results" / f".{sub.id}.json.partial"
-    started = time.monotonic()
-    log, notes, results = "", [], None
-    try:
-        results, log, notes = grade(autograder_zip, sub.path, partial, timeout=timeout)
-    except simulate.GradingTimeout as err:
-        status, message = "timeout", str(err).splitlines()[0]
-        log = str(err)
-    except Exception as err:  # the batch must survive anything one submission does
-        status, message = "error", f"{type(err).__name__}: {err}"
-        log = message
-    else:
-        if results.get("tests"):
-            status, message = "graded", ""
-        else:  # the grader's own failure: a valid results.json without any test
-            status, message = "error", "the grader reported a failure: " + str(results.get("output", ""))[:300]
-    if stopping.is_set():
-        partial.unlink(missing_ok=True)
-        return None
-    if results is not None and partial.exists():
-        os.replace(partial, final)  # atomic: a killed batch never leaves half a file
-    elif status != "graded":
-        final.unlink(missing_ok=True)  # an older result must not pass for this run's
-    _write(out / "logs" / f"{sub.id}.log", "".join(f"note: {n}\n" for n in notes) + (log or ""))
-    score = float(results.get("score", 0)) if status == "graded" else None
-    return Outcome(sub.id, status, round(time.monotonic() - started, 2), message, score, sha)
 
 
 class _State:
@@ -191,20 +118,7 @@ class _State:
         entry = dataclasses.asdict(outcome)
         del entry["id"], entry["skipped"]
         self.entries[outcome.id] = entry
-        _write(self.path, json.dumps({"submissions": self.entries}, indent=1, sort_keys=True) + "\n")
-
-
-def _readable(path: Path) -> bool:
-    try:
-        return isinstance(json.loads(path.read_text(encoding="utf-8")), dict)
-    except (OSError, ValueError):
-        return False
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+        write_atomic(self.path, json.dumps({"submissions": self.entries}, indent=1, sort_keys=True) + "\n")
 
 
 def sha256(path: Path) -> str:
@@ -276,6 +190,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=0, help="gradings at once (default: one per core)")
     parser.add_argument("--force", action="store_true", help="regrade submissions already graded")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per submission")
+    parser.add_argument("--executor", choices=["local", "slurm"], default="local", help="where to grade")
+    parser.add_argument("--slurm-args", default="", help="extra sbatch arguments (partition, time limit...)")
+    parser.add_argument("--slurm-max", type=int, help="array tasks running at once (sbatch --array=...%%K)")
+    parser.add_argument("--slurm-shard-size", type=int, help="submissions per array task")
+    parser.add_argument("--slurm-home", help="GRADER_HOME of the tasks, e.g. on the shared filesystem "
+                        "(default: a folder in each node's /tmp)")
     args = parser.parse_args(argv)
     if not args.autograder.is_file():
         print(f"error: {args.autograder} not found: run `make autograder` first", file=sys.stderr)
@@ -291,17 +211,28 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for note in found.notes:
         print(f"note: {note}", file=sys.stderr)
-    jobs = args.jobs or default_jobs()
-    if jobs > MAX_SLOTS:
-        print(f"note: at most {MAX_SLOTS} gradings can run at once on one machine; using {MAX_SLOTS}", file=sys.stderr)
-        jobs = MAX_SLOTS
-    print(f"Grading {len(found.submissions)} submissions, {jobs} at a time, into {args.out}/", file=sys.stderr)
+    if args.executor == "local":
+        jobs = args.jobs or default_jobs()
+        if jobs > MAX_SLOTS:
+            print(f"note: at most {MAX_SLOTS} gradings can run at once on one machine; using {MAX_SLOTS}",
+                  file=sys.stderr)
+            jobs = MAX_SLOTS
+        executor = by_name("local", jobs=jobs)
+        where = f"{jobs} at a time"
+    else:
+        executor = by_name("slurm", shard_size=args.slurm_shard_size, max_running=args.slurm_max,
+                           sbatch_args=args.slurm_args, home=args.slurm_home, force=args.force)
+        where = "in a Slurm job array"
+    print(f"Grading {len(found.submissions)} submissions, {where}, into {args.out}/", file=sys.stderr)
     # A TA's `kill` (or a CI timeout) must clean up like Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
     try:
-        outcomes = grade_all(args.autograder, found.submissions, args.out, jobs=jobs, force=args.force,
-                             timeout=args.timeout, progress=Progress(len(found.submissions)))
+        outcomes = grade_all(args.autograder, found.submissions, args.out, force=args.force,
+                             timeout=args.timeout, progress=Progress(len(found.submissions)), executor=executor)
+    except ExecutorError as err:  # the engine refused the work (e.g. sbatch failed)
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         done = _State(args.out / STATE).entries
         print(f"\ninterrupted; {len(done)} submissions have an outcome in {args.out / STATE}. "
