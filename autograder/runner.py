@@ -59,6 +59,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
             call_timeout=limits.call_timeout_seconds, import_timeout=limits.import_timeout_seconds,
             memory_mb=limits.memory_mb, cpu_seconds=limits.cpu_seconds, max_processes=limits.max_processes,
             max_file_mb=limits.max_file_mb, output_chars=limits.output_chars,
+            packages=tuple(assignment.packages.code),
         )
         sandbox = Sandbox(spec, deadline=started + limits.total_budget_seconds, unavailable=located.missing)
         log(f"sandbox protections: {json.dumps(sandbox.protections(), sort_keys=True)}")

@@ -5,8 +5,9 @@ Run as ``python -I child.py <fd_in> <fd_out> <package_dir> <package> <exports.js
 Everything the student prints through Python is captured per call and sent back with
 the reply; output written straight to file descriptors 1 and 2 is discarded.
 
-Only the standard library, numpy and ``protocol.py`` (copied beside this file) are
-used: the framework itself is not readable from here.
+Only the standard library, numpy (when installed: an assignment without it has none)
+and ``protocol.py`` (copied beside this file) are used: the framework itself is not
+readable from here.
 """
 
 import importlib
@@ -16,7 +17,10 @@ import sys
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves the script's folder out
-import numpy as np  # noqa: E402
+try:
+    import numpy as np  # noqa: E402
+except ImportError:  # an assignment whose code does not use numpy
+    np = None
 import protocol  # noqa: E402
 
 KEEP_CHARS = 20_000  # per call; the trusted side cuts again
@@ -63,7 +67,7 @@ def student_traceback(exc, package_dir):
 
 def array_leaves(value, path=()):
     """(path, array) for every numpy array in nested lists, tuples and dicts."""
-    if isinstance(value, np.ndarray):
+    if np is not None and isinstance(value, np.ndarray):
         yield path, value
     elif isinstance(value, (list, tuple)):
         for i, v in enumerate(value):

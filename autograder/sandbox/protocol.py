@@ -7,15 +7,15 @@ dicts with string keys, numpy arrays and scalars, and handles (opaque references
 objects that stay in the child). Nothing is ever unpickled.
 
 This file is copied next to ``child.py`` for the sandbox, so it imports only the
-standard library and numpy.
+standard library, and numpy only for an assignment whose code uses it (an array can
+only be sent by a process that has numpy loaded already).
 """
 
 import io
 import json
 import math
 import struct
-
-import numpy as np
+import sys
 
 MAX_HEADER = 8 * 1024 * 1024
 MAX_DEPTH = 32
@@ -51,7 +51,8 @@ def encode(value, blobs, depth=0):
         return value if abs(value) < 2**63 else {"__bigint__": str(value)}
     if isinstance(value, float):
         return value if math.isfinite(value) else {"__float__": repr(value)}
-    if isinstance(value, (np.ndarray, np.generic)):
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, (np.ndarray, np.generic)):
         if isinstance(value, np.ndarray) and value.dtype.hasobject:
             raise NotPlain("array of Python objects")
         buf = io.BytesIO()
@@ -85,6 +86,10 @@ def decode(data, blobs, resolve_handle, depth=0):
         index = data["__ndarray__"]
         if not isinstance(index, int) or not 0 <= index < len(blobs):
             raise ProtocolError("bad array reference")
+        try:
+            import numpy as np
+        except ImportError:
+            raise ProtocolError("an array was sent, but numpy is not installed here") from None
         try:
             array = np.load(io.BytesIO(blobs[index]), allow_pickle=False)
         except Exception as err:  # a malformed .npy: never trust it

@@ -18,11 +18,10 @@ import select
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from . import isolation, protocol
 from .limits import Identity, kill_user_processes, make_preexec, make_preexec_from, rlimits
@@ -91,6 +90,7 @@ class SandboxSpec:
     output_chars: int = 2000
     isolate: bool = True  # use namespaces where the machine allows it (see isolation.py)
     mechanisms: tuple[str, ...] | None = None  # restrict isolation.select to these (tests)
+    packages: tuple[str, ...] = ()  # what the student's code may import besides the standard library
 
 
 class Sandbox:
@@ -221,7 +221,8 @@ class Sandbox:
 
     def import_problems(self) -> list[str]:
         """One message per module that failed to import at the last start."""
-        return [_import_message(m, e) for m, e in sorted(self.import_errors.items()) if m not in self.unavailable]
+        return [_import_message(m, e, self.spec.packages) for m, e in sorted(self.import_errors.items())
+                if m not in self.unavailable]
 
     def stop(self) -> None:
         """Kill the child's whole process group and, for the dedicated user, every
@@ -312,7 +313,8 @@ class Sandbox:
                 new = protocol.decode(encoded, blobs, lambda h: _bad())
             except (ValueError, TypeError, KeyError, IndexError, protocol.ProtocolError):
                 continue  # a malformed report: ignore it, never trust it
-            if (isinstance(target, np.ndarray) and isinstance(new, np.ndarray) and target.flags.writeable
+            np = sys.modules.get("numpy")  # an array came back only if numpy is loaded
+            if (np is not None and isinstance(target, np.ndarray) and isinstance(new, np.ndarray) and target.flags.writeable
                     and new.shape == target.shape and new.dtype == target.dtype):
                 np.copyto(target, new)
 
@@ -481,12 +483,13 @@ def _error_message(function: str, reply: dict, spec: SandboxSpec) -> str:
     return f"{text}\n{tb}" if tb else text
 
 
-def _import_message(module: str, reply: dict) -> str:
+def _import_message(module: str, reply: dict, packages: tuple[str, ...] = ()) -> str:
     kind = str(reply.get("type", "Exception"))[:100]
     message = str(reply.get("message", ""))[:1000]
     tb = str(reply.get("traceback", ""))[:2000]
     if kind == "ModuleNotFoundError":
-        hint = " Only the standard library and numpy are available to your code."
+        hint = (f" Only the standard library and {', '.join(packages)} are available to your code." if packages
+                else " Only the standard library is available to your code.")
     elif kind == "SyntaxError":
         hint = " Fix the syntax error (run the public tests locally first)."
     else:
