@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import config, reference
-from .stubs import BEGIN
+from .stubs import BEGIN, MarkerError, stub_source
 
 
 class ValidationError(config.ConfigError):
@@ -91,6 +91,11 @@ def _solution_regions(a: config.Assignment) -> Iterator[config.ConfigError]:
     for module in a.modules:
         path = a.reference / f"{module}.py"
         source = path.read_text(encoding="utf-8")
+        try:
+            stub_source(source, str(path))
+        except MarkerError as err:
+            yield config.ConfigError(path, f"line {err.line}", err.reason)
+            continue
         try:
             tree = ast.parse(source, str(path))
         except SyntaxError as err:
