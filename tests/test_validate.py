@@ -89,7 +89,7 @@ def test_the_reference_may_live_anywhere(example, tmp_path):
     a = config.load(example / YAML)
     zip_path = build_autograder(a, tmp_path / "autograder.zip")
     results, log, _ = simulate.grade(zip_path, elsewhere, tmp_path / "results.json")
-    assert split_score(results) == (20, 0), log[-3000:]
+    assert split_score(results) == (25, 0), log[-3000:]
 
 
 def test_a_failed_release_check_leaves_no_zip(example, tmp_path, capsys):

@@ -3,14 +3,17 @@
 A frame is a 4-byte length and a JSON header, then the arrays it refers to, each an
 8-byte length and the bytes of ``np.save(allow_pickle=False)``. Values are plain data
 only: None, bool, int, float (NaN and infinities included), str, lists, tuples,
-dicts with string keys, numpy arrays and scalars, and handles (opaque references to
-objects that stay in the child). Nothing is ever unpickled.
+dicts (any keys that are plain and hashable), sets, frozensets, bytes, complex
+numbers, numpy arrays and scalars, and handles (opaque references to objects that
+stay in the child). Nothing is ever unpickled.
 
 This file is copied next to ``child.py`` for the sandbox, so it imports only the
 standard library, and numpy only for an assignment whose code uses it (an array can
 only be sent by a process that has numpy loaded already).
 """
 
+import base64
+import binascii
 import io
 import json
 import math
@@ -19,6 +22,7 @@ import sys
 
 MAX_HEADER = 8 * 1024 * 1024
 MAX_DEPTH = 32
+MAX_BYTES = 4 * 1024 * 1024  # one bytes value, decoded
 
 
 class ProtocolError(Exception):
@@ -66,9 +70,18 @@ def encode(value, blobs, depth=0):
     if isinstance(value, tuple):
         return {"__tuple__": [encode(v, blobs, depth + 1) for v in value]}
     if isinstance(value, dict):
-        if not all(isinstance(k, str) for k in value):
-            raise NotPlain("dict with keys that are not strings")
-        return {"__dict__": [[k, encode(v, blobs, depth + 1)] for k, v in value.items()]}
+        if all(isinstance(k, str) for k in value):
+            return {"__dict__": [[k, encode(v, blobs, depth + 1)] for k, v in value.items()]}
+        return {"__map__": [[encode(k, blobs, depth + 1), encode(v, blobs, depth + 1)] for k, v in value.items()]}
+    if isinstance(value, (set, frozenset)):
+        tag = "__frozenset__" if isinstance(value, frozenset) else "__set__"
+        return {tag: [encode(v, blobs, depth + 1) for v in value]}
+    if isinstance(value, (bytes, bytearray)):
+        if len(value) > MAX_BYTES:
+            raise NotPlain(f"bytes longer than {MAX_BYTES}")
+        return {"__bytes__": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, complex):
+        return {"__complex__": [encode(value.real, blobs, depth + 1), encode(value.imag, blobs, depth + 1)]}
     raise NotPlain(type(value).__name__)
 
 
@@ -102,6 +115,21 @@ def decode(data, blobs, resolve_handle, depth=0):
         if not all(isinstance(kv, list) and len(kv) == 2 and isinstance(kv[0], str) for kv in items):
             raise ProtocolError("bad dict in frame")
         return {k: decode(v, blobs, resolve_handle, depth + 1) for k, v in items}
+    if "__map__" in data or "__set__" in data or "__frozenset__" in data:
+        return _decode_hashed(data, blobs, resolve_handle, depth)
+    if "__bytes__" in data:
+        text = data["__bytes__"]
+        if not isinstance(text, str) or len(text) > (MAX_BYTES // 3 + 1) * 4:
+            raise ProtocolError("bad bytes in frame")
+        try:
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            raise ProtocolError("bad bytes in frame") from None
+    if "__complex__" in data:
+        parts = [decode(v, blobs, resolve_handle, depth + 1) for v in _list(data["__complex__"])]
+        if len(parts) != 2 or not all(isinstance(p, (int, float)) and not isinstance(p, bool) for p in parts):
+            raise ProtocolError("bad complex number in frame")
+        return complex(parts[0], parts[1])
     if "__handle__" in data:
         return resolve_handle(data["__handle__"])
     if "__float__" in data and data["__float__"] in ("nan", "inf", "-inf"):
@@ -109,6 +137,22 @@ def decode(data, blobs, resolve_handle, depth=0):
     if "__bigint__" in data and isinstance(data["__bigint__"], str) and len(data["__bigint__"]) < 4000:
         return int(data["__bigint__"])
     raise ProtocolError("unexpected value in frame")
+
+
+def _decode_hashed(data, blobs, resolve_handle, depth):
+    """A set, a frozenset or a dict with keys that are not all strings: every key
+    must decode to something hashable."""
+    try:
+        if "__map__" in data:
+            items = _list(data["__map__"])
+            if not all(isinstance(kv, list) and len(kv) == 2 for kv in items):
+                raise ProtocolError("bad dict in frame")
+            return {decode(k, blobs, resolve_handle, depth + 1): decode(v, blobs, resolve_handle, depth + 1)
+                    for k, v in items}
+        kind = frozenset if "__frozenset__" in data else set
+        return kind(decode(v, blobs, resolve_handle, depth + 1) for v in _list(data.get("__set__", data.get("__frozenset__"))))
+    except TypeError:  # an unhashable key or element (a list, say)
+        raise ProtocolError("unhashable key or set element in frame") from None
 
 
 def _list(value):

@@ -249,15 +249,17 @@ class Sandbox:
 
     # -- calls ---------------------------------------------------------------------
 
-    def call(self, function: str, args: tuple, kwargs: dict) -> Any:
-        """Run ``function(*args, **kwargs)`` in the child and return its result."""
+    def call(self, function: str, args: tuple, kwargs: dict, target: tuple[str, RemoteHandle] | None = None) -> Any:
+        """Run ``function(*args, **kwargs)`` in the child and return its result; with
+        ``target = (method, handle)``, run that method of the object behind the handle
+        (``function`` then only names it in messages, e.g. ``"Stack.push"``)."""
         started = time.monotonic()
         try:
-            return self._call(function, args, kwargs)
+            return self._call(function, args, kwargs, target)
         finally:
             self.student_seconds += time.monotonic() - started
 
-    def _call(self, function: str, args: tuple, kwargs: dict) -> Any:
+    def _call(self, function: str, args: tuple, kwargs: dict, target: tuple[str, RemoteHandle] | None = None) -> Any:
         if self._broken:
             raise SandboxError(self._broken)
         module = self.spec.exports.get(function)
@@ -275,7 +277,7 @@ class Sandbox:
             )
         if self._time_left() <= 0:
             raise SandboxError("Not run: grading stopped because the time budget for your submission ran out.")
-        self._check_handles((args, kwargs))
+        self._check_handles((args, kwargs, target[1] if target else None))
         if self._proc is None:
             if self.generation > MAX_RESTARTS:
                 self._broken = f"your code's process died {MAX_RESTARTS} times; the remaining calls were not made."
@@ -283,7 +285,8 @@ class Sandbox:
             self.start()
         blobs: list[bytes] = []
         header = {"function": function, "args": protocol.encode(list(args), blobs),
-                  "kwargs": protocol.encode(dict(kwargs), blobs)}
+                  "kwargs": protocol.encode(dict(kwargs), blobs),
+                  **({"method": target[0], "handle": target[1].id} if target else {})}
         timeout = min(self.spec.call_timeout, self._time_left())
         deadline = time.monotonic() + timeout
         try:
@@ -452,10 +455,44 @@ class StudentProxy:
             raise AttributeError(name)
 
         def call(*args, **kwargs):
-            return self._sandbox.call(name, args, kwargs)
+            return _remote_object(self._sandbox, self._sandbox.call(name, args, kwargs))
 
         call.__name__ = name
         return call
+
+
+class RemoteObject(RemoteHandle):
+    """An object the student's code returned (an instance of a graded class, say):
+    it stays in the student's process, and ``obj.method(...)`` runs there, through
+    the same checks and limits as a graded function."""
+
+    __slots__ = ("_sandbox",)
+
+    def __init__(self, handle: RemoteHandle, sandbox: Sandbox):
+        super().__init__(handle.id, handle.generation, handle.type_name)
+        self._sandbox = sandbox
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        label = f"{self.type_name}.{name}"
+
+        def method(*args, **kwargs):
+            return _remote_object(self._sandbox, self._sandbox.call(label, args, kwargs, target=(name, self)))
+
+        method.__name__ = name
+        return method
+
+    def __copy__(self):
+        return self  # a reference to the same remote object, as with a direct call
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def _remote_object(sandbox: Sandbox, value: Any) -> Any:
+    """A handle returned on its own becomes an object whose methods can be called."""
+    return RemoteObject(value, sandbox) if type(value) is RemoteHandle else value
 
 
 def _bad():

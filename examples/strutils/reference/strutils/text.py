@@ -56,3 +56,10 @@ def run_length(text):
             runs.append([c, 1])
     return runs
     # END SOLUTION
+
+
+def unique_words(text):
+    """The set of the words of ``text`` (as :func:`word_counts` finds them)."""
+    # BEGIN SOLUTION
+    return set(word_counts(text))
+    # END SOLUTION
