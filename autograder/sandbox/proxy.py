@@ -317,8 +317,8 @@ class Sandbox:
             except (ValueError, TypeError, KeyError, IndexError, protocol.ProtocolError):
                 continue  # a malformed report: ignore it, never trust it
             np = sys.modules.get("numpy")  # an array came back only if numpy is loaded
-            if (np is not None and isinstance(target, np.ndarray) and isinstance(new, np.ndarray) and target.flags.writeable
-                    and new.shape == target.shape and new.dtype == target.dtype):
+            if (np is not None and isinstance(target, np.ndarray) and isinstance(new, np.ndarray)
+                    and target.flags.writeable and new.shape == target.shape and new.dtype == target.dtype):
                 np.copyto(target, new)
 
     def _interpret(self, function: str, reply: dict, blobs: list[bytes]) -> Any:
