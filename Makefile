@@ -1,20 +1,30 @@
-# convnet-grader: every release artifact is built from solutions/ and assignment/.
-# `make release` builds everything; `make test` runs the project's tests.
+# convnet-grader: every release artifact is built from an assignment's folder.
+# `make release` builds and checks everything; `make test` runs the project's tests.
+# Every target takes ASSIGNMENT=<path to assignment.yaml> (default: the CNN assignment).
+# The default assignment writes student_template/ (committed), dist/ and build/; any
+# other writes build/<slug>/ and dist/<slug>/ (`python -m autograder.layout` says where).
 
 PYTHON ?= python3
-ASSIGNMENT ?= assignment/assignment.yaml
-RESULTS ?= build/grade/results.json
-OUT ?= build/grade-all
+DEFAULT_ASSIGNMENT := assignment/assignment.yaml
+ASSIGNMENT ?= $(DEFAULT_ASSIGNMENT)
 EXECUTOR ?= local
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
+# Read (lazily, once the venv exists) from the assignment: "<student release> <dist> <build>".
+OUTPUTS = $(shell $(PY) -m autograder.layout --default $(DEFAULT_ASSIGNMENT) $(ASSIGNMENT))
+STUDENT_OUT = $(word 1,$(OUTPUTS))
+DIST = $(word 2,$(OUTPUTS))
+BUILD = $(word 3,$(OUTPUTS))
+NEED_OUTPUTS = @test -n "$(OUTPUTS)" || { echo "error: $(ASSIGNMENT) cannot be read (see above)" >&2; exit 2; }
+IS_DEFAULT = $(filter $(abspath $(DEFAULT_ASSIGNMENT)),$(abspath $(ASSIGNMENT)))
+
 .DEFAULT_GOAL := help
-.PHONY: help install test test-docker-like test-slurm student autograder grade grade-all bench-grade bench-grade-all bench-slurm bench release clean
+.PHONY: help install test test-docker-like test-slurm student autograder grade grade-all bench-grade bench-grade-all bench-slurm bench release new-assignment clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,45 +47,63 @@ test-slurm: $(STAMP) ## start a one-node Slurm cluster here (root) and run the t
 	tests/slurm/start_cluster.sh
 	$(PY) -m pytest -m slurm tests/test_slurm.py
 
-student: $(STAMP) ## regenerate student_template/ and dist/student.zip
-	$(PY) -m autograder.build_student --assignment $(ASSIGNMENT) --out student_template --zip dist/student.zip
+student: $(STAMP) ## regenerate the student release and its zip [ASSIGNMENT=...]
+	$(NEED_OUTPUTS)
+	$(PY) -m autograder.build_student --assignment $(ASSIGNMENT) --out $(STUDENT_OUT) --zip $(DIST)/student.zip
 
-autograder: $(STAMP) ## build dist/autograder.zip for Gradescope
-	$(PY) -m autograder.build_autograder --assignment $(ASSIGNMENT) --zip dist/autograder.zip
+autograder: $(STAMP) ## build autograder.zip for Gradescope [ASSIGNMENT=...]
+	$(NEED_OUTPUTS)
+	$(PY) -m autograder.build_autograder --assignment $(ASSIGNMENT) --zip $(DIST)/autograder.zip
 
-grade: autograder ## grade SUBMISSION=<dir or zip> as Gradescope would [RESULTS=path]
-	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=<folder or zip> [RESULTS=$(RESULTS)]" >&2; exit 2; }
-	$(PY) -m autograder.simulate --submission "$(SUBMISSION)" --results "$(RESULTS)"
+grade: autograder ## grade SUBMISSION=<dir or zip> as Gradescope would [RESULTS=path] [INSTRUCTOR=1]
+	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=<folder or zip> [RESULTS=path] [INSTRUCTOR=1] [ASSIGNMENT=...]" >&2; exit 2; }
+	$(PY) -m autograder.simulate --autograder $(DIST)/autograder.zip --submission "$(SUBMISSION)" \
+		--results "$(or $(RESULTS),$(BUILD)/grade/results.json)" $(if $(filter 1 yes true,$(INSTRUCTOR)),--instructor --log)
 
 grade-all: autograder ## grade a class: SUBMISSIONS=<export zip or folder> [OUT=dir] [JOBS=n] [FORCE=1] [EXECUTOR=slurm SLURM_ARGS=.. SLURM_MAX=k]
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=<Gradescope export zip or folder> [OUT=$(OUT)] [JOBS=n] [FORCE=1] [EXECUTOR=local|slurm] [SLURM_ARGS='--partition=... --time=...'] [SLURM_MAX=k] [SLURM_SHARD=n] [SLURM_HOME=dir]" >&2; exit 2; }
-	$(PY) -m autograder.batch --submissions "$(SUBMISSIONS)" --out "$(OUT)" $(if $(JOBS),--jobs $(JOBS)) $(if $(filter 1 yes true,$(FORCE)),--force) \
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=<Gradescope export zip or folder> [OUT=dir] [JOBS=n] [FORCE=1] [ASSIGNMENT=...] [EXECUTOR=local|slurm] [SLURM_ARGS='--partition=... --time=...'] [SLURM_MAX=k] [SLURM_SHARD=n] [SLURM_HOME=dir]" >&2; exit 2; }
+	$(PY) -m autograder.batch --autograder $(DIST)/autograder.zip --submissions "$(SUBMISSIONS)" \
+		--out "$(or $(OUT),$(BUILD)/grade-all)" $(if $(JOBS),--jobs $(JOBS)) $(if $(filter 1 yes true,$(FORCE)),--force) \
 		--executor $(EXECUTOR) $(if $(SLURM_ARGS),--slurm-args "$(SLURM_ARGS)") $(if $(SLURM_MAX),--slurm-max $(SLURM_MAX)) \
 		$(if $(SLURM_SHARD),--slurm-shard-size $(SLURM_SHARD)) $(if $(SLURM_HOME),--slurm-home "$(SLURM_HOME)")
 
-bench-grade: autograder ## time `make grade` (reference, naive loops, stubs) on one core
-	$(PY) -m autograder.bench_grade reference=solutions naive=tests/naive stubs=student_template/convnet
+# BENCH_SUBMISSIONS="name=path ...": more submissions to time beside the reference and the stubs.
+BENCH_SUBMISSIONS ?= $(if $(IS_DEFAULT),naive=tests/naive)
+bench-grade: student autograder ## time `make grade` (reference, stubs, BENCH_SUBMISSIONS) on one core
+	$(PY) -m autograder.bench_grade --assignment $(ASSIGNMENT) --student-release $(STUDENT_OUT) \
+		--autograder $(DIST)/autograder.zip --json $(BUILD)/bench-grade.json $(BENCH_SUBMISSIONS)
 
 bench-grade-all: autograder ## grade a mixed class of 100 with grade-all: submissions per minute, peak memory
-	$(PY) tests/bench_batch.py --count 100 $(if $(JOBS),--jobs $(JOBS))
+	@test -n "$(IS_DEFAULT)" || { echo "make bench-grade-all: its synthetic class (tests/classroom.py, tests/buggy.py) is made of variants of the default assignment's reference; $(ASSIGNMENT) has none. Time a real export with make grade-all instead." >&2; exit 2; }
+	$(PY) tests/bench_batch.py --count 100 --autograder $(DIST)/autograder.zip $(if $(JOBS),--jobs $(JOBS))
 
 bench-slurm: autograder ## the same mixed class of COUNT (default 40) locally and through Slurm: per minute, overhead per task
 	$(PY) tests/bench_slurm.py --count $(or $(COUNT),40) $(if $(SLURM_ARGS),--slurm-args "$(SLURM_ARGS)")
 
-# The kernels' benchmark runs in its own venv (numpy as pinned here, threadpoolctl;
-# torch too with BENCH_TORCH=1), one thread per BLAS. OPENBLAS_CORETYPE/L2_SIZE, if the
-# environment sets them, are unset for this command only: they make OpenBLAS pick a
-# slower kernel than the CPU's own, and the report names the kernel that ran.
-BENCH_VENV := build/bench-venv
-BENCH_REQS := assignment/bench/requirements.txt $(if $(filter 1,$(BENCH_TORCH)),assignment/bench/requirements-torch.txt)
-bench: ## time loop vs fast kernels (BENCH_TORCH=1: and PyTorch CPU); writes build/bench.json
+# The assignment's own benchmark, when its folder has bench/ (requirements.txt and one
+# bench_*.py script), in its own venv, one thread per BLAS. OPENBLAS_CORETYPE/L2_SIZE,
+# if the environment sets them, are unset for this command only: they make OpenBLAS
+# pick a slower kernel than the CPU's own.
+BENCH_DIR = $(dir $(ASSIGNMENT))bench
+BENCH_SCRIPT = $(firstword $(wildcard $(BENCH_DIR)/bench_*.py))
+BENCH_VENV = $(BUILD)/bench-venv
+BENCH_REQS = $(BENCH_DIR)/requirements.txt $(if $(filter 1,$(BENCH_TORCH)),$(wildcard $(BENCH_DIR)/requirements-torch.txt))
+bench: $(STAMP) ## the assignment's benchmark, from its bench/ folder (BENCH_TORCH=1: and PyTorch CPU)
+	$(NEED_OUTPUTS)
+	@test -n "$(BENCH_SCRIPT)" || { echo "make bench: $(BENCH_DIR)/ has no bench_*.py script: this assignment has no benchmark" >&2; exit 2; }
 	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "$$(grep -E '^numpy==' requirements.txt)" $(addprefix -r ,$(BENCH_REQS))
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		$$($(PY) -m autograder.layout --code-pins $(ASSIGNMENT)) $(addprefix -r ,$(BENCH_REQS))
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-		$(BENCH_VENV)/bin/python assignment/bench/bench_kernels.py --out build/bench.json $(if $(filter 1,$(BENCH_TORCH)),,--no-torch)
+		$(BENCH_VENV)/bin/python $(BENCH_SCRIPT) --out $(BUILD)/bench.json $(if $(filter 1,$(BENCH_TORCH)),,--no-torch)
 
-release: student autograder ## build every artifact, grade the reference (100) and the stubs (0)
-	$(PY) -m autograder.release --assignment $(ASSIGNMENT) --student-release student_template --dist dist
+release: $(STAMP) ## check the assignment, build every artifact, grade the reference (100) and the stubs (0)
+	$(NEED_OUTPUTS)
+	$(PY) -m autograder.release --assignment $(ASSIGNMENT) --student-release $(STUDENT_OUT) --dist $(DIST)
+
+new-assignment: $(STAMP) ## start an assignment: NAME=<name> [DIR=assignments/<name>]
+	@test -n "$(NAME)" || { echo "usage: make new-assignment NAME=<python identifier> [DIR=folder]" >&2; exit 2; }
+	$(PY) -m autograder.scaffold --name "$(NAME)" $(if $(DIR),--dir "$(DIR)")
 
 clean: ## remove build outputs and the virtualenv
 	rm -rf build dist $(VENV) .pytest_cache

@@ -45,17 +45,28 @@ def measure(autograder_zip: Path, submission: Path, repeat: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("submissions", nargs="+", metavar="NAME=PATH")
+    parser.add_argument("submissions", nargs="*", metavar="NAME=PATH")
+    parser.add_argument("--assignment", type=Path, help="also time its reference and its stubs")
+    parser.add_argument("--student-release", type=Path, help="the student release holding the stubs")
     parser.add_argument("--autograder", type=Path, default=Path("dist/autograder.zip"))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cores", type=int, default=1)
     parser.add_argument("--json", type=Path, default=Path("build/bench-grade.json"))
     args = parser.parse_args(argv)
     os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args.cores]))
+    specs = list(args.submissions)
+    if args.assignment is not None:
+        from . import config
+
+        assignment = config.load(args.assignment)
+        specs[:0] = [f"reference={assignment.reference}"] + (
+            [f"stubs={args.student_release / assignment.package}"] if args.student_release else [])
+    if not specs:
+        parser.error("give --assignment or NAME=PATH submissions")
     rows = {}
     print(f"make grade, median of {args.repeat}, on {args.cores} core(s):")
     print(f"{'submission':<12} {'score':>6} {'make grade':>11} {'runner':>8} {'student':>8} {'overhead':>9}")
-    for spec in args.submissions:
+    for spec in specs:
         name, _, path = spec.partition("=")
         row = rows[name] = measure(args.autograder, Path(path), args.repeat)
         print(f"{name:<12} {row['score']:>6g} {row['make_grade_s']:>10}s {row['runner_s']:>7}s {row['student_s']:>7}s "

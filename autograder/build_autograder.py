@@ -9,11 +9,14 @@ Byte-identical on rebuild.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
 
-from . import archive, config
+import yaml
+
+from . import archive, config, validate
 
 FRAMEWORK = Path(__file__).resolve().parent
 GRADESCOPE = FRAMEWORK / "gradescope"
@@ -23,23 +26,38 @@ def stage(assignment: config.Assignment, out: Path) -> Path:
     """Lay out the zip's tree in ``out``."""
     if assignment.reference is None:
         raise config.ConfigError(assignment.path, "reference", "the autograder needs the reference solutions")
-    for name in ("setup.sh", "run_autograder", "requirements.txt"):
+    validate.check(assignment)
+    for name in ("setup.sh", "run_autograder"):
         archive.copy_file(GRADESCOPE / name, out / name)
+    (out / "requirements.txt").write_text(grader_requirements(assignment), encoding="utf-8")
     for rel in archive.tree_files(FRAMEWORK):
         if rel.parts[0] != "gradescope":
             archive.copy_file(FRAMEWORK / rel, out / "autograder" / rel)
-    archive.copy_file(assignment.path, out / "assignment" / "assignment.yaml")
     for kind in ("public", "hidden"):
         folder = assignment.root / "tests" / kind
         for rel in archive.tree_files(folder):
             archive.copy_file(folder / rel, out / "assignment" / "tests" / kind / rel)
-    # The reference and the catalogue sit where assignment.yaml says, relative to it.
-    for package in (assignment.reference, assignment.diagnoses):
+    # The reference and the catalogue may live anywhere on the TA's machine: in the zip
+    # they sit at fixed places, and the zip's assignment.yaml says so.
+    places = {"reference": (assignment.reference, Path("solutions") / assignment.package),
+              "diagnoses": (assignment.diagnoses, Path("assignment") / "diagnoses")}
+    raw = yaml.safe_load(assignment.path.read_text(encoding="utf-8"))
+    for key, (package, place) in places.items():
         if package is not None:
-            package_rel = package.relative_to(assignment.root.parent)
             for rel in archive.tree_files(package):
-                archive.copy_file(package / rel, out / package_rel / rel)
+                archive.copy_file(package / rel, out / place / rel)
+            raw[key] = Path(os.path.relpath(place, "assignment")).as_posix()
+    (out / "assignment" / "assignment.yaml").write_text(
+        "# Generated from the course's assignment.yaml: the reference and the catalogue at their places in this zip.\n"
+        + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return out
+
+
+def grader_requirements(assignment: config.Assignment) -> str:
+    """The zip's requirements.txt: the framework's pins and the assignment's
+    ``packages.code`` and ``packages.graders``."""
+    return config.requirements_text(assignment.packages.grader_pins(), "What the autograder installs on Gradescope "
+                                    "(Python 3.10), generated from assignment.yaml's packages: and the framework's pins.")
 
 
 def build_autograder(assignment: config.Assignment, zip_path: Path) -> Path:

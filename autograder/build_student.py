@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from . import archive, config, notebook
+from . import archive, config, notebook, validate
 from .stubs import stub_file
 
 FRAMEWORK = Path(__file__).resolve().parent
@@ -34,6 +34,7 @@ RUNTIME_MODULES = (
     "stopwatch.py",  # the stopwatch fixture
     "submit.py",  # make submit, and the notebook's export
     "testkit.py",
+    "requirements-framework.txt",  # config.py reads the framework's pins
 )
 PYTEST_INI = """\
 [pytest]
@@ -47,6 +48,7 @@ def build_student(assignment: config.Assignment, out: Path) -> Path:
     """Regenerate the student release in ``out`` (its old content is replaced)."""
     if assignment.reference is None:
         raise config.ConfigError(assignment.path, "reference", "is needed to build the student release")
+    validate.check(assignment)  # before anything is written
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -78,6 +80,9 @@ def build_student(assignment: config.Assignment, out: Path) -> Path:
     (out / "VERSION").write_text(f"{assignment.version}\n", encoding="utf-8")
     (out / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
 
+    (out / "requirements.txt").write_text(config.requirements_text(
+        assignment.packages.student_pins(), "Installs with pip alone on Python 3.10 to 3.13 (generated from the "
+        "course's assignment.yaml)."), encoding="utf-8")
     extras = assignment.root / "student"
     if extras.is_dir():
         for src in archive.tree_files(extras):

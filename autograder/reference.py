@@ -23,11 +23,12 @@ def load_package(path: Path, alias: str) -> ModuleType:
 
 
 def exports(package: ModuleType, modules: tuple[str, ...]) -> dict[str, str]:
-    """``{function name: module}`` for the public functions defined in each module."""
+    """``{name: module}`` for the public functions and classes defined in each module
+    (a class is graded through its constructor and its instances' methods)."""
     found = {}
     for module in modules:
         mod = importlib.import_module(f"{package.__name__}.{module}")
         for name, obj in vars(mod).items():
-            if inspect.isfunction(obj) and obj.__module__ == mod.__name__ and not name.startswith("_"):
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == mod.__name__ and not name.startswith("_"):
                 found[name] = module
     return found

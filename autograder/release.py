@@ -1,6 +1,10 @@
-"""Check a release before anyone uploads it: the reference must score full marks and
-the stubs zero through the real grading path, then print each artifact's sha256 and
-write ``dist/MANIFEST.json``.
+"""Build and check a release before anyone uploads it: the assignment's folder is
+validated (:mod:`autograder.validate`) before anything is written; the student release
+is rebuilt; both zips are built aside; the reference must score full marks on the
+graded part (its extra credit is reported on top) and the stubs zero through the real
+grading path, and the student release's own public tests, run as a student runs them,
+must give the reference every public point. Only then are the zips put into ``dist/``
+with ``MANIFEST.json``; a failed check leaves no zip there.
 
     python -m autograder.release --assignment assignment/assignment.yaml \
         --student-release student_template --dist dist
@@ -16,13 +20,17 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
-from . import config, simulate
+from . import archive, config, simulate, validate
+from .build_autograder import build_autograder
+from .build_student import build_student
 from .results import split_score
 
 
@@ -69,14 +77,7 @@ def zip_pins(zip_path: Path) -> dict[str, str]:
             text = zf.read("requirements.txt").decode("utf-8")
     except (KeyError, zipfile.BadZipFile, OSError, UnicodeDecodeError):
         return {}
-    pins = {}
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line or line.startswith("-"):
-            continue
-        name, sep, version = line.partition("==")
-        pins[name.strip()] = version.strip() if sep else line
-    return pins
+    return config.parse_pins(text)
 
 
 def git_state(where: Path, sources: list[Path]) -> tuple[str | None, bool | None]:
@@ -110,7 +111,67 @@ def check(assignment: config.Assignment, student_release: Path, dist: Path) -> l
                            if t["max_score"] and (t["score"] < t["max_score"]) == (expected > 0)]
                 problems.append(f"{label} scored {graded:g}, expected {expected:g}:\n  " + "\n  ".join(failing[:10])
                                 + f"\n--- grader log ---\n{log[-3000:]}")
+    problems += check_public_tests(assignment, student_release)
     return problems
+
+
+PUBLIC_TOTAL = re.compile(r"^Public tests: ([\d.]+)/([\d.]+) points$", re.M)
+
+
+def check_public_tests(assignment: config.Assignment, student_release: Path) -> list[str]:
+    """Run the student release's public tests on the reference, as a student runs
+    them (``python -m pytest`` in the release's folder, the package replaced by the
+    reference); return the problems ([] when the reference gets every public point)."""
+    expected = sum(g.points for g in assignment.groups if g.public)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "release"
+        shutil.copytree(student_release, work, ignore=shutil.ignore_patterns("__pycache__", ".OTTER_LOG"))
+        shutil.rmtree(work / assignment.package)
+        shutil.copytree(assignment.reference, work / assignment.package, ignore=shutil.ignore_patterns("__pycache__"))
+        try:
+            done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider"], cwd=work,
+                                  capture_output=True, text=True, timeout=900)
+        except subprocess.TimeoutExpired:
+            return ["the public tests of the student release did not finish in 900 s on the reference"]
+    match = PUBLIC_TOTAL.search(done.stdout)
+    got = float(match.group(1)) if match else None
+    print(f"  {'public':<10} " + (f"{got:g}/{expected:g}" if match else "no points table")
+          + "  (the student release's own tests, on the reference)")
+    if got is not None and abs(got - expected) < 1e-9:
+        return []
+    return [f"the student release's public tests give the reference {got if got is not None else 'no score'}"
+            f" (expected {expected:g}), run as a student runs them:\n{done.stdout[-3000:]}{done.stderr[-2000:]}"]
+
+
+def release(assignment: config.Assignment, student_release: Path, dist: Path) -> int:
+    """Validate, build, check; on success put the zips and the manifest into ``dist``
+    and return 0. On failure, ``dist`` holds no zip and no manifest of this release."""
+    print(f"Release check of {assignment.name} {assignment.version}:")
+    validate.check(assignment)
+    dist.mkdir(parents=True, exist_ok=True)
+    for old in [dist / MANIFEST, *dist.glob("*.zip")]:  # nothing unchecked must be left to upload
+        old.unlink(missing_ok=True)
+    build_student(assignment, student_release)
+    with tempfile.TemporaryDirectory() as tmp:
+        staging = Path(tmp)
+        archive.write_zip(student_release, staging / "student.zip")
+        build_autograder(assignment, staging / "autograder.zip")
+        problems = check(assignment, student_release, staging)
+        if problems:
+            print("\nRELEASE CHECK FAILED (nothing was put into " + f"{dist}/):\n" + "\n".join(problems), file=sys.stderr)
+            return 1
+        for artifact in sorted(staging.glob("*.zip")):
+            shutil.move(str(artifact), dist / artifact.name)
+    for artifact in sorted(dist.glob("*.zip")):
+        print(f"  {artifact}  sha256 {sha256(artifact)}")
+    path = write_manifest(assignment, dist)  # only for a release that passed its check
+    built = json.loads(path.read_text(encoding="utf-8"))
+    print(f"  {path}  version {built['version']}, commit {built['git_commit'] or '(not a git checkout)'}")
+    if built["git_dirty"]:
+        print("  warning: uncommitted changes in the files this release was built from: it does not match "
+              "that commit; commit them before uploading", file=sys.stderr)
+    print("Release check passed.")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,23 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--student-release", type=Path, required=True)
     parser.add_argument("--dist", type=Path, default=Path("dist"))
     args = parser.parse_args(argv)
-    assignment = config.load(args.assignment)
-    print(f"Release check of {assignment.name} {assignment.version}:")
-    (args.dist / MANIFEST).unlink(missing_ok=True)  # an old manifest must not vouch for new zips
-    problems = check(assignment, args.student_release, args.dist)
-    for artifact in sorted(args.dist.glob("*.zip")):
-        print(f"  {artifact}  sha256 {sha256(artifact)}")
-    if problems:
-        print("\nRELEASE CHECK FAILED:\n" + "\n".join(problems), file=sys.stderr)
-        return 1
-    path = write_manifest(assignment, args.dist)  # only for a release that passed its check
-    built = json.loads(path.read_text(encoding="utf-8"))
-    print(f"  {path}  version {built['version']}, commit {built['git_commit'] or '(not a git checkout)'}")
-    if built["git_dirty"]:
-        print("  warning: uncommitted changes in the files this release was built from: it does not match "
-              "that commit; commit them before uploading", file=sys.stderr)
-    print("Release check passed.")
-    return 0
+    try:
+        return release(config.load(args.assignment), args.student_release, args.dist)
+    except (config.ConfigError, ValueError) as err:  # ValidationError, MarkerError, NotebookError
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .export import Submission
+from .results import split_score
 
 MOST_FAILED = 10  # rows in the "most failed tests" table
 TIMEOUT_WORDS = re.compile(r"\btimed out\b", re.I)
@@ -33,7 +34,8 @@ def write_report(out: Path, submissions: list[Submission], outcomes: dict[str, A
     paths = [out / "scores.csv", out / "report.md"]
     paths[0].write_text(scores_csv(rows, tests), encoding="utf-8")
     png = out / "scores.png"
-    plotted = histogram([r.total for r in rows if r.graded], png, top=_top(tests))
+    graded = [r for r in rows if r.graded]
+    plotted = histogram([r.graded_part for r in graded], png, top=_top(tests), extra=[r.extra for r in graded])
     paths[1].write_text(report_markdown(rows, tests, png.name if plotted else None), encoding="utf-8")
     return paths + ([png] if plotted else [])
 
@@ -49,6 +51,11 @@ class _Row:
         self.graded = self.results is not None
         self.tests = {_key(t): t for t in (self.results or {}).get("tests", [])}
         self.total = float(self.results["score"]) if self.graded else None
+        # The graded part (out of the tests' max_score) and the extra credit on top.
+        self.graded_part, self.extra = split_score(self.results) if self.graded else (None, None)
+        facts = ((self.results or {}).get("extra_data") or {})
+        self.submission = facts.get("submission") if isinstance(facts.get("submission"), dict) else {}
+        self.hints = [h for h in facts.get("hints") or [] if isinstance(h, dict) and isinstance(h.get("what"), str)]
 
     @property
     def who(self) -> str:
@@ -93,6 +100,8 @@ def report_markdown(rows: list[_Row], tests: list[tuple[str, str, float]], png: 
              + (f" with version {', '.join(versions)} of the autograder." if versions else "."), ""]
     lines += _score_summary(graded, _top(tests), png)
     lines += _problems(rows)
+    lines += _unusable_files(graded)
+    lines += _class_mistakes(graded)
     lines += _pass_rates(graded, tests)
     lines += _changes(rows)
     return "\n".join(lines).rstrip() + "\n"
@@ -102,10 +111,11 @@ def _score_summary(graded: list[_Row], top: float, png: str | None) -> list[str]
     lines = ["## Scores", ""]
     if not graded:
         return lines + ["Nothing was graded.", ""]
-    totals = [r.total for r in graded]
-    lines += [f"- mean {statistics.mean(totals):.2f}, median {statistics.median(totals):g}, "
+    totals = [r.graded_part for r in graded]
+    lines += [f"- graded part: mean {statistics.mean(totals):.2f}, median {statistics.median(totals):g}, "
               f"min {min(totals):g}, max {max(totals):g} (out of {top:g})",
-              f"- full marks: {sum(t >= top - 1e-9 for t in totals)}; zero: {sum(t <= 1e-9 for t in totals)}", ""]
+              f"- full marks: {sum(t >= top - 1e-9 for t in totals)}; zero: {sum(t <= 1e-9 for t in totals)}"]
+    lines += [f"- {_extra_credit_line([r.extra for r in graded])}", ""]
     if png:
         lines += [f"![Histogram of totals]({png})", ""]
     return lines
@@ -128,6 +138,55 @@ def _problems(rows: list[_Row]) -> list[str]:
         lines += ["", "Graded, but the student's code timed out in some tests (an infinite loop, or far too slow):", ""]
         lines += [f"- {r.sub.id} ({_cell(r.who) or 'no name'}): tests {', '.join(sorted(numbers, key=_number_key))}"
                   for r, numbers in slow]
+    return lines + [""]
+
+
+def _extra_credit_line(extra: list[float]) -> str:
+    """The same words in the report and on the plot."""
+    earned = [e for e in extra if e > 1e-9]
+    if not earned:
+        return "extra credit: none earned"
+    return (f"extra credit (on top): {len(earned)} of {len(extra)} submissions earned some, "
+            f"mean +{statistics.mean(earned):.2f} among them, max +{max(earned):g}")
+
+
+def _unusable_files(graded: list[_Row]) -> list[str]:
+    """Graded submissions whose files could not all be used: nothing found, a module
+    missing, or one that did not import (from the facts the grader recorded)."""
+    found = []
+    for r in graded:
+        facts = r.submission
+        reasons = []
+        if facts.get("found") is False:
+            reasons.append("no expected files found")
+        elif facts.get("missing"):
+            reasons.append("missing " + ", ".join(f"{m}.py" for m in facts["missing"]))
+        errors = facts.get("import_errors") or {}
+        if isinstance(errors, dict) and errors:
+            reasons.append("did not import: " + ", ".join(f"{m}.py ({kind})" for m, kind in sorted(errors.items())))
+        if reasons:
+            found.append((r, "; ".join(reasons)))
+    if not found:
+        return []
+    lines = ["## Submissions whose files could not be used", "",
+             f"{len(found)} submission{'s' * (len(found) != 1)} lost points to the files themselves "
+             "(a wrong name or folder, a syntax error, an import that is not available): worth a word to the student.",
+             "", "| submission | who | graded part | what happened |", "| --- | --- | ---: | --- |"]
+    lines += [f"| {r.sub.id} | {_cell(r.who)} | {r.graded_part:g} | {_cell(why)} |" for r, why in found]
+    return lines + [""]
+
+
+def _class_mistakes(graded: list[_Row]) -> list[str]:
+    """How many submissions each known mistake explains: what to go over in class."""
+    counts: dict[str, list] = {}
+    for r in graded:
+        for hint in {h.get("id", h["what"]): h for h in r.hints}.values():
+            counts.setdefault(hint.get("id", hint["what"]), [hint["what"], 0])[1] += 1
+    if not counts:
+        return []
+    lines = ["## Known mistakes across the class", ""]
+    lines += [f"- {n} submission{'s' * (n != 1)}: {what}"
+              for what, n in sorted(counts.values(), key=lambda wn: (-wn[1], wn[0]))]
     return lines + [""]
 
 
@@ -177,9 +236,10 @@ def _changes(rows: list[_Row]) -> list[str]:
     return lines + [""]
 
 
-def histogram(totals: list[float], path: Path, top: float) -> bool:
-    """Save a histogram of ``totals`` (0 to ``top``) as a PNG; False when there is
-    nothing to plot or matplotlib is missing."""
+def histogram(totals: list[float], path: Path, top: float, extra: list[float] | None = None) -> bool:
+    """Save a histogram of ``totals`` (the graded part, 0 to ``top``) as a PNG, the
+    extra credit said below the title as in the report; False when there is nothing
+    to plot or matplotlib is missing."""
     if not totals:
         return False
     try:
@@ -187,14 +247,18 @@ def histogram(totals: list[float], path: Path, top: float) -> bool:
 
         matplotlib.use("Agg")  # no display on a grading server
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         return False
-    top = max([top, *totals, 1.0])
+    top = max([top, *totals, 1.0])  # the graded part never exceeds top; extra credit is not on this axis
     fig, ax = plt.subplots(figsize=(7, 3.5), dpi=100)
     ax.hist(totals, bins=20, range=(0, top), color="#4c72b0", edgecolor="white")
-    ax.set_xlabel("total score")
+    ax.set_xlabel("graded part of the score")
     ax.set_ylabel("submissions")
-    ax.set_title(f"{len(totals)} submissions, mean {statistics.mean(totals):.1f} / {top:g}")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # submissions come in whole numbers
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    title = f"{len(totals)} submissions, graded part: mean {statistics.mean(totals):.1f} / {top:g}"
+    ax.set_title(title + "\n" + _extra_credit_line(list(extra or [])), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, metadata={"Software": None})  # no version stamp: same scores, same bytes
     plt.close(fig)

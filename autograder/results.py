@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Assignment
-from .scoring import GroupScore, diagnoses, feedback
+from .scoring import GroupScore, diagnoses, feedback, matched_hints
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "results_schema.json"
 
@@ -53,7 +53,7 @@ def build_results(
         "output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": extra_data,
+        "extra_data": {**extra_data, "hints": matched_hints(scores)},
         "tests": tests,
         **extra,
     }

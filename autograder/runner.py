@@ -23,7 +23,7 @@ import pytest
 
 from . import config, locate, reference
 from .pytest_plugin import GradingPlugin
-from .results import build_results, failure_results, write_results
+from .results import build_results, failure_results, split_score, write_results
 from .sandbox import rundir
 from .sandbox.leftovers import remove_leftovers
 from .sandbox.limits import kill_user_processes, sandbox_identity
@@ -70,6 +70,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
             call_timeout=limits.call_timeout_seconds, import_timeout=limits.import_timeout_seconds,
             memory_mb=limits.memory_mb, cpu_seconds=limits.cpu_seconds, max_processes=limits.max_processes,
             max_file_mb=limits.max_file_mb, output_chars=limits.output_chars,
+            packages=tuple(assignment.packages.code),
         )
         sandbox = Sandbox(spec, deadline=started + limits.total_budget_seconds, unavailable=located.missing)
         problems = located.problems()
@@ -100,7 +101,8 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         results = build_results(
             assignment, plugin.scores(), execution_time=time.monotonic() - started, problems=problems,
             leaderboard=plugin.leaderboard_entries(),
-            extra_data={"version": assignment.version, "sandbox": {**_protections(identity), **sandbox.protections()}},
+            extra_data={"version": assignment.version, "sandbox": {**_protections(identity), **sandbox.protections()},
+                        "submission": _submission_facts(located, sandbox)},
         )
     except Exception as err:  # the grader's own failure: still a valid results.json
         log(f"GRADER ERROR: {type(err).__name__}: {err}")
@@ -142,6 +144,14 @@ def _interrupted(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def _submission_facts(located, sandbox) -> dict:
+    """What was wrong with the submission's files, as data (for the class report)."""
+    missing = [m for m in located.missing if m not in located.left_out]
+    broken = {m: str(e.get("type", "Exception"))[:100] for m, e in sorted(sandbox.import_errors.items())
+              if m not in located.missing}
+    return {"found": located.folder is not None, "missing": missing, "import_errors": broken}
+
+
 def _first_line(text: str) -> str:
     return text.splitlines()[0] if text else text
 
@@ -163,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupted)
     results = grade(args.root.resolve(), args.python)
-    print(f"score: {results['score']}")
+    graded, bonus = split_score(results)
+    print(f"score: {graded:g} (graded part)" + (f" + {bonus:g} extra credit" if bonus else ""))
     return 0
 
 

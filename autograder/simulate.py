@@ -27,6 +27,7 @@ from pathlib import Path
 
 from .sandbox import rundir
 from .sandbox.limits import sweep_free_slots
+from .results import split_score
 from .unpack import UnpackError, unpack
 
 TIMEOUT_SECONDS = 900  # far above the grader's own budget: only a runaway grader hits it
@@ -229,7 +230,8 @@ def student_view(results: dict, instructor: bool = False) -> str:
         lines.append(f"      ({hidden_count} more tests worth {hidden_points:g} points are shown when grades are published)")
     lines += ["", results.get("output", "")]
     if instructor or not hidden_count:
-        lines.append(f"Total: {results.get('score', 0):g}")
+        graded, bonus = split_score(results)
+        lines.append(f"Total: {graded:g}" + (f" + {bonus:g} extra credit" if bonus else ""))
     return "\n".join(lines)
 
 

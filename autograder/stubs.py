@@ -20,6 +20,10 @@ _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)")
 class MarkerError(ValueError):
     """Unbalanced or nested solution markers: ``<file>:<line>: <reason>``."""
 
+    def __init__(self, filename: str, line: int | None, reason: str):
+        super().__init__(f"{filename}:{line}: {reason}")
+        self.filename, self.line, self.reason = filename, line, reason
+
 
 def stub_source(source: str, filename: str = "<source>") -> str:
     """Return ``source`` with every solution region replaced; raise MarkerError on
@@ -30,7 +34,7 @@ def stub_source(source: str, filename: str = "<source>") -> str:
         marker = line.strip()
         if marker == BEGIN:
             if begin_line is not None:
-                raise MarkerError(f"{filename}:{lineno}: nested {BEGIN} (the one on line {begin_line} is still open)")
+                raise MarkerError(filename, lineno, f"nested {BEGIN} (the one on line {begin_line} is still open)")
             begin_line = lineno
             indent = line[: len(line) - len(line.lstrip())]
             function = _enclosing_function(out, indent)
@@ -41,17 +45,17 @@ def stub_source(source: str, filename: str = "<source>") -> str:
                 )
         elif marker == END:
             if begin_line is None:
-                raise MarkerError(f"{filename}:{lineno}: {END} without a matching {BEGIN}")
+                raise MarkerError(filename, lineno, f"{END} without a matching {BEGIN}")
             begin_line = None
         elif begin_line is None:
             out.append(line)
     if begin_line is not None:
-        raise MarkerError(f"{filename}:{begin_line}: {BEGIN} is never closed by {END}")
+        raise MarkerError(filename, begin_line, f"{BEGIN} is never closed by {END}")
     stubbed = _squeeze_blank_lines("".join(out))
     try:
         compile(stubbed, filename, "exec")
     except SyntaxError as err:
-        raise MarkerError(f"{filename}:{err.lineno}: the stubbed file is not valid Python: {err.msg}") from None
+        raise MarkerError(filename, err.lineno, f"the stubbed file is not valid Python: {err.msg}") from None
     return stubbed
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from autograder import simulate
+from autograder.build_autograder import grader_requirements
+from tests.conftest import ASSIGNMENT
 from autograder.sandbox import isolation
 from autograder.sandbox.limits import sandbox_identity
 from autograder.sandbox.proxy import Sandbox, SandboxSpec
@@ -87,8 +89,8 @@ def grading_python(tmp_path_factory):
     the real setup.sh as make grade makes it."""
     root = tmp_path_factory.mktemp("setup")
     (root / "source").mkdir()
-    for name in ("setup.sh", "requirements.txt"):
-        shutil.copy(ROOT / "autograder" / "gradescope" / name, root / "source" / name)
+    shutil.copy(ROOT / "autograder" / "gradescope" / "setup.sh", root / "source" / "setup.sh")
+    (root / "source" / "requirements.txt").write_text(grader_requirements(ASSIGNMENT))
     home = simulate.grader_home()
     home.mkdir(parents=True, exist_ok=True)
     venv = simulate.setup(root, home, simulate.grading_python())

@@ -254,7 +254,8 @@ def _probe(iso: Isolation, view: View, python: str, env: dict[str, str], *, uid,
     from .limits import make_preexec_from
 
     scratch = view.scratch[1]
-    code = ("import numpy, os, sys; open(os.path.join(sys.argv[1], '.probe'), 'w').close(); "
+    code = ("import importlib.util, os, sys; importlib.util.find_spec('numpy') and __import__('numpy'); "
+            "open(os.path.join(sys.argv[1], '.probe'), 'w').close(); "
             "print('ok', os.path.isdir('/proc/self'))")
     kwargs: dict = {}
     if not iso.drops_privileges:

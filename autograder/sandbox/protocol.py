@@ -3,8 +3,9 @@
 A frame is a 4-byte length and a JSON header, then the arrays it refers to, each an
 8-byte length and the bytes of ``np.save(allow_pickle=False)``. Values are plain data
 only: None, bool, int, float (NaN and infinities included), str, lists, tuples,
-dicts with string keys, numpy arrays and scalars, and handles (opaque references to
-objects that stay in the child). Nothing is ever unpickled.
+dicts (any keys that are plain and hashable), sets, frozensets, bytes, complex
+numbers, numpy arrays and scalars, and handles (opaque references to objects that
+stay in the child). Nothing is ever unpickled.
 
 What decoding a frame may cost is bounded before it is paid: the header's nesting is
 checked before it is parsed (:func:`check_depth`), each array may be referred to once
@@ -12,16 +13,18 @@ per frame, and every array's bytes and every string count against a :class:`Budg
 (one per frame, inside one per run) before they are allocated.
 
 This file is copied next to ``child.py`` for the sandbox, so it imports only the
-standard library and numpy.
+standard library, and numpy only for an assignment whose code uses it (an array can
+only be sent by a process that has numpy loaded already).
 """
 
+import base64
+import binascii
 import io
 import json
 import math
 import re
 import struct
-
-import numpy as np
+import sys
 
 MAX_HEADER = 8 * 1024 * 1024
 MAX_DEPTH = 32
@@ -29,6 +32,7 @@ MAX_DEPTH = 32
 # is {"__dict__": [[key, value]]}), the frame around it a few more: a header deeper
 # than this cannot come from encode(), and is refused before json.loads sees it.
 MAX_HEADER_DEPTH = 3 * (MAX_DEPTH + 1) + 16
+MAX_BYTES = 4 * 1024 * 1024  # one bytes value, decoded
 
 
 class ProtocolError(Exception):
@@ -107,6 +111,10 @@ def _load_blob(blobs, index):
         taken.add(index)
     blob = blobs[index]
     try:
+        import numpy as np
+    except ImportError:
+        raise ProtocolError("an array was sent, but numpy is not installed here") from None
+    try:
         fp = io.BytesIO(blob)
         version = np.lib.format.read_magic(fp)
         shape, _, dtype = np.lib.format._read_array_header(fp, version)
@@ -130,20 +138,22 @@ def check_depth(raw, limit=MAX_HEADER_DEPTH):
         return
     text = raw.replace(b"\\\\", b"").replace(b'\\"', b"")  # escaped backslashes, then escaped quotes
     text = _STRING.sub(b"", text)  # no escapes left: a string ends at the next quote
-    brackets = np.frombuffer(text.translate(None, _NOT_BRACKET), np.uint8)
-    depth = 0
-    for start in range(0, len(brackets), 1 << 20):
-        levels = np.cumsum(_STEP[brackets[start:start + (1 << 20)]], dtype=np.int64) + depth
-        if levels.max() > limit:
+    brackets = text.translate(_TO_PARENS, _NOT_BRACKET)
+    # Each pass removes the innermost level of every balanced group (C speed, no numpy):
+    # a header needing more passes than the limit is nested deeper than it.
+    passes = 0
+    while b"()" in brackets:
+        if passes >= limit:
             raise LimitExceeded(f"the reply is nested more than {limit} levels deep")
-        depth = int(levels[-1])
+        brackets = brackets.replace(b"()", b"")
+        passes += 1
+    if passes + brackets.count(b"(") > limit:
+        raise LimitExceeded(f"the reply is nested more than {limit} levels deep")
 
 
 _STRING = re.compile(rb'"[^"]*"')
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
-_STEP = np.zeros(256, np.int8)
-_STEP[list(b"[{")] = 1
-_STEP[list(b"]}")] = -1
+_TO_PARENS = bytes.maketrans(b"[{]}", b"(())")
 
 
 class NotPlain(Exception):
@@ -172,7 +182,8 @@ def encode(value, blobs, depth=0):
         return value if abs(value) < 2**63 else {"__bigint__": str(value)}
     if isinstance(value, float):
         return value if math.isfinite(value) else {"__float__": repr(value)}
-    if isinstance(value, (np.ndarray, np.generic)):
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, (np.ndarray, np.generic)):
         if isinstance(value, np.ndarray) and value.dtype.hasobject:
             raise NotPlain("array of Python objects")
         buf = io.BytesIO()
@@ -186,9 +197,18 @@ def encode(value, blobs, depth=0):
     if isinstance(value, tuple):
         return {"__tuple__": [encode(v, blobs, depth + 1) for v in value]}
     if isinstance(value, dict):
-        if not all(isinstance(k, str) for k in value):
-            raise NotPlain("dict with keys that are not strings")
-        return {"__dict__": [[k, encode(v, blobs, depth + 1)] for k, v in value.items()]}
+        if all(isinstance(k, str) for k in value):
+            return {"__dict__": [[k, encode(v, blobs, depth + 1)] for k, v in value.items()]}
+        return {"__map__": [[encode(k, blobs, depth + 1), encode(v, blobs, depth + 1)] for k, v in value.items()]}
+    if isinstance(value, (set, frozenset)):
+        tag = "__frozenset__" if isinstance(value, frozenset) else "__set__"
+        return {tag: [encode(v, blobs, depth + 1) for v in value]}
+    if isinstance(value, (bytes, bytearray)):
+        if len(value) > MAX_BYTES:
+            raise NotPlain(f"bytes longer than {MAX_BYTES}")
+        return {"__bytes__": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, complex):
+        return {"__complex__": [encode(value.real, blobs, depth + 1), encode(value.imag, blobs, depth + 1)]}
     raise NotPlain(type(value).__name__)
 
 
@@ -217,6 +237,21 @@ def decode(data, blobs, resolve_handle, depth=0):
         if not all(isinstance(kv, list) and len(kv) == 2 and isinstance(kv[0], str) for kv in items):
             raise ProtocolError("bad dict in frame")
         return {k: decode(v, blobs, resolve_handle, depth + 1) for k, v in items}
+    if "__map__" in data or "__set__" in data or "__frozenset__" in data:
+        return _decode_hashed(data, blobs, resolve_handle, depth)
+    if "__bytes__" in data:
+        text = data["__bytes__"]
+        if not isinstance(text, str) or len(text) > (MAX_BYTES // 3 + 1) * 4:
+            raise ProtocolError("bad bytes in frame")
+        try:
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            raise ProtocolError("bad bytes in frame") from None
+    if "__complex__" in data:
+        parts = [decode(v, blobs, resolve_handle, depth + 1) for v in _list(data["__complex__"])]
+        if len(parts) != 2 or not all(isinstance(p, (int, float)) and not isinstance(p, bool) for p in parts):
+            raise ProtocolError("bad complex number in frame")
+        return complex(parts[0], parts[1])
     if "__handle__" in data:
         return resolve_handle(data["__handle__"])
     if "__float__" in data and data["__float__"] in ("nan", "inf", "-inf"):
@@ -227,6 +262,22 @@ def decode(data, blobs, resolve_handle, depth=0):
         except ValueError:
             raise ProtocolError("bad integer in frame") from None
     raise ProtocolError("unexpected value in frame")
+
+
+def _decode_hashed(data, blobs, resolve_handle, depth):
+    """A set, a frozenset or a dict with keys that are not all strings: every key
+    must decode to something hashable."""
+    try:
+        if "__map__" in data:
+            items = _list(data["__map__"])
+            if not all(isinstance(kv, list) and len(kv) == 2 for kv in items):
+                raise ProtocolError("bad dict in frame")
+            return {decode(k, blobs, resolve_handle, depth + 1): decode(v, blobs, resolve_handle, depth + 1)
+                    for k, v in items}
+        kind = frozenset if "__frozenset__" in data else set
+        return kind(decode(v, blobs, resolve_handle, depth + 1) for v in _list(data.get("__set__", data.get("__frozenset__"))))
+    except TypeError:  # an unhashable key or element (a list, say)
+        raise ProtocolError("unhashable key or set element in frame") from None
 
 
 def _list(value):

@@ -18,6 +18,7 @@ import select
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,7 @@ class SandboxSpec:
     output_chars: int = 2000
     isolate: bool = True  # use namespaces where the machine allows it (see isolation.py)
     mechanisms: tuple[str, ...] | None = None  # restrict isolation.select to these (tests)
+    packages: tuple[str, ...] = ()  # what the student's code may import besides the standard library
 
 
 class Sandbox:
@@ -235,7 +237,8 @@ class Sandbox:
 
     def import_problems(self) -> list[str]:
         """One message per module that failed to import at the last start."""
-        return [_import_message(m, e) for m, e in sorted(self.import_errors.items()) if m not in self.unavailable]
+        return [_import_message(m, e, self.spec.packages) for m, e in sorted(self.import_errors.items())
+                if m not in self.unavailable]
 
     def stop(self) -> None:
         """Kill the child's whole process group and, for the dedicated user, every
@@ -262,15 +265,17 @@ class Sandbox:
 
     # -- calls ---------------------------------------------------------------------
 
-    def call(self, function: str, args: tuple, kwargs: dict) -> Any:
-        """Run ``function(*args, **kwargs)`` in the child and return its result."""
+    def call(self, function: str, args: tuple, kwargs: dict, target: tuple[str, RemoteHandle] | None = None) -> Any:
+        """Run ``function(*args, **kwargs)`` in the child and return its result; with
+        ``target = (method, handle)``, run that method of the object behind the handle
+        (``function`` then only names it in messages, e.g. ``"Stack.push"``)."""
         started = time.monotonic()
         try:
-            return self._call(function, args, kwargs)
+            return self._call(function, args, kwargs, target)
         finally:
             self.student_seconds += time.monotonic() - started
 
-    def _call(self, function: str, args: tuple, kwargs: dict) -> Any:
+    def _call(self, function: str, args: tuple, kwargs: dict, target: tuple[str, RemoteHandle] | None = None) -> Any:
         if self._broken:
             raise SandboxError(self._broken)
         module = self.spec.exports.get(function)
@@ -288,7 +293,7 @@ class Sandbox:
             )
         if self._time_left() <= 0:
             raise SandboxError("Not run: grading stopped because the time budget for your submission ran out.")
-        self._check_handles((args, kwargs))
+        self._check_handles((args, kwargs, target[1] if target else None))
         self.last_changed = ()
         if self._proc is None:
             if self.generation > MAX_RESTARTS:
@@ -297,7 +302,8 @@ class Sandbox:
             self.start()
         blobs: list[bytes] = []
         header = {"function": function, "args": protocol.encode(list(args), blobs),
-                  "kwargs": protocol.encode(dict(kwargs), blobs)}
+                  "kwargs": protocol.encode(dict(kwargs), blobs),
+                  **({"method": target[0], "handle": target[1].id} if target else {})}
         timeout = min(self.spec.call_timeout, self._time_left())
         deadline = time.monotonic() + timeout
         try:
@@ -459,7 +465,7 @@ class StudentProxy:
             raise AttributeError(name)
 
         def call(*args, **kwargs):
-            return self._sandbox.call(name, args, kwargs)
+            return _remote_object(self._sandbox, self._sandbox.call(name, args, kwargs))
 
         call.__name__ = name
         return call
@@ -477,6 +483,40 @@ def _changed_paths(reported: Any) -> tuple[tuple, ...]:
                 and all(isinstance(step, (int, str)) and not isinstance(step, bool) for step in path)):
             paths.append(tuple(path))
     return tuple(paths)
+
+
+class RemoteObject(RemoteHandle):
+    """An object the student's code returned (an instance of a graded class, say):
+    it stays in the student's process, and ``obj.method(...)`` runs there, through
+    the same checks and limits as a graded function."""
+
+    __slots__ = ("_sandbox",)
+
+    def __init__(self, handle: RemoteHandle, sandbox: Sandbox):
+        super().__init__(handle.id, handle.generation, handle.type_name)
+        self._sandbox = sandbox
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        label = f"{self.type_name}.{name}"
+
+        def method(*args, **kwargs):
+            return _remote_object(self._sandbox, self._sandbox.call(label, args, kwargs, target=(name, self)))
+
+        method.__name__ = name
+        return method
+
+    def __copy__(self):
+        return self  # a reference to the same remote object, as with a direct call
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def _remote_object(sandbox: Sandbox, value: Any) -> Any:
+    """A handle returned on its own becomes an object whose methods can be called."""
+    return RemoteObject(value, sandbox) if type(value) is RemoteHandle else value
 
 
 def _bad():
@@ -504,12 +544,13 @@ def _error_message(function: str, reply: dict, spec: SandboxSpec) -> str:
     return f"{text}\n{tb}" if tb else text
 
 
-def _import_message(module: str, reply: dict) -> str:
+def _import_message(module: str, reply: dict, packages: tuple[str, ...] = ()) -> str:
     kind = str(reply.get("type", "Exception"))[:100]
     message = str(reply.get("message", ""))[:1000]
     tb = str(reply.get("traceback", ""))[:2000]
     if kind == "ModuleNotFoundError":
-        hint = " Only the standard library and numpy are available to your code."
+        hint = (f" Only the standard library and {', '.join(packages)} are available to your code." if packages
+                else " Only the standard library is available to your code.")
     elif kind == "SyntaxError":
         hint = " Fix the syntax error (run the public tests locally first)."
     else:

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+# The framework's own pins: the graders and the students' public tests run on them.
+FRAMEWORK_REQUIREMENTS = Path(__file__).resolve().parent / "requirements-framework.txt"
+PACKAGE_SECTIONS = ("code", "graders", "student")
+_PACKAGE_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+_VERSION = re.compile(r"^[0-9][0-9A-Za-z.+!-]*$")
 
 
 class ConfigError(ValueError):
@@ -44,6 +50,7 @@ class TestGroup:
     part: str  # the part's name, for the points table
     tolerance: dict[str, Tolerance]  # by dtype name
     extra_credit: bool = False  # points on top of total_points (results.json max_score 0)
+    key: str = ""  # where it is in assignment.yaml, e.g. "parts[2].tests[0]" (for messages)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +63,62 @@ class SandboxLimits:
     max_file_mb: int = 16
     output_chars: int = 2000
     total_budget_seconds: float = 480.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Packages:
+    """Pinned packages (``{name: version}``) by who installs them:
+
+    - ``code``: what the student's code may import; installed on the student's laptop
+      and for the student's process on Gradescope.
+    - ``graders``: what only the hidden graders use (Gradescope only).
+    - ``student``: what only the student's laptop needs (Jupyter, plotting...).
+
+    The framework's own pins (:data:`FRAMEWORK_REQUIREMENTS`) go to both sides."""
+
+    code: dict[str, str] = dataclasses.field(default_factory=dict)
+    graders: dict[str, str] = dataclasses.field(default_factory=dict)
+    student: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def grader_pins(self) -> dict[str, str]:
+        return _sorted_pins({**framework_pins(), **self.code, **self.graders})
+
+    def student_pins(self) -> dict[str, str]:
+        return _sorted_pins({**framework_pins(), **self.code, **self.student})
+
+    def uses(self, name: str) -> bool:
+        """Whether the student's code (and so the sandbox) may use package ``name``."""
+        return _normal(name) in {_normal(n) for n in self.code}
+
+
+def framework_pins() -> dict[str, str]:
+    """``{name: version}`` from the framework's requirements file."""
+    return parse_pins(FRAMEWORK_REQUIREMENTS.read_text(encoding="utf-8"))
+
+
+def parse_pins(text: str) -> dict[str, str]:
+    """``{name: version}`` of a requirements file's ``name==version`` lines (any other
+    requirement keeps its whole specifier as the version)."""
+    pins = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        name, sep, version = line.partition("==")
+        pins[name.strip()] = version.strip() if sep else line
+    return pins
+
+
+def requirements_text(pins: dict[str, str], header: str) -> str:
+    return f"# {header}\n" + "".join(f"{name}=={version}\n" for name, version in pins.items())
+
+
+def _sorted_pins(pins: dict[str, str]) -> dict[str, str]:
+    return dict(sorted(pins.items(), key=lambda kv: _normal(kv[0])))
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +135,7 @@ class Assignment:
     sandbox: SandboxLimits
     diagnoses: Path | None = None  # catalogue of known mistakes (autograder only; see autograder.diagnose)
     optional_modules: tuple[str, ...] = ()  # modules a submission may leave out (only their tests lose)
+    packages: Packages = dataclasses.field(default_factory=Packages)
 
     @property
     def required_modules(self) -> tuple[str, ...]:
@@ -106,7 +170,7 @@ def _parse(path: Path, raw: Any) -> Assignment:
     r = _Reader(path)
     top = r.mapping(raw, "(top level)")
     r.only(top, "(top level)", {"name", "slug", "version", "package", "modules", "optional_modules", "reference",
-                                "diagnoses", "total_points", "defaults", "sandbox", "parts"})
+                                "diagnoses", "total_points", "defaults", "sandbox", "parts", "packages"})
     defaults = r.mapping(top.get("defaults", {}), "defaults")
     default_vis = r.mapping(defaults.get("visibility", {}), "defaults.visibility")
     vis_public = r.choice(default_vis.get("public", "visible"), "defaults.visibility.public", VISIBILITIES)
@@ -146,6 +210,7 @@ def _parse(path: Path, raw: Any) -> Assignment:
                     part=part_name,
                     tolerance=tol,
                     extra_credit=extra,
+                    key=tkey,
                 )
             )
 
@@ -185,7 +250,32 @@ def _parse(path: Path, raw: Any) -> Assignment:
         groups=tuple(groups),
         sandbox=sandbox,
         diagnoses=_package(r, path, top.get("diagnoses"), "diagnoses"),
+        packages=_packages(r, top.get("packages", {})),
     )
+
+
+def _packages(r: "_Reader", value) -> Packages:
+    """``packages:`` -> :class:`Packages`; a name pinned twice (in two sections, or
+    against the framework's own pins) with different versions stops the build."""
+    raw = r.mapping(value, "packages")
+    r.only(raw, "packages", set(PACKAGE_SECTIONS))
+    seen = {_normal(n): (v, "the framework's own pins") for n, v in framework_pins().items()}
+    sections = {}
+    for section in PACKAGE_SECTIONS:
+        pins = {}
+        for name, version in r.mapping(raw.get(section) or {}, f"packages.{section}").items():
+            key = f"packages.{section}.{name}"
+            if not isinstance(name, str) or not _PACKAGE_NAME.match(name):
+                r.fail(key, f"must be a package name, got {name!r}")
+            if not isinstance(version, str) or not _VERSION.match(version):
+                r.fail(key, f"must be an exact version as a quoted string (\"1.2.3\"), got {version!r}")
+            other = seen.get(_normal(name))
+            if other and other[0] != version:
+                r.fail(key, f"pins {name}=={version}, but {other[1]} pin {name}=={other[0]}: one version for both sides")
+            seen[_normal(name)] = (version, f"packages.{section}")
+            pins[name] = version
+        sections[section] = pins
+    return Packages(**sections)
 
 
 def _reference(r: "_Reader", path: Path, value) -> Path | None:
@@ -284,6 +374,7 @@ def _to_yaml_data(a: Assignment, keep) -> dict[str, Any]:
         "package": a.package,
         "modules": list(a.modules),
         **({"optional_modules": list(a.optional_modules)} if a.optional_modules else {}),
+        **({"packages": {"code": dict(a.packages.code)}} if a.packages.code else {}),
         "total_points": sum(g.points for gs in parts.values() for g in gs if not g.extra_credit),
         "parts": [
             {

@@ -117,6 +117,14 @@ def diagnoses(scores: Sequence[GroupScore]) -> dict[str, list[str]]:
     return out
 
 
+def matched_hints(scores: Sequence[GroupScore]) -> list[dict]:
+    """The known mistakes that matched a failed case, as data for course staff:
+    ``[{"id", "what", "cases"}]`` (most cases first)."""
+    found = _tally(scores)
+    return [{"id": e.hint.id, "what": e.hint.what, "cases": len(e.matched)}
+            for e in sorted(found.values(), key=lambda e: (-len(e.matched), e.hint.id))]
+
+
 @dataclasses.dataclass
 class _Evidence:
     hint: Hint
