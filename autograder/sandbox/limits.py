@@ -61,15 +61,14 @@ def sandbox_identity(create: bool = True) -> Identity:
 _HELD_LOCKS: list[int] = []
 
 
-def sweep_free_slots() -> dict[str, int]:
-    """For every sandbox user whose slot no live run holds (its run was killed): kill
-    what it left running and remove what it left behind (:mod:`.leftovers`). Returns
-    the counts removed. As root only; a no-op otherwise."""
-    from .leftovers import remove_leftovers
-
-    totals = {"ipc": 0, "files": 0}
+def sweep_free_slots() -> int:
+    """Kill what the sandbox users of the slots no live run holds (their run was
+    killed) left running; return how many users had processes. Cheap: the files and
+    IPC objects such a user left are removed by the next run that takes its slot
+    (:mod:`.leftovers`). As root only; a no-op otherwise."""
+    swept = 0
     if os.geteuid() != 0 or not os.path.isdir(LOCK_DIR):
-        return totals
+        return swept
     for slot in range(MAX_SLOTS):
         try:
             fd = os.open(os.path.join(LOCK_DIR, f"slot-{slot}.lock"), os.O_RDWR)
@@ -82,16 +81,14 @@ def sweep_free_slots() -> dict[str, int]:
             continue
         try:
             identity = _user(SANDBOX_USER if slot == 0 else f"{SANDBOX_USER}{slot}", create=False)
+            if identity.uid is not None and user_processes(identity.uid):
+                kill_user_processes(identity)
+                swept += 1
         except KeyError:
-            os.close(fd)
-            continue
-        try:
-            kill_user_processes(identity)
-            for key, count in remove_leftovers(identity.uid).items():
-                totals[key] += count
+            pass
         finally:
             os.close(fd)
-    return totals
+    return swept
 
 
 def _user(name: str, create: bool) -> Identity:

@@ -63,14 +63,13 @@ class RunDir:
             self._fd = -1
 
 
-def sweep() -> list[str]:
-    """Remove every run folder that no live run holds; return their names."""
+def _unheld(remove: bool) -> list[str]:
     folder = base()
-    removed = []
+    found = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
-        return removed
+        return found
     for entry in entries:
         if not entry.name.startswith(PREFIX) or not entry.is_dir(follow_symlinks=False):
             continue
@@ -84,8 +83,19 @@ def sweep() -> list[str]:
             os.close(fd)  # a live run's
             continue
         try:
-            shutil.rmtree(entry.path, ignore_errors=True)
-            removed.append(entry.name)
+            if remove:
+                shutil.rmtree(entry.path, ignore_errors=True)
+            found.append(entry.name)
         finally:
             os.close(fd)
-    return removed
+    return found
+
+
+def stale() -> list[str]:
+    """Names of the run folders that no live run holds (left by killed runs)."""
+    return _unheld(remove=False)
+
+
+def sweep() -> list[str]:
+    """Remove every run folder that no live run holds; return their names."""
+    return _unheld(remove=True)
