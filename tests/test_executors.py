@@ -109,3 +109,12 @@ def test_slurm_takes_what_an_earlier_array_graded_without_submitting_anything(tm
     outcomes = batch.grade_all(zip_path, subs, out, executor=SlurmExecutor(), progress=seen.append)
     assert sorted(outcomes) == ["a", "b"] and all(o.skipped and o.status == "graded" for o in seen)
     assert not (out / "slurm" / "job.json").exists()
+
+
+def test_the_waiting_command_takes_only_its_own_runs_outcomes(tmp_path):
+    from autograder.executors.slurm import _outcomes_of_run
+    (tmp_path / "slurm" / "outcomes").mkdir(parents=True)
+    record_outcome(tmp_path, "old", Outcome("a", "error", 1.0, "boom"))  # retried by this run
+    record_outcome(tmp_path, "new", Outcome("b", "graded", 1.0, score=3))
+    record_outcome(tmp_path, "new", Outcome("c", "graded", 1.0, score=3))
+    assert list(_outcomes_of_run(tmp_path / "slurm", {"a", "b"}, "new")) == ["b"]

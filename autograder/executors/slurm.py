@@ -163,12 +163,10 @@ class SlurmExecutor:
         started, graded, last_line, last_print = time.monotonic(), 0, "", 0.0
         ever_listed: set[int] = set()
         while True:
-            for sub_id in sorted(set(left) & _listed(folder / "outcomes")):
-                recorded = read_json(folder / "outcomes" / f"{sub_id}.json")
-                if isinstance(recorded, dict) and recorded.get("run") == plan["run"]:
-                    del left[sub_id]
-                    graded += 1
-                    done(Outcome.from_json(recorded))
+            for sub_id, recorded in _outcomes_of_run(folder, left, plan["run"]).items():
+                del left[sub_id]
+                graded += 1
+                done(Outcome.from_json(recorded))
             states = self.task_states(len(shards), folder)
             if states is not None:
                 ever_listed |= {t for t, s in states.items() if s != "LOST"}
@@ -189,7 +187,7 @@ class SlurmExecutor:
                 # Nothing will write more outcomes: read them one last time, then the
                 # rest was lost with its task.
                 time.sleep(0.5)
-                if set(left) & _listed(folder / "outcomes"):
+                if _outcomes_of_run(folder, left, plan["run"]):
                     continue
                 for sub_id in sorted(left, key=lambda i: shard_of[i]):
                     task = shard_of[sub_id]
@@ -310,6 +308,16 @@ def _kind(state: str) -> str:
     if state in PENDING_STATES:
         return "pending"
     return "failed"
+
+
+def _outcomes_of_run(folder: Path, ids, run: str) -> dict[str, dict]:
+    """The outcomes this run's tasks wrote for ``ids`` (an earlier run's are ignored)."""
+    found = {}
+    for sub_id in sorted(set(ids) & _listed(folder / "outcomes")):
+        recorded = read_json(folder / "outcomes" / f"{sub_id}.json")
+        if isinstance(recorded, dict) and recorded.get("run") == run:
+            found[sub_id] = recorded
+    return found
 
 
 def _listed(folder: Path) -> set[str]:
