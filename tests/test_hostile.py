@@ -182,6 +182,7 @@ def corpus(autograder_zip, tmp_path_factory, request):
     outcomes: dict[str, Outcome] = {}
     twins: dict[str, Graded] = {}
     skipped: dict[str, str] = {}
+    unprotected: dict[str, str] = {}  # docker-like mode: cases graded without the protections they need
     errors: dict[str, str] = {}
     lock = threading.Lock()
 
@@ -218,7 +219,10 @@ def corpus(autograder_zip, tmp_path_factory, request):
         jobs = []
         for case in CASES:
             missing = [n for n in case.needs if not protections.get(n)]
-            if missing:
+            if missing and os.environ.get(MODE_VARIABLE) == "docker-like":
+                # graded anyway: what students face on Gradescope (an expected failure, shown in the table)
+                unprotected[case.id] = f"Gradescope's container does not give the sandbox {', '.join(missing)}"
+            elif missing:
                 skipped[case.id] = f"this machine does not give the sandbox {', '.join(missing)}"
                 continue
             if case.id != FIRST:
@@ -241,7 +245,7 @@ def corpus(autograder_zip, tmp_path_factory, request):
     slowest = sorted(outcomes.values(), key=lambda o: -o.seconds)[:8]
     print("slowest: " + ", ".join(f"{o.case.id} {o.seconds:.1f} s" for o in slowest))
     yield {"outcomes": outcomes, "skipped": skipped, "errors": errors, "listener": listener,
-           "protections": protections}
+           "protections": protections, "unprotected": unprotected}
     _print_table(request.config, outcomes, skipped, errors)
 
 
@@ -250,7 +254,7 @@ def _print_table(config, outcomes: dict, skipped: dict, errors: dict) -> None:
     past pytest's capture once every case's test has run."""
     reports = {}
     for group in (config.pluginmanager.getplugin("terminalreporter").stats.get(key, [])
-                   for key in ("passed", "failed", "skipped", "error")):
+                   for key in ("passed", "failed", "skipped", "error", "xfailed", "xpassed")):
         for r in group:
             if getattr(r, "when", "") in ("setup", "call") and "::test_case[" in getattr(r, "nodeid", ""):
                 reports[r.nodeid.split("::test_case[", 1)[1][:-1]] = r
@@ -263,9 +267,11 @@ def _print_table(config, outcomes: dict, skipped: dict, errors: dict) -> None:
         outcome, report = outcomes.get(case.id), reports.get(case.id)
         verdict = "skipped" if case.id in skipped else "not run" if report is None else \
             "FAIL" if report.failed else report.outcome
+        if report is not None and hasattr(report, "wasxfail"):  # docker-like: graded without what it needs
+            verdict = "FAIL(xfail)" if report.skipped else "XPASS"
         verdicts.append(verdict)
         why = errors.get(case.id, "")
-        if report is not None and report.failed:
+        if verdict.startswith("FAIL") and report is not None:
             why = next((line[2:].strip() for line in report.longreprtext.splitlines() if line.startswith("E ")), why)
         score = f"{outcome.graded.score:g}" if outcome else "-"
         took = f"{outcome.seconds:.1f}/{case.seconds:g}" if outcome else "-"
@@ -275,8 +281,9 @@ def _print_table(config, outcomes: dict, skipped: dict, errors: dict) -> None:
         peak = runner_peak_mb(outcome.graded.log) if outcome else None
         lines.append(f"{case.id:<34} {score:>6} {str(list(case.score)):>10} {twin:>6} {bonus:>5} {board:>6} "
                      f"{peak if peak is not None else '':>4} {took:>11}  {verdict}"
-                     + (f"  {why[:120]}" if verdict == "FAIL" else ""))
-    lines.append(f"{verdicts.count('passed')} passed, {verdicts.count('FAIL')} failed, "
+                     + (f"  {why[:120]}" if verdict.startswith("FAIL") else ""))
+    failed = [v for v in verdicts if v.startswith("FAIL")]
+    lines.append(f"{verdicts.count('passed')} passed, {len(failed)} failed ({failed.count('FAIL(xfail)')} expected), "
                  f"{verdicts.count('skipped')} skipped, of {len(CASES)} cases")
     capture = config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled():
@@ -318,9 +325,11 @@ def secrets_for(submission: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_case(corpus, case):
+def test_case(corpus, case, request):
     if case.id in corpus["skipped"]:
         pytest.skip(corpus["skipped"][case.id])
+    if case.id in corpus["unprotected"]:
+        request.applymarker(pytest.mark.xfail(reason=corpus["unprotected"][case.id], strict=False))
     assert case.id not in corpus["errors"], f"grading failed: {corpus['errors'][case.id]}"
     outcome: Outcome = corpus["outcomes"][case.id]
     graded, results = outcome.graded, outcome.graded.results
