@@ -32,6 +32,7 @@ from typing import Callable, TextIO
 
 from . import export, report, simulate
 from .sandbox.limits import MAX_SLOTS
+from .text import printable
 
 STATE = "batch.json"
 # Gradescope's own default limit per submission: a run past it would get 0 there too.
@@ -162,7 +163,7 @@ def _grade_one(grade, autograder_zip: Path, sub: export.Submission, out: Path, t
         final.unlink(missing_ok=True)  # an older result must not pass for this run's
     _write(out / "logs" / f"{sub.id}.log", "".join(f"note: {n}\n" for n in notes) + (log or ""))
     score = float(results.get("score", 0)) if status == "graded" else None
-    return Outcome(sub.id, status, round(time.monotonic() - started, 2), message, score, sha)
+    return Outcome(sub.id, status, round(time.monotonic() - started, 2), printable(message), score, sha)
 
 
 class _State:
@@ -203,7 +204,7 @@ def _readable(path: Path) -> bool:
 
 def _write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(printable(text), encoding="utf-8")  # logs hold what the submission printed
     os.replace(tmp, path)
 
 
@@ -233,12 +234,13 @@ class Progress:
             self.problems += outcome.status != "graded"
             if self.tty:
                 if outcome.status != "graded" and not outcome.skipped:
-                    self.stream.write(f"\r\033[K{outcome.id}: {outcome.status}: {outcome.message[:200]}\n")
+                    self.stream.write(f"\r\033[K{outcome.id}: {outcome.status}: {printable(outcome.message)[:200]}\n")
                 self.stream.write("\r\033[K" + self.bar())
                 if self.done == self.total:
                     self.stream.write("\n")
             elif not outcome.skipped:
-                what = f"{outcome.score:g}" if outcome.score is not None else f"{outcome.status}: {outcome.message[:200]}"
+                message = printable(outcome.message)[:200]
+                what = f"{outcome.score:g}" if outcome.score is not None else f"{outcome.status}: {message}"
                 self.stream.write(f"[{self.done}/{self.total}] {outcome.id}: {what} ({outcome.seconds:.1f} s)"
                                   f"  ETA {self.eta()}\n")
             self.stream.flush()
@@ -290,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     for note in found.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(printable(f"note: {note}"), file=sys.stderr)
     jobs = args.jobs or default_jobs()
     if jobs > MAX_SLOTS:
         print(f"note: at most {MAX_SLOTS} gradings can run at once on one machine; using {MAX_SLOTS}", file=sys.stderr)

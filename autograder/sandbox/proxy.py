@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ..text import printable
 from . import isolation, protocol
 from .limits import Identity, kill_user_processes, make_preexec, make_preexec_from, rlimits
 
@@ -325,18 +326,19 @@ class Sandbox:
                                        lambda h: RemoteHandle(int(h), generation) if isinstance(h, int) else _bad())
             except (protocol.ProtocolError, ValueError, TypeError) as err:
                 self.stop()
-                raise SandboxError(f"{function} returned something that could not be read back: {err}") from None
+                why = printable(str(err))
+                raise SandboxError(f"{function} returned something that could not be read back: {why}") from None
         if kind == "error":
             cls = _student_error_class([b for b in reply.get("bases", []) if isinstance(b, str)])
-            exc = cls(str(reply.get("message", "")))
-            exc.remote_type = str(reply.get("type", "Exception"))[:100]
+            exc = cls(printable(str(reply.get("message", ""))))
+            exc.remote_type = printable(str(reply.get("type", "Exception")))[:100]
             exc.grading_message = _error_message(function, reply, self.spec)
             raise exc
         if kind == "module_error":
             raise SandboxError(_import_message(str(reply.get("module")), reply))
         if kind == "missing":
             raise SandboxError(
-                f"{function} was not found in {reply.get('module')}.py: keep the function's name and "
+                f"{function} was not found in {printable(str(reply.get('module')))}.py: keep the function's name and "
                 "signature exactly as in the starter code."
             )
         self.stop()
@@ -389,7 +391,8 @@ class Sandbox:
             return protocol.read_frame(read_exact, MAX_REPLY_BYTES)
         except protocol.ProtocolError as err:
             self.stop()
-            raise SandboxError(f"while {doing}, your code's process sent something unreadable ({err}).") from None
+            why = printable(str(err))
+            raise SandboxError(f"while {doing}, your code's process sent something unreadable ({why}).") from None
 
     def _death_message(self, doing: str, timeout: float, timed_out: bool = False) -> str:
         if timed_out:
@@ -424,7 +427,7 @@ class Sandbox:
     def _collect_output(self, reply: dict) -> None:
         text = reply.get("stdout")
         if isinstance(text, str) and text:
-            self._output.append(text)
+            self._output.append(printable(text))
         dropped = reply.get("dropped")
         if isinstance(dropped, int) and dropped > 0:
             self._output.append(f"\n[... {dropped} more characters of output not shown]\n")
@@ -461,8 +464,8 @@ def _bad():
 
 
 def _error_message(function: str, reply: dict, spec: SandboxSpec) -> str:
-    kind = str(reply.get("type", "Exception"))[:100]
-    message = str(reply.get("message", ""))[:1000]
+    kind = printable(str(reply.get("type", "Exception")))[:100]
+    message = printable(str(reply.get("message", "")))[:1000]
     bases = reply.get("bases", [])
     if "NotImplementedError" in bases or kind == "NotImplementedError":
         return f"{function} is not implemented yet"
@@ -477,14 +480,15 @@ def _error_message(function: str, reply: dict, spec: SandboxSpec) -> str:
         text = f"{function} filled all the disk space its files may use ({kind}: {message})"
     if kind == "TypeError" and function in message and ("argument" in message or "keyword" in message):
         text += f" (keep {function}'s parameters as in the starter code: the graders call it that way)"
-    tb = str(reply.get("traceback", ""))[:2000]
+    tb = printable(str(reply.get("traceback", "")))[:2000]
     return f"{text}\n{tb}" if tb else text
 
 
 def _import_message(module: str, reply: dict) -> str:
-    kind = str(reply.get("type", "Exception"))[:100]
-    message = str(reply.get("message", ""))[:1000]
-    tb = str(reply.get("traceback", ""))[:2000]
+    module = printable(module)
+    kind = printable(str(reply.get("type", "Exception")))[:100]
+    message = printable(str(reply.get("message", "")))[:1000]
+    tb = printable(str(reply.get("traceback", "")))[:2000]
     if kind == "ModuleNotFoundError":
         hint = " Only the standard library and numpy are available to your code."
     elif kind == "SyntaxError":
