@@ -35,6 +35,7 @@ from . import export, report, simulate
 from .executors import Executor, ExecutorError, GradeJob, Outcome, by_name, read_json, write_atomic
 from .executors.local import LocalExecutor, default_jobs  # noqa: F401 (default_jobs: part of this module's API)
 from .sandbox.limits import MAX_SLOTS
+from .text import printable
 
 STATE = "batch.json"
 # Gradescope's own default limit per submission: a run past it would get 0 there too.
@@ -147,12 +148,13 @@ class Progress:
             self.problems += outcome.status != "graded"
             if self.tty:
                 if outcome.status != "graded" and not outcome.skipped:
-                    self.stream.write(f"\r\033[K{outcome.id}: {outcome.status}: {outcome.message[:200]}\n")
+                    self.stream.write(f"\r\033[K{outcome.id}: {outcome.status}: {printable(outcome.message)[:200]}\n")
                 self.stream.write("\r\033[K" + self.bar())
                 if self.done == self.total:
                     self.stream.write("\n")
             elif not outcome.skipped:
-                what = f"{outcome.score:g}" if outcome.score is not None else f"{outcome.status}: {outcome.message[:200]}"
+                message = printable(outcome.message)[:200]
+                what = f"{outcome.score:g}" if outcome.score is not None else f"{outcome.status}: {message}"
                 self.stream.write(f"[{self.done}/{self.total}] {outcome.id}: {what} ({outcome.seconds:.1f} s)"
                                   f"  ETA {self.eta()}\n")
             self.stream.flush()
@@ -210,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     for note in found.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(printable(f"note: {note}"), file=sys.stderr)
     if args.executor == "local":
         jobs = args.jobs or default_jobs()
         if jobs > MAX_SLOTS:

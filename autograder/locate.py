@@ -16,6 +16,8 @@ import shutil
 import stat
 from pathlib import Path
 
+from .text import printable
+
 MAX_FILE_BYTES = 2 * 2**20
 SKIPPED_DIRS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints"}
 
@@ -63,7 +65,7 @@ def locate(submission: Path, package: str, modules: tuple[str, ...], optional: t
             notes.append(f"notebooks (.ipynb) are not graded: upload the .py files of your {package}/ folder")
         return Located(None, {}, {m: message for m in modules}, notes)
     _, _, folder, found = max(candidates, key=lambda c: (c[0], c[1], c[2].name == package))
-    rel = folder.relative_to(submission).as_posix()
+    rel = printable(folder.relative_to(submission).as_posix())
     shown = "the top of your submission" if rel == "." else f"{rel}/"
     missing = {m: _why_missing(folder / f"{m}.py", shown, found, m in optional) for m in modules if m not in found}
     left_out = tuple(m for m in optional if m in missing and not os.path.lexists(folder / f"{m}.py"))
@@ -138,7 +140,7 @@ def _listing(submission: Path, limit: int = 15) -> str:
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
         for name in sorted(filenames):
             names.append((Path(dirpath) / name).relative_to(submission).as_posix())
-    shown = ", ".join(names[:limit])
+    shown = printable(", ".join(names[:limit]))
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
@@ -153,5 +155,5 @@ def _near_misses(folder: Path, modules) -> list[str]:
         for name in names:
             stem = re.sub(r"[\s_-]*(\(\d+\)|copy|\d+)$", "", name.rsplit(".", 1)[0], flags=re.I)
             if name != f"{module}.py" and stem.lower() == module.lower():
-                notes.append(f"found {name}: rename it to {module}.py")
+                notes.append(f"found {printable(name)}: rename it to {module}.py")
     return notes

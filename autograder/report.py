@@ -17,6 +17,7 @@ from typing import Any
 
 from .export import Submission
 from .results import split_score
+from .text import printable
 
 MOST_FAILED = 10  # rows in the "most failed tests" table
 TIMEOUT_WORDS = re.compile(r"\btimed out\b", re.I)
@@ -26,17 +27,18 @@ def write_report(out: Path, submissions: list[Submission], outcomes: dict[str, A
     """Write ``out/scores.csv``, ``out/report.md`` and ``out/scores.png`` from
     ``out/results/<id>.json`` and ``outcomes`` (id -> an object with ``status`` and
     ``message``, as :class:`autograder.batch.Outcome`); return the paths written. A
-    submission without an outcome is listed as not graded."""
+    submission without an outcome is listed as not graded. What the submissions
+    wrote (messages, names) is written without control characters."""
     out = Path(out)
     results = {s.id: _load(out / "results" / f"{s.id}.json") for s in submissions}
     rows = [_Row(s, outcomes.get(s.id), results[s.id]) for s in submissions]
     tests = test_columns([r.results for r in rows if r.graded])
     paths = [out / "scores.csv", out / "report.md"]
-    paths[0].write_text(scores_csv(rows, tests), encoding="utf-8")
+    paths[0].write_text(printable(scores_csv(rows, tests)), encoding="utf-8")
     png = out / "scores.png"
     graded = [r for r in rows if r.graded]
     plotted = histogram([r.graded_part for r in graded], png, top=_top(tests), extra=[r.extra for r in graded])
-    paths[1].write_text(report_markdown(rows, tests, png.name if plotted else None), encoding="utf-8")
+    paths[1].write_text(printable(report_markdown(rows, tests, png.name if plotted else None)), encoding="utf-8")
     return paths + ([png] if plotted else [])
 
 

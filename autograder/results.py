@@ -11,6 +11,7 @@ from typing import Any
 
 from .config import Assignment
 from .scoring import GroupScore, diagnoses, feedback, matched_hints
+from .text import printable
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "results_schema.json"
 
@@ -90,9 +91,11 @@ def failure_results(message: str, *, execution_time: float, extra_data: dict[str
 
 
 def write_results(path: Path, results: dict[str, Any]) -> None:
-    """Write atomically (a reader never sees half a file), mode 0644."""
+    """Write atomically (a reader never sees half a file), mode 0644. Every string is
+    written without control characters (:func:`~autograder.text.printable`), wherever
+    in the results it came from."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(results, indent=2, allow_nan=False, ensure_ascii=False)
+    text = json.dumps(_printable_strings(results), indent=2, allow_nan=False, ensure_ascii=False)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
     try:
         # errors="replace": a file name that is not UTF-8 (a lone surrogate) must not
@@ -105,6 +108,17 @@ def write_results(path: Path, results: dict[str, Any]) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _printable_strings(value: Any) -> Any:
+    """``value`` (plain JSON data) with :func:`printable` applied to every string."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {_printable_strings(k): _printable_strings(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable_strings(v) for v in value]
+    return value
 
 
 def split_score(results: dict[str, Any]) -> tuple[float, float]:

@@ -28,6 +28,7 @@ from pathlib import Path
 from .sandbox import rundir
 from .sandbox.limits import sweep_free_slots
 from .results import split_score
+from .text import printable
 from .unpack import UnpackError, unpack
 
 TIMEOUT_SECONDS = 900  # far above the grader's own budget: only a runaway grader hits it
@@ -119,7 +120,8 @@ _RUNNING_LOCK = threading.Lock()
 
 
 def run(root: Path, venv: Path, timeout: float = TIMEOUT_SECONDS) -> str:
-    """Run run_autograder; return what it printed (instructor-only on Gradescope).
+    """Run run_autograder; return what it printed (instructor-only on Gradescope),
+    without control characters (:func:`~autograder.text.printable`).
 
     Raises :class:`GradingTimeout` after ``timeout`` seconds, once every process the
     run started (the grader, the student's process and its children) is killed."""
@@ -134,12 +136,13 @@ def run(root: Path, venv: Path, timeout: float = TIMEOUT_SECONDS) -> str:
         _RUNNING.add(proc)
     try:
         output, _ = proc.communicate(timeout=timeout)
-        return output
+        return printable(output)
     except subprocess.TimeoutExpired:
         _kill_tree(proc)
         output, _ = proc.communicate()
         sweep_killed_runs()
-        raise GradingTimeout(f"run_autograder timed out after {timeout:g} s\n{(output or '')[-2000:]}") from None
+        tail = printable((output or "")[-2000:])
+        raise GradingTimeout(f"run_autograder timed out after {timeout:g} s\n{tail}") from None
     finally:
         with _RUNNING_LOCK:
             _RUNNING.discard(proc)
@@ -211,7 +214,8 @@ def _descendants(root: int) -> list[int]:
 
 
 def student_view(results: dict, instructor: bool = False) -> str:
-    """The results as a student sees them before grades are published."""
+    """The results as a student sees them before grades are published, without
+    control characters: it is printed on a terminal."""
     lines = []
     hidden_points, hidden_count = 0.0, 0
     width = max([len(t.get("name", "")) for t in results.get("tests", [])] + [10])
@@ -232,7 +236,7 @@ def student_view(results: dict, instructor: bool = False) -> str:
     if instructor or not hidden_count:
         graded, bonus = split_score(results)
         lines.append(f"Total: {graded:g}" + (f" + {bonus:g} extra credit" if bonus else ""))
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def grade(autograder_zip: Path, submission: Path, results_path: Path, keep: bool = False,
@@ -275,12 +279,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         results, log, notes = grade(args.autograder, args.submission, args.results)
     except GradingTimeout as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(printable(f"error: {err}"), file=sys.stderr)
         return 1
     if args.log:
-        print(log)
+        print(printable(log))
     for note in notes:
-        print(f"note: {note}")
+        print(printable(f"note: {note}"))
     print(student_view(results, args.instructor))
     print(f"\nresults.json: {args.results}")
     return 0

@@ -13,6 +13,8 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from .text import printable
+
 MAX_TOTAL_BYTES = 64 * 2**20
 MAX_ENTRIES = 2000
 CHUNK = 1 << 16
@@ -20,6 +22,9 @@ CHUNK = 1 << 16
 
 class UnpackError(ValueError):
     """The zip cannot be used at all (not a zip, or too large when unpacked)."""
+
+    def __init__(self, message: str):
+        super().__init__(printable(message))  # it names the zip, which the student named
 
 
 def unpack(zip_path: Path, target: Path, *, max_bytes: int = MAX_TOTAL_BYTES, max_entries: int = MAX_ENTRIES) -> list[str]:
@@ -71,7 +76,7 @@ def unpack(zip_path: Path, target: Path, *, max_bytes: int = MAX_TOTAL_BYTES, ma
                 notes.append(f"skipped {name!r}: {err}")
                 if dest.exists() and dest.is_file():
                     dest.unlink()
-    return notes
+    return [printable(note) for note in notes]
 
 
 def _remove_new(target: Path, existing: set[str]) -> None:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from .. import simulate
+from ..text import printable
 
 if TYPE_CHECKING:
     from ..export import Submission
@@ -122,14 +123,15 @@ def grade_one(job: GradeJob, sub_id: str, path: Path, stopping: threading.Event 
         final.unlink(missing_ok=True)  # an older result must not pass for this run's
     write_atomic(out / "logs" / f"{sub_id}.log", "".join(f"note: {n}\n" for n in notes) + (log or ""))
     score = float(results.get("score", 0)) if status == "graded" else None
-    return Outcome(sub_id, status, round(time.monotonic() - started, 2), message, score, job.autograder_sha256)
+    return Outcome(sub_id, status, round(time.monotonic() - started, 2), printable(message), score,
+                   job.autograder_sha256)
 
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename, so that a
     reader (or a killed writer) never sees half of it."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(printable(text), encoding="utf-8")  # logs hold what the submission printed
     os.replace(tmp, path)
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 
+from ..text import printable
 from . import isolation, protocol
 from .limits import Identity, kill_user_processes, make_preexec, make_preexec_from, rlimits
 
@@ -329,15 +330,15 @@ class Sandbox:
                 raise self._unreadable(f"running {function}", err) from None
         if kind == "error":
             cls = _student_error_class([b for b in reply.get("bases", []) if isinstance(b, str)])
-            exc = cls(str(reply.get("message", "")))
-            exc.remote_type = str(reply.get("type", "Exception"))[:100]
+            exc = cls(printable(str(reply.get("message", ""))))
+            exc.remote_type = printable(str(reply.get("type", "Exception")))[:100]
             exc.grading_message = _error_message(function, reply, self.spec)
             raise exc
         if kind == "module_error":
             raise SandboxError(_import_message(str(reply.get("module")), reply))
         if kind == "missing":
             raise SandboxError(
-                f"{function} was not found in {reply.get('module')}.py: keep the function's name and "
+                f"{function} was not found in {printable(str(reply.get('module')))}.py: keep the function's name and "
                 "signature exactly as in the starter code."
             )
         self.stop()
@@ -398,7 +399,7 @@ class Sandbox:
         """Stop the child (the next call restarts it: no later reply is read out of
         step) and word the failure as the student's."""
         self.stop()
-        detail = str(err) if isinstance(err, protocol.ProtocolError) else type(err).__name__
+        detail = printable(str(err)) if isinstance(err, protocol.ProtocolError) else type(err).__name__
         return SandboxError(f"while {doing}, your code's process sent something unreadable ({detail}).")
 
     def _death_message(self, doing: str, timeout: float, timed_out: bool = False) -> str:
@@ -434,7 +435,7 @@ class Sandbox:
     def _collect_output(self, reply: dict) -> None:
         text = reply.get("stdout")
         if isinstance(text, str) and text:
-            self._output.append(text)
+            self._output.append(printable(text))
         dropped = reply.get("dropped")
         if isinstance(dropped, int) and dropped > 0:
             self._output.append(f"\n[... {dropped} more characters of output not shown]\n")
@@ -524,8 +525,8 @@ def _bad():
 
 
 def _error_message(function: str, reply: dict, spec: SandboxSpec) -> str:
-    kind = str(reply.get("type", "Exception"))[:100]
-    message = str(reply.get("message", ""))[:1000]
+    kind = printable(str(reply.get("type", "Exception")))[:100]
+    message = printable(str(reply.get("message", "")))[:1000]
     bases = reply.get("bases", [])
     if "NotImplementedError" in bases or kind == "NotImplementedError":
         return f"{function} is not implemented yet"
@@ -540,14 +541,15 @@ def _error_message(function: str, reply: dict, spec: SandboxSpec) -> str:
         text = f"{function} filled all the disk space its files may use ({kind}: {message})"
     if kind == "TypeError" and function in message and ("argument" in message or "keyword" in message):
         text += f" (keep {function}'s parameters as in the starter code: the graders call it that way)"
-    tb = str(reply.get("traceback", ""))[:2000]
+    tb = printable(str(reply.get("traceback", "")))[:2000]
     return f"{text}\n{tb}" if tb else text
 
 
 def _import_message(module: str, reply: dict, packages: tuple[str, ...] = ()) -> str:
-    kind = str(reply.get("type", "Exception"))[:100]
-    message = str(reply.get("message", ""))[:1000]
-    tb = str(reply.get("traceback", ""))[:2000]
+    module = printable(module)
+    kind = printable(str(reply.get("type", "Exception")))[:100]
+    message = printable(str(reply.get("message", "")))[:1000]
+    tb = printable(str(reply.get("traceback", "")))[:2000]
     if kind == "ModuleNotFoundError":
         hint = (f" Only the standard library and {', '.join(packages)} are available to your code." if packages
                 else " Only the standard library is available to your code.")
