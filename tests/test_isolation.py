@@ -31,8 +31,18 @@ import os, socket
 def look(secret_dirs):
     seen = {}
     seen["uid"] = os.getuid()
-    seen["top"] = sorted(os.listdir("/"))
+    try:
+        seen["top"] = sorted(os.listdir("/"))
+    except OSError:  # Landlock: "/" itself may not be listed
+        seen["top"] = []
     seen["secret_dirs_visible"] = [d for d in secret_dirs if os.path.exists(d)]
+    seen["secret_dirs_listable"] = []
+    for d in secret_dirs:
+        try:
+            os.listdir(d)
+            seen["secret_dirs_listable"].append(d)
+        except OSError:
+            pass
     try:
         open("/usr/planted", "w").close()
         seen["wrote_usr"] = True
@@ -71,7 +81,7 @@ package.mkdir(parents=True)
 (package / "__init__.py").write_text("")
 (package / "m.py").write_text(look)
 spec = SandboxSpec(python=python, package="probe", package_parent=run / "submission", exports={"look": "m"},
-                   run_dir=run, identity=sandbox_identity(), mechanisms=tuple(mechanisms) if mechanisms else None)
+                   run_dir=run, identity=sandbox_identity(), mechanisms=None if mechanisms is None else tuple(mechanisms))
 sandbox = Sandbox(spec)
 try:
     sandbox.start()
@@ -192,7 +202,31 @@ def test_missing_tools_fall_back_without_failing(grading_python, tmp_path, monke
     protections = sandbox.protections()
     assert protections["isolation"] == "none" and not protections["private_filesystem"]
     assert protections["no_new_privs"] and protections["seccomp_filter"], protections
+    if _landlock_abi() > 0:  # then the file system is confined without any namespace
+        assert protections["landlock"] and protections["filesystem_confined"], protections
     assert "not installed" in protections["isolation_note"]
+
+
+def _landlock_abi() -> int:
+    from autograder.sandbox import landlock
+
+    return landlock.abi()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox user exists only when grading as root")
+def test_without_namespaces_landlock_keeps_the_file_system_out_of_reach(grading_python, monkeypatch):
+    """The fallback (no unshare, no bubblewrap: Gradescope's container): the student's
+    process still sees none of the secret folders, cannot write outside its scratch
+    folder, and has no network."""
+    if _landlock_abi() <= 0:
+        pytest.skip("this kernel has no Landlock")
+    report = sandbox_report(grading_python, [])  # no mechanism: the user, the limits, seccomp, Landlock
+    seen, protections = report["seen"], report["protections"]
+    assert protections["isolation"] == "none" and protections["landlock"], protections
+    assert seen["secret_dirs_listable"] == [], seen  # (they exist: stat is not confined, opening is)
+    assert seen["wrote_usr"] is False
+    assert seen["network"] == "Operation not permitted", seen
+    assert (seen["no_new_privs"], seen["seccomp"]) == ("1", "2"), seen
 
 
 def test_a_broken_mechanism_is_detected_by_the_probe(tmp_path):

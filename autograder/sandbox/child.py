@@ -6,7 +6,7 @@ Everything the student prints through Python is captured per call and sent back 
 the reply; output written straight to file descriptors 1 and 2 is discarded.
 
 Only the standard library, numpy (when installed: an assignment without it has none),
-``protocol.py`` and ``seccomp.py`` (copied beside this file) are used: the framework
+``protocol.py``, ``seccomp.py`` and ``landlock.py`` (copied beside this file) are used: the framework
 itself is not readable from here.
 """
 
@@ -17,11 +17,18 @@ import sys
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves the script's folder out
+import landlock  # noqa: E402
 import seccomp  # noqa: E402
 
 # Before anything else is imported (one thread, nothing of the student's loaded yet):
 # every process the student's code starts inherits the filter and no_new_privs.
 CONFINEMENT = seccomp.install()
+CONFINEMENT.update(landlock.restrict(
+    read_only=[sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
+               os.path.dirname(os.path.realpath(sys.executable)), os.path.dirname(os.path.abspath(__file__)),
+               sys.argv[3] if len(sys.argv) > 3 else "/nonexistent"],
+    writable=[os.environ.get("HOME", "/nonexistent")],
+))
 
 try:
     import numpy as np  # noqa: E402

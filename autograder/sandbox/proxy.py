@@ -126,7 +126,7 @@ class Sandbox:
         self.child_dir = spec.run_dir / "child"
         self.scratch = spec.run_dir / "scratch"
         self.child_dir.mkdir(parents=True, exist_ok=True)
-        for name in ("child.py", "protocol.py", "seccomp.py", "launcher.py"):
+        for name in ("child.py", "protocol.py", "seccomp.py", "landlock.py", "launcher.py"):
             shutil.copyfile(HERE / name, self.child_dir / name)
         (self.child_dir / "exports.json").write_text(json.dumps(spec.exports, sort_keys=True))
         self.scratch.mkdir(exist_ok=True)
@@ -181,7 +181,10 @@ class Sandbox:
             "no_new_privs": bool(own.get("no_new_privs")),
             "seccomp_filter": bool(own.get("seccomp")),
             "no_network": bool(isolated["network_namespace"] or own.get("seccomp")),
+            "landlock": bool(own.get("landlock")),
+            "filesystem_confined": bool(isolated["private_filesystem"] or own.get("landlock")),
             **({"seccomp_note": str(own["note"])[:200]} if own.get("note") else {}),
+            **({"landlock_note": str(own["landlock_note"])[:200]} if own.get("landlock_note") else {}),
         }
 
     def start(self) -> None:
