@@ -24,7 +24,7 @@ import pytest
 from . import config, locate, reference
 from .pytest_plugin import GradingPlugin
 from .results import build_results, failure_results, split_score, write_results
-from .sandbox import rundir
+from .sandbox import cgroup, rundir
 from .sandbox.leftovers import remove_leftovers
 from .sandbox.limits import kill_user_processes, sandbox_identity
 from .sandbox.proxy import Sandbox, SandboxError, SandboxSpec, StudentProxy
@@ -49,6 +49,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         # What an earlier run that was killed left behind: its folder, and what its
         # sandbox user (perhaps ours now) kept in shared folders and SysV IPC.
         swept = rundir.sweep()
+        cgroup.sweep()
         if identity.dedicated:
             kill_user_processes(identity)
             stale = remove_leftovers(identity.uid)
@@ -113,7 +114,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         )
     finally:
         if sandbox is not None:
-            sandbox.stop()
+            sandbox.close()
             total = time.monotonic() - started
             log(f"timing: {total:.2f} s in all, {sandbox.student_seconds:.2f} s in the student's process "
                 f"(starts and calls), {total - sandbox.student_seconds:.2f} s of grader overhead")

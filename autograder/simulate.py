@@ -25,7 +25,7 @@ import threading
 import zipfile
 from pathlib import Path
 
-from .sandbox import rundir
+from .sandbox import cgroup, rundir
 from .sandbox.limits import sweep_free_slots
 from .results import split_score
 from .text import printable
@@ -168,6 +168,7 @@ def sweep_killed_runs() -> None:
     sandbox user left running or behind (both only where no live run holds them)."""
     rundir.sweep()
     sweep_free_slots()
+    cgroup.sweep()
 
 
 def _kill_tree(proc: subprocess.Popen) -> None:

@@ -21,7 +21,7 @@ from autograder.build_autograder import grader_requirements
 from tests.conftest import ASSIGNMENT
 from autograder.sandbox import isolation
 from autograder.sandbox.limits import sandbox_identity
-from autograder.sandbox.proxy import Sandbox, SandboxSpec
+from autograder.sandbox.proxy import Sandbox, SandboxError, SandboxSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,7 +87,7 @@ try:
     sandbox.start()
     seen = sandbox.call("look", (secret,), {})
 finally:
-    sandbox.stop()
+    sandbox.close()
     shutil.rmtree(run, ignore_errors=True)
 print(json.dumps({"protections": sandbox.protections(), "seen": seen}))
 '''
@@ -227,6 +227,60 @@ def test_without_namespaces_landlock_keeps_the_file_system_out_of_reach(grading_
     assert seen["wrote_usr"] is False
     assert seen["network"] == "Operation not permitted", seen
     assert (seen["no_new_privs"], seen["seccomp"]) == ("1", "2"), seen
+
+
+HOG = '''
+import os, time
+
+def hog(children, mb):
+    pids = []
+    for _ in range(children):
+        pid = os.fork()
+        if pid == 0:
+            block = bytearray(mb * 2**20)  # touched: resident, each under the per-process limit
+            time.sleep(30)
+            os._exit(0)
+        pids.append(pid)
+    time.sleep(30)
+    return len(pids)
+'''
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root creates a cgroup for the sandbox user")
+def test_memory_is_limited_for_all_the_students_processes_together(grading_python):
+    """Each process stays under its rlimit, together they pass the sandbox's memory:
+    where a cgroup can be made, the kernel stops them and the student is told why."""
+    from autograder.sandbox import cgroup
+
+    group, note = cgroup.create(64, 8)
+    if group is None:
+        pytest.skip(f"no cgroup can be created here: {note}")
+    group.remove()
+    run = Path(tempfile.mkdtemp(prefix="isolation-test-"))
+    package = run / "submission" / "probe"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "m.py").write_text(HOG)
+    for path in (run, run / "submission", package):
+        os.chmod(path, 0o755)
+    spec = SandboxSpec(python=grading_python, package="probe", package_parent=run / "submission",
+                       exports={"hog": "m"}, run_dir=run, identity=sandbox_identity(), memory_mb=256,
+                       call_timeout=20, mechanisms=())
+    sandbox = Sandbox(spec)
+    try:
+        assert sandbox.protections()["whole_sandbox_limits"] is True
+        sandbox.start()
+        with pytest.raises(SandboxError) as raised:
+            sandbox.call("hog", (4, 100), {})
+        assert "256 MB of memory in all" in raised.value.grading_message
+    finally:
+        sandbox.close()
+        shutil.rmtree(run, ignore_errors=True)
+    assert all(not d.exists() for d in sandbox_group_dirs(sandbox))
+
+
+def sandbox_group_dirs(sandbox) -> tuple:
+    return () if sandbox.cgroup is None else sandbox.cgroup.dirs
 
 
 def test_a_broken_mechanism_is_detected_by_the_probe(tmp_path):

@@ -25,7 +25,7 @@ from typing import Any
 
 
 from ..text import printable
-from . import isolation, protocol
+from . import cgroup, isolation, protocol
 from .limits import Identity, kill_user_processes, make_preexec, make_preexec_from, rlimits
 
 HERE = Path(__file__).resolve().parent
@@ -33,6 +33,7 @@ MAX_REPLY_BYTES = 256 * 2**20
 MAX_REPLY_DECODED = MAX_REPLY_BYTES  # bytes of values decoded from one reply (arrays, text)
 MAX_RUN_DECODED = 2 * 2**30  # the same over every reply of the run
 PIPE_BYTES = 2**20  # the pipes' buffer size asked for (see _widen_pipe)
+OOM_POLL_SECONDS = 0.1  # while waiting for a reply: did the group run out of memory?
 MAX_RESTARTS = 100  # a guard on the total: each function has its own caps below
 MAX_TIMEOUTS_PER_FUNCTION = 3  # then the function's remaining calls fail at once
 MAX_DEATHS_PER_FUNCTION = 3  # calls that killed the process (exit, crash, limit): the same
@@ -116,6 +117,12 @@ class Sandbox:
         self.confinement: dict[str, Any] = {}  # what the child could set up on itself (seccomp.install)
         self.last_changed: tuple[tuple, ...] = ()  # arguments the last call changed in place (paths)
         self.decoded = protocol.run_budget(MAX_RUN_DECODED)  # kept across restarts
+        self.cgroup: cgroup.Group | None = None
+        self.cgroup_note = "not the dedicated sandbox user: no group of our own"
+        if spec.identity.dedicated:
+            # The wrappers of a namespace (unshare and the launcher, or bubblewrap's helpers) are in it too.
+            self.cgroup, self.cgroup_note = cgroup.create(spec.memory_mb, spec.max_processes + 4)
+        self._oom_kills = 0
         self._prepare()
         _become_subreaper()
 
@@ -181,6 +188,8 @@ class Sandbox:
             "no_new_privs": bool(own.get("no_new_privs")),
             "seccomp_filter": bool(own.get("seccomp")),
             "no_network": bool(isolated["network_namespace"] or own.get("seccomp")),
+            **(self.cgroup.describe() if self.cgroup else {"whole_sandbox_limits": False,
+                                                           "cgroup_note": self.cgroup_note}),
             "landlock": bool(own.get("landlock")),
             "filesystem_confined": bool(isolated["private_filesystem"] or own.get("landlock")),
             **({"seccomp_note": str(own["note"])[:200]} if own.get("note") else {}),
@@ -221,6 +230,12 @@ class Sandbox:
         finally:
             os.close(down_r)
             os.close(up_w)
+        if self.cgroup is not None:
+            try:
+                self.cgroup.add(self._proc.pid)  # before it has loaded anything of the student's
+            except OSError as err:
+                self.cgroup_note = f"could not move the student's process into its group: {err}"
+                self.cgroup = None
         self._to_child, self._from_child = down_w, up_r
         os.set_blocking(down_w, False)
         os.set_blocking(up_r, False)
@@ -261,8 +276,16 @@ class Sandbox:
                 os.close(fd)
         self._to_child = self._from_child = -1
         self._proc = None
+        if self.cgroup is not None:
+            self.cgroup.kill()
         kill_user_processes(self.spec.identity)
         _reap_orphans()
+
+    def close(self) -> None:
+        """Stop the child for good and remove its group."""
+        self.stop()
+        if self.cgroup is not None:
+            self.cgroup.remove()
 
     def _time_left(self) -> float:
         return float("inf") if self.deadline is None else self.deadline - time.monotonic()
@@ -381,8 +404,13 @@ class Sandbox:
             chunks, got = [], 0
             while got < n:
                 left = deadline - time.monotonic()
-                if left <= 0 or not select.select([self._from_child], [], [], left)[0]:
+                if left <= 0:
                     raise SandboxError(self._death_message(doing, shown, timed_out=True))
+                if not select.select([self._from_child], [], [], min(left, OOM_POLL_SECONDS))[0]:
+                    if self._over_memory():  # one of its processes was killed for the group's memory
+                        self.stop()
+                        raise SandboxError(self._memory_message(doing))
+                    continue
                 chunk = os.read(self._from_child, min(n - got, 1 << 20))
                 if not chunk:
                     raise SandboxError(self._death_message(doing, shown))
@@ -420,6 +448,8 @@ class Sandbox:
         spec = self.spec
         if code is None:
             return f"your code's process stopped answering while {doing}."
+        if code < 0 and self._over_memory():
+            return self._memory_message(doing)
         if code < 0:
             sig = -code
             reason = {
@@ -434,6 +464,16 @@ class Sandbox:
                     "os._exit() in your code.")
         return (f"Your code's process stopped with exit code {code} while {doing}: sys.exit() or os._exit() "
                 "with a code, or your code broke Python itself (did it replace a builtin or a library function?).")
+
+    def _over_memory(self) -> bool:
+        """Whether the kernel killed a process of the group for memory since last asked."""
+        oom = self.cgroup.oom_kills() if self.cgroup is not None else 0
+        over, self._oom_kills = oom > self._oom_kills, max(oom, self._oom_kills)
+        return over
+
+    def _memory_message(self, doing: str) -> str:
+        return (f"Your code's processes used more than their {self.spec.memory_mb} MB of memory in all (every "
+                f"process it starts counts) while {doing}, so they were stopped.")
 
     def _collect_output(self, reply: dict) -> None:
         text = reply.get("stdout")
