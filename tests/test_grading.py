@@ -10,7 +10,7 @@ import pytest
 from autograder import archive
 from autograder.build_autograder import build_autograder
 from tests.buggy import BUGS
-from tests.conftest import ASSIGNMENT, BONUS_POINTS, ROOT
+from tests.conftest import ASSIGNMENT, BONUS_POINTS, ROOT, TIMED_POINTS
 
 
 def test_reference_scores_100(grade):
@@ -18,8 +18,11 @@ def test_reference_scores_100(grade):
     assert graded.score == 100, graded.log[-3000:]
     assert all(t["status"] == "passed" for t in graded.results["tests"])
     assert len(graded.results["tests"]) == len(ASSIGNMENT.groups)
-    # The reference's fast.py earns the whole bonus, on top (see test_bonus_*)
-    assert graded.bonus == BONUS_POINTS > 0 and graded.results["score"] == 100 + BONUS_POINTS
+    # The reference's fast.py earns the bonus, on top (see test_bonus_*): all but the speed
+    # points for sure, and a speedup well past the first threshold (the speed points
+    # themselves depend on how busy this machine is).
+    assert BONUS_POINTS - TIMED_POINTS <= graded.bonus <= BONUS_POINTS and BONUS_POINTS > 0
+    assert [e["value"] for e in graded.results["leaderboard"]][0] >= 10
 
 
 def test_stubs_score_0_and_say_not_implemented(grade):

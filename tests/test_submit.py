@@ -13,7 +13,7 @@ import pytest
 from autograder import config
 from autograder.build_student import build_student
 from autograder.submit import unimplemented_functions
-from tests.conftest import BONUS_POINTS, ROOT
+from tests.conftest import BONUS_POINTS, ROOT, TIMED_POINTS
 
 ASSIGNMENT = config.load(ROOT / "assignment" / "assignment.yaml")
 EXPECTED = sorted(f"convnet/{m}.py" for m in ("__init__", *ASSIGNMENT.modules))
@@ -115,4 +115,5 @@ def test_make_grade_accepts_the_zip(work, tmp_path, with_notebook):
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     # the reference's fast.py is submitted too (an optional module): the extra credit on top
-    assert json.loads(results.read_text())["score"] == ASSIGNMENT.total_points + BONUS_POINTS
+    score = json.loads(results.read_text())["score"]  # (the speed points depend on the machine's load)
+    assert ASSIGNMENT.total_points + BONUS_POINTS - TIMED_POINTS <= score <= ASSIGNMENT.total_points + BONUS_POINTS
