@@ -374,8 +374,8 @@ def test_case(corpus, case, request):
     if case.twice:
         # The leaderboard holds a measured speedup: its value is a timing, like execution_time.
         again = dict(outcome.second.results, execution_time=0, leaderboard=_names(outcome.second.results))
-        assert again == dict(results, execution_time=0, leaderboard=_names(results)), \
-            "two runs of the same submission differ"
+        first = dict(results, execution_time=0, leaderboard=_names(results))
+        assert again == first, f"two runs of the same submission differ: {_differences(first, again)}"
 
 
 def runner_peak_mb(log: str) -> float | None:
@@ -384,6 +384,16 @@ def runner_peak_mb(log: str) -> float | None:
         if line.startswith("runner: "):
             return float(json.loads(line[len("runner: "):])["peak_rss_mb"])
     return None
+
+
+def _differences(a, b, path="") -> list[str]:
+    """Where two JSON values differ: ``["extra_data.sandbox.landlock: True != False", ...]``."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in sorted(set(a) | set(b), key=str)
+                for d in _differences(a.get(k), b.get(k), f"{path}.{k}" if path else str(k))]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in _differences(x, y, f"{path}[{i}]")]
+    return [] if a == b else [f"{path}: {str(a)[:200]!r} != {str(b)[:200]!r}"]
 
 
 def _names(results: dict) -> list:
