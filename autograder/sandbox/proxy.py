@@ -33,7 +33,8 @@ MAX_REPLY_BYTES = 256 * 2**20
 MAX_REPLY_DECODED = MAX_REPLY_BYTES  # bytes of values decoded from one reply (arrays, text)
 MAX_RUN_DECODED = 2 * 2**30  # the same over every reply of the run
 PIPE_BYTES = 2**20  # the pipes' buffer size asked for (see _widen_pipe)
-OOM_POLL_SECONDS = 0.1  # while waiting for a reply: did the group run out of memory?
+OOM_POLL_SECONDS = 0.1  # while waiting for a reply: did the group run out of memory, or the disk fill?
+SCRATCH_ENTRIES = 20_000  # files and folders measured in the scratch folder at the most
 MAX_RESTARTS = 100  # a guard on the total: each function has its own caps below
 MAX_TIMEOUTS_PER_FUNCTION = 3  # then the function's remaining calls fail at once
 MAX_DEATHS_PER_FUNCTION = 3  # calls that killed the process (exit, crash, limit): the same
@@ -132,6 +133,7 @@ class Sandbox:
         spec = self.spec
         self.child_dir = spec.run_dir / "child"
         self.scratch = spec.run_dir / "scratch"
+        self.scratch_mb = 4 * spec.max_file_mb
         self.child_dir.mkdir(parents=True, exist_ok=True)
         for name in ("child.py", "protocol.py", "seccomp.py", "landlock.py", "launcher.py"):
             shutil.copyfile(HERE / name, self.child_dir / name)
@@ -152,7 +154,7 @@ class Sandbox:
         workdir.mkdir(mode=0o700, exist_ok=True)
         view = isolation.View(
             read_only=((str(self.child_dir), "/sandbox/child"), (str(spec.package_parent), "/sandbox/submission")),
-            scratch=(str(self.scratch), "/sandbox/scratch"), scratch_mb=4 * spec.max_file_mb, workdir=workdir,
+            scratch=(str(self.scratch), "/sandbox/scratch"), scratch_mb=self.scratch_mb, workdir=workdir,
             launcher="/sandbox/child/launcher.py",
         )
         ident = spec.identity
@@ -410,6 +412,12 @@ class Sandbox:
                     if self._over_memory():  # one of its processes was killed for the group's memory
                         self.stop()
                         raise SandboxError(self._memory_message(doing))
+                    if self._over_disk():
+                        self.stop()
+                        self._empty_scratch()
+                        raise SandboxError(
+                            f"Your code wrote more than {self.scratch_mb} MB of files in all while {doing} (the "
+                            "limit of its folder), so it was stopped and its files were removed.")
                     continue
                 chunk = os.read(self._from_child, min(n - got, 1 << 20))
                 if not chunk:
@@ -470,6 +478,39 @@ class Sandbox:
         oom = self.cgroup.oom_kills() if self.cgroup is not None else 0
         over, self._oom_kills = oom > self._oom_kills, max(oom, self._oom_kills)
         return over
+
+    def _over_disk(self) -> bool:
+        """Whether the student's files pass the scratch folder's size. A private view
+        gives a tmpfs of that size; without one the folder is on the machine's disk
+        (the one results.json is written to), so it is measured here instead."""
+        if self.isolation.active:
+            return False
+        used, budget = 0, SCRATCH_ENTRIES
+        stack = [str(self.scratch)]
+        while stack:
+            try:
+                entries = list(os.scandir(stack.pop()))
+            except OSError:
+                continue
+            for entry in entries:
+                budget -= 1
+                if budget < 0:
+                    return True  # a folder of countless files is over any limit
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                used += st.st_blocks * 512
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+        return used > self.scratch_mb * 2**20
+
+    def _empty_scratch(self) -> None:
+        for entry in self.scratch.iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
     def _memory_message(self, doing: str) -> str:
         return (f"Your code's processes used more than their {self.spec.memory_mb} MB of memory in all (every "
