@@ -26,7 +26,7 @@ import zipfile
 from pathlib import Path
 
 from .sandbox import cgroup, rundir
-from .sandbox.limits import sweep_free_slots
+from .sandbox.limits import descendants, sweep_free_slots
 from .results import split_score
 from .text import printable
 from .unpack import UnpackError, unpack
@@ -180,7 +180,7 @@ def _kill_tree(proc: subprocess.Popen) -> None:
         return  # already reaped: its pid may belong to another process now
     frozen: list[int] = []
     for _ in range(5):
-        fresh = [pid for pid in [proc.pid, *_descendants(proc.pid)] if pid not in frozen]
+        fresh = [pid for pid in [proc.pid, *descendants(proc.pid)] if pid not in frozen]
         if not fresh:
             break
         _signal_all(fresh, signal.SIGSTOP)
@@ -194,24 +194,6 @@ def _signal_all(pids: list[int], sig: int) -> None:
             os.kill(pid, sig)
         except (ProcessLookupError, PermissionError):
             pass
-
-
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def student_view(results: dict, instructor: bool = False) -> str:

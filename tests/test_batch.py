@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from autograder import archive, batch, export, report, simulate
+from autograder.sandbox.limits import descendants
 from tests.buggy import BUGS
 from tests.classroom import student, write_export, write_submission
 from tests.conftest import ASSIGNMENT, BONUS_POINTS, ROOT, TIMED, TIMED_POINTS
@@ -362,7 +363,7 @@ def test_a_grading_past_the_timeout_is_killed_and_reported(autograder_zip, tmp_p
     assert outcomes["hang"].status == "timeout"
     assert outcomes["hang"].message == "run_autograder timed out after 4 s"
     assert not (out / "results" / "hang.json").exists()
-    assert not [pid for pid in simulate._descendants(os.getpid()) if b"autograder" in _cmdline(pid)
+    assert not [pid for pid in descendants(os.getpid()) if b"autograder" in _cmdline(pid)
                 or b"child.py" in _cmdline(pid)]  # the grader and the student's process are gone
     report.write_report(out, [sub], outcomes)
     assert "| hang |  | timeout | run_autograder timed out after 4 s |" in (out / "report.md").read_text()

@@ -177,6 +177,25 @@ def user_processes(uid: int) -> list[int]:
     return [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and uid in _uids(entry)]
 
 
+def descendants(root: int) -> list[int]:
+    """Every live descendant of process ``root`` (by parent pid, through /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def kill_user_processes(identity: Identity, rounds: int = 20) -> int:
     """Kill every process of the dedicated sandbox user (a no-op for ourselves);
     return how many were still alive after the last round (0 when all are gone).

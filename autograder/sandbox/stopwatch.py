@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from .limits import Identity, user_processes
+from .limits import Identity, descendants, user_processes
 
 T = TypeVar("T")
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -29,22 +29,6 @@ def _stat(pid: int) -> list[str]:
             return f.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return []
-
-
-def descendants(root: int) -> list[int]:
-    """Every live descendant of ``root``."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            fields = _stat(int(entry))
-            if len(fields) > 1:
-                children.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def _runtime_ns(pid: int) -> int:
