@@ -27,6 +27,7 @@ RUNTIME_MODULES = (
     "__init__.py",
     "archive.py",  # for submit
     "calls.py",  # the student's code always gets copies of its arguments
+    "characterise.py",  # which features of the cases separate the failing ones
     "config.py",
     "inline.py",  # the notebook's checks
     "pytest_plugin.py",

@@ -66,7 +66,7 @@ BUGS = [
                 "    if span % stride:\n"
                 "        raise ValueError(\n"
                 '            f"({n} - {f} + 2*{pad})/{stride} + 1 = {span / stride + 1:.2f}: "\n'
-                '            f"a {f}x{f} filter does not fit a {n}x{n} input with stride {stride}"\n'
+                '            f"a filter of size {f} does not fit an input of size {n} along this axis with stride {stride}"\n'
                 '            + (f" and pad {pad}" if pad else "")\n'
                 "        )\n"
                 "    return int(span // stride + 1)\n",
