@@ -125,15 +125,15 @@ def import_package(name: str, directory: Path, modules: tuple[str, ...] = ()) ->
     package = types.ModuleType(name)
     package.__path__ = [str(directory / name)]
     sys.modules[name] = package
-    loaded, problems = {}, []
+    loaded, problems = {}, {}
     for module in modules:
-        file = f"{name}/{module}.py"
         try:
             loaded[module] = importlib.import_module(f"{name}.{module}")
         except Exception as exc:
-            line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else _student_line(exc, directory)
-            problems.append(ImportProblem(module, file, line, f"{type(exc).__name__}: {exc}"[:300]))
-    return PartialPackage(name, loaded, problems)
+            file, line = _where(exc, directory) or (f"{name}/{module}.py", None)
+            error = f"{type(exc).__name__}: {exc.msg if isinstance(exc, SyntaxError) else exc}"[:300]
+            problems.setdefault((file, line), ImportProblem(module, file, line, error))  # once per cause
+    return PartialPackage(name, loaded, list(problems.values()))
 
 
 def _forget(name: str) -> None:
@@ -141,9 +141,14 @@ def _forget(name: str) -> None:
         del sys.modules[key]
 
 
-def _student_line(exc: BaseException, directory: Path) -> int | None:
+def _where(exc: BaseException, directory: Path) -> tuple[str, int | None] | None:
+    """(file relative to ``directory``, line) of the student's code that raised."""
+    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename).is_absolute():
+        return Path(exc.filename).resolve().relative_to(directory.resolve()).as_posix(), exc.lineno
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(str(directory))]
-    return frames[-1].lineno if frames else None
+    if not frames:
+        return None
+    return Path(frames[-1].filename).resolve().relative_to(directory.resolve()).as_posix(), frames[-1].lineno
 
 
 class GradingPlugin:
@@ -327,7 +332,7 @@ class GradingPlugin:
         notes = [(s, characterisation(s)) for s in ran if s.failed_cases]
         notes = [(s, n) for s, n in notes if n]
         if notes:
-            lines += ["", "What the failing cases have in common:"]
+            lines += ["", "About the failing cases:"]
             for s, found in notes:
                 lines.append(f"  {s.group.number} {s.group.name}:")
                 lines += ["    " + line.replace("\n", "\n    ") for line in found]
@@ -335,9 +340,11 @@ class GradingPlugin:
 
 
 def _case_facts(params: dict, *, shown: bool) -> tuple[tuple, int, str]:
-    """A case's features, size and (``shown``: a public case) its inputs written out."""
+    """A case's features, size and (``shown``: a public case) its inputs written out
+    (when there is more to them than one plain value, which its id says already)."""
     try:
         features = tuple(characterise.case_features(params).items())
+        shown = shown and (len(params) > 1 or characterise.case_size(params) > 1)
         return features, characterise.case_size(params), characterise.describe_inputs(params) if shown else ""
     except Exception:  # a description is a bonus: it must never cost the case its report
         return (), 0, ""

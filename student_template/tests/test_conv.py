@@ -1,8 +1,9 @@
 """Public tests: zero padding and the convolutional layer on small, visible cases."""
 
 import numpy as np
+import pytest
 
-from autograder.testkit import Replay, check_array, check_unchanged, describe, numerical_gradient
+from autograder.testkit import GradingFailure, Replay, check_array, check_unchanged, describe, numerical_gradient
 
 # A 5x5 image, dark on the left and bright on the right: a vertical edge.
 EDGE_IMAGE = np.array([[0, 0, 0, 9, 9]] * 5, dtype=np.float64)[None, None]
@@ -26,14 +27,15 @@ def test_zero_pad_small(student, tolerance):
                 diagnose=replay)
 
 
-def test_conv_forward_edge_filter(student, tolerance):
+@pytest.mark.parametrize("stride", [1, 2])
+def test_conv_forward_edge_filter(student, tolerance, stride):
     b = np.array([0.5])
-    for stride, expected in [(1, EDGE_RESPONSE), (2, EDGE_RESPONSE[:, :, ::2, ::2])]:
-        param = {"stride": stride, "pad": 1}
-        call = describe("conv_forward", EDGE_IMAGE, EDGE_FILTER, b, param)
-        replay = Replay("conv_forward", (EDGE_IMAGE, EDGE_FILTER, b, param), part=0)
-        out, _ = student.conv_forward(EDGE_IMAGE, EDGE_FILTER, b, param)
-        check_array(out, expected, what="out", call=call, tolerance=tolerance, diagnose=replay)
+    expected = EDGE_RESPONSE[:, :, ::stride, ::stride]
+    param = {"stride": stride, "pad": 1}
+    call = describe("conv_forward", EDGE_IMAGE, EDGE_FILTER, b, param)
+    replay = Replay("conv_forward", (EDGE_IMAGE, EDGE_FILTER, b, param), part=0)
+    out, _ = student.conv_forward(EDGE_IMAGE, EDGE_FILTER, b, param)
+    check_array(out, expected, what="out", call=call, tolerance=tolerance, diagnose=replay)
 
 
 def test_conv_forward_1x1(student, tolerance):
@@ -48,8 +50,17 @@ def test_conv_forward_1x1(student, tolerance):
     check_array(out, x[:, :1] - x[:, 1:], what="out", call=call, tolerance=tolerance, diagnose=replay)
 
 
-def test_conv_backward_gradcheck(student):
-    """dx, dw and db against central differences of the student's own forward pass."""
+def conv_forward_checks(tolerance):
+    """The public tests of conv_forward, as checks of a student (see ``oracle``)."""
+    return (lambda s: test_conv_forward_edge_filter(s, tolerance, 1), lambda s: test_conv_forward_edge_filter(s, tolerance, 2),
+            lambda s: test_conv_forward_1x1(s, tolerance))
+
+
+def test_conv_backward_gradcheck(student, oracle, tolerance):
+    """dx, dw and db against central differences of a trusted forward pass: the
+    reference's on Gradescope; on your machine your own conv_forward, once it passes
+    its own tests (so that a mistake in it is not blamed on conv_backward)."""
+    conv_forward = oracle(student, "conv_forward", *conv_forward_checks(tolerance))
     rng = np.random.default_rng(1)
     x, w, b = rng.normal(size=(2, 3, 5, 5)), rng.normal(size=(2, 3, 3, 3)), rng.normal(size=2)
     param = {"stride": 2, "pad": 1}
@@ -60,7 +71,7 @@ def test_conv_backward_gradcheck(student):
 
     def forward(**change):
         args = {"x": x, "w": w, "b": b, **change}
-        return student.conv_forward(args["x"], args["w"], args["b"], param)[0]
+        return conv_forward(args["x"], args["w"], args["b"], param)[0]
 
     loose = {"rtol": 1e-5, "atol": 1e-7}
     check_array(dx, numerical_gradient(lambda v: forward(x=v), x, dout), what="dx", call=call, tolerance=loose,
@@ -69,3 +80,40 @@ def test_conv_backward_gradcheck(student):
                 diagnose=replays[1])
     check_array(db, numerical_gradient(lambda v: forward(b=v), b, dout), what="db", call=call, tolerance=loose,
                 diagnose=replays[2])
+
+
+# The backward passes' contract, on small non-square cases: dout and the cache are
+# left as they were, and each gradient is a float64 array shaped like its input.
+_RNG = np.random.default_rng(7)
+_X, _W, _B = _RNG.normal(size=(2, 3, 5, 4)), _RNG.normal(size=(2, 3, 3, 2)), _RNG.normal(size=2)
+_POOL_X = _RNG.normal(size=(2, 2, 4, 6))
+_POOL = {"pool_height": 2, "pool_width": 3, "stride": 1}
+BACKWARD_CASES = {
+    "conv_backward": (_RNG.normal(size=(2, 2, 5, 5)), (_X, _W, _B, {"stride": 1, "pad": 1}), ("dx", "dw", "db")),
+    "max_pool_backward": (_RNG.normal(size=(2, 2, 3, 4)), (_POOL_X, _POOL), ("dx",)),
+    "avg_pool_backward": (_RNG.normal(size=(2, 2, 3, 4)), (_POOL_X, _POOL), ("dx",)),
+}
+
+
+@pytest.mark.parametrize("function", list(BACKWARD_CASES))
+def test_backward_contract(student, function):
+    dout, cache, names = BACKWARD_CASES[function]
+    check_backward_contract(student, function, dout, cache, names)
+
+
+def check_backward_contract(student, function, dout, cache, names):
+    """``function(dout, cache)`` changes neither, and returns one float64 array per
+    name, shaped like the matching input of the cache."""
+    call = describe(function, dout, cache)
+    result = getattr(student, function)(dout, cache)
+    check_unchanged(student, call=call, names=("dout", "cache"))
+    grads = result if len(names) > 1 else (result,)
+    if len(names) > 1 and (not isinstance(result, tuple) or len(result) != len(names)):
+        raise GradingFailure(f"{call} must return a tuple ({', '.join(names)}), got {type(result).__name__}")
+    for name, grad, given in zip(names, grads, cache):
+        if not isinstance(grad, np.ndarray):
+            raise GradingFailure(f"{call}: {name} is a {type(grad).__name__}, expected a numpy array")
+        if grad.shape != given.shape:
+            raise GradingFailure(f"{call}: {name} has shape {grad.shape}, expected {given.shape} (the shape of its input)")
+        if grad.dtype != np.float64:
+            raise GradingFailure(f"{call}: {name} has dtype {grad.dtype}, expected float64")

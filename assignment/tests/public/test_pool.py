@@ -25,8 +25,9 @@ def test_avg_pool_lecture(student, tolerance):
                 diagnose=replay)
 
 
-def _gradcheck(student, kind, x, pool_param):
-    forward = getattr(student, f"{kind}_pool_forward")
+def _gradcheck(student, oracle, kind, x, pool_param, checks):
+    """dx against central differences of a trusted forward pass (see test_conv.py)."""
+    forward = oracle(student, f"{kind}_pool_forward", *checks)
     backward = getattr(student, f"{kind}_pool_backward")
     out, _ = forward(x, pool_param)
     dout = np.random.default_rng(2).normal(size=np.shape(out))
@@ -37,12 +38,14 @@ def _gradcheck(student, kind, x, pool_param):
     check_array(dx, expected, what="dx", call=call, tolerance={"rtol": 1e-5, "atol": 1e-7}, diagnose=replay)
 
 
-def test_max_pool_backward_gradcheck(student):
+def test_max_pool_backward_gradcheck(student, oracle, tolerance):
     # Distinct values far apart (no ties), overlapping 3x3 windows with stride 2.
     x = np.random.default_rng(3).permutation(2 * 2 * 5 * 7).reshape(2, 2, 5, 7) * 0.1
-    _gradcheck(student, "max", x, {"pool_height": 3, "pool_width": 3, "stride": 2})
+    _gradcheck(student, oracle, "max", x, {"pool_height": 3, "pool_width": 3, "stride": 2},
+               (lambda s: test_max_pool_lecture(s, tolerance),))
 
 
-def test_avg_pool_backward_gradcheck(student):
+def test_avg_pool_backward_gradcheck(student, oracle, tolerance):
     x = np.random.default_rng(4).normal(size=(2, 2, 4, 6))
-    _gradcheck(student, "avg", x, {"pool_height": 2, "pool_width": 3, "stride": 1})
+    _gradcheck(student, oracle, "avg", x, {"pool_height": 2, "pool_width": 3, "stride": 1},
+               (lambda s: test_avg_pool_lecture(s, tolerance),))
