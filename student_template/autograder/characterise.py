@@ -69,20 +69,23 @@ class Separator:
 
 
 def case_features(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The features of one case, from its parametrized arguments (name -> value)."""
-    out: dict[str, Any] = {}
+    """The features of one case, from its parametrized arguments (name -> value): the
+    arguments' own values first (numbers, strings, dict items), then what is derived
+    from them (array sizes, equalities), which is the order :func:`separators` prefers."""
+    own: dict[str, Any] = {}
+    derived: dict[str, Any] = {}
     for name, value in params.items():
-        _collect(str(name), value, out)
-    return out
+        _collect(str(name), value, own, derived)
+    return {**own, **derived}
 
 
-def _collect(name: str, value: Any, out: dict[str, Any]) -> None:
+def _collect(name: str, value: Any, out: dict[str, Any], derived: dict[str, Any]) -> None:
     np = sys.modules.get("numpy")
     if np is not None and isinstance(value, np.ndarray):
         for axis, size in enumerate(value.shape):
-            out[f"{name}.shape[{axis}]"] = int(size)
+            derived[f"{name}.shape[{axis}]"] = int(size)
         if value.ndim >= 2:
-            out[f"{name}.shape[-2] == {name}.shape[-1]"] = bool(value.shape[-2] == value.shape[-1])
+            derived[f"{name}.shape[-2] == {name}.shape[-1]"] = bool(value.shape[-2] == value.shape[-1])
         return
     if np is not None and isinstance(value, np.generic):
         value = value.item()
@@ -92,28 +95,29 @@ def _collect(name: str, value: Any, out: dict[str, Any]) -> None:
     if isinstance(value, Mapping):
         ints = []
         for key, item in value.items():
-            _collect(str(key), item, out)
+            _collect(str(key), item, out, derived)
             if isinstance(item, int) and not isinstance(item, bool):
                 ints.append(str(key))
         for i, a in enumerate(ints):
             for b in ints[i + 1:]:
-                out[f"{a} == {b}"] = value[a] == value[b]
+                derived[f"{a} == {b}"] = value[a] == value[b]
         return
     if isinstance(value, (list, tuple)):
-        out[f"len({name})"] = len(value)
+        derived[f"len({name})"] = len(value)
         if value and all(isinstance(v, Mapping) for v in value):
             for key in sorted({str(k) for v in value for k in v}):
                 for text in sorted({str(v[key]) for v in value if isinstance(v.get(key), str)}):
                     out[f"{name} has {key}={text}"] = any(v.get(key) == text for v in value)
             return
         for i, item in enumerate(value[:MAX_ITEMS]):
-            _collect(f"{name}[{i}]", item, out)
+            _collect(f"{name}[{i}]", item, out, derived)
 
 
 def separators(cases: Sequence[tuple[Mapping[str, Any], bool]]) -> list[Separator]:
     """Conditions on one feature that hold on every failing case and on no passing
     case (``cases``: ``(features, passed)``); none unless some cases pass and some fail.
-    Simplest first: booleans and thresholds before equalities with one value."""
+    Simplest first: booleans and thresholds before equalities with one value, and
+    among those the arguments' own values before derived features."""
     failing = [f for f, passed in cases if not passed]
     passing = [f for f, passed in cases if passed]
     if not failing or not passing:
@@ -125,7 +129,7 @@ def separators(cases: Sequence[tuple[Mapping[str, Any], bool]]) -> list[Separato
             if all(cond.holds(f) for f in failing) and not any(cond.holds(f) for f in passing):
                 found.append((rank, order, Separator(cond, other)))
                 break
-    found.sort(key=lambda t: (t[0], t[1]))
+    found.sort(key=lambda t: (t[0] > 1, t[1], t[0]))
     return [s for _, _, s in found]
 
 

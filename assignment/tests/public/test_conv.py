@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autograder.testkit import GradingFailure, Replay, check_array, check_unchanged, describe, numerical_gradient
+from autograder.testkit import Evidence, GradingFailure, Replay, check_array, check_unchanged, describe, numerical_gradient
 
 # A 5x5 image, dark on the left and bright on the right: a vertical edge.
 EDGE_IMAGE = np.array([[0, 0, 0, 9, 9]] * 5, dtype=np.float64)[None, None]
@@ -105,15 +105,18 @@ def check_backward_contract(student, function, dout, cache, names):
     """``function(dout, cache)`` changes neither, and returns one float64 array per
     name, shaped like the matching input of the cache."""
     call = describe(function, dout, cache)
+    replays = [Replay(function, (dout, cache), part=i if len(names) > 1 else ()) for i in range(len(names))]
     result = getattr(student, function)(dout, cache)
     check_unchanged(student, call=call, names=("dout", "cache"))
     grads = result if len(names) > 1 else (result,)
     if len(names) > 1 and (not isinstance(result, tuple) or len(result) != len(names)):
         raise GradingFailure(f"{call} must return a tuple ({', '.join(names)}), got {type(result).__name__}")
-    for name, grad, given in zip(names, grads, cache):
+    for name, grad, given, replay in zip(names, grads, cache, replays):
         if not isinstance(grad, np.ndarray):
             raise GradingFailure(f"{call}: {name} is a {type(grad).__name__}, expected a numpy array")
+        seen = Evidence(replay, grad, 1e-7, 1e-9)  # a known mistake may give this shape or dtype
         if grad.shape != given.shape:
-            raise GradingFailure(f"{call}: {name} has shape {grad.shape}, expected {given.shape} (the shape of its input)")
+            raise GradingFailure(f"{call}: {name} has shape {grad.shape}, expected {given.shape} (the shape of its input)",
+                                 seen)
         if grad.dtype != np.float64:
-            raise GradingFailure(f"{call}: {name} has dtype {grad.dtype}, expected float64")
+            raise GradingFailure(f"{call}: {name} has dtype {grad.dtype}, expected float64", seen)
