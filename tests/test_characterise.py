@@ -48,12 +48,15 @@ def test_nothing_when_all_fail_or_all_pass_or_nothing_separates():
     assert separators(cases(rows)) == []
     rows = [({"n": n}, True) for n in (1, 2, 3)]
     assert separators(cases(rows)) == []
-    rows = [({"n": 1}, True), ({"n": 1}, False)]
+    rows = [({"n": 1}, True), ({"n": 1}, False), ({"n": 1}, False)]
+    assert separators(cases(rows)) == []
+    rows = [({"n": 1}, True), ({"n": 2}, False)]  # one failing case: its id says it all
     assert separators(cases(rows)) == []
 
 
 def test_a_categorical_value():
-    rows = [({"function": f}, f != "max_pool_backward") for f in ("conv_backward", "max_pool_backward", "avg_pool_backward")]
+    functions = ("conv_backward", "max_pool_backward", "avg_pool_backward") * 2
+    rows = [({"function": f}, f != "max_pool_backward") for f in functions]
     assert wording(separators(cases(rows)))[0] == (
         "Fails every case with function = max_pool_backward, passes every case with function other than "
         "max_pool_backward.")
@@ -83,3 +86,9 @@ def test_feedback_lines_public_and_hidden():
     hidden = [CaseOutcome(c.case, c.passed, c.message, features=c.features, size=c.size) for c in public]
     lines = characterisation(_score(hidden, False))
     assert lines and not any("smallest" in line or "[[" in line for line in lines)
+
+
+def test_two_conditions_together_when_no_single_one_separates():
+    rows = [({"pool": p, "kernel": k}, p == 1 or k == 1) for p, k in [(3, 3), (2, 5), (2, 2), (1, 7), (4, 1), (1, 1)]]
+    text = wording(separators(cases(rows)))
+    assert text[0] == "Fails every case with pool > 1 and kernel > 1, passes every other case."
