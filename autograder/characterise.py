@@ -10,7 +10,7 @@ generic *features*, plain data:
   whether they are equal (``pool_height == pool_width``);
 - a list or tuple: its length and each item (``args[0]``), and for a list of dicts the
   values of their string items (``layers has type=conv``);
-- a number, a string or a bool: itself.
+- a number, a string or a bool: itself (and, for an integer, whether it is even).
 
 :func:`separators` finds the conditions on one feature that hold on every failing
 case and on no passing case; :func:`wording` says it in a sentence:
@@ -51,7 +51,7 @@ class Condition:
 
     def text(self) -> str:
         if isinstance(self.value, bool):
-            return self.feature if self.value == (self.op == "==") else f"not {self.feature}"
+            return self.feature if self.value == (self.op == "==") else _negated(self.feature)
         if self.op == "==" and not isinstance(self.value, str):
             return f"{self.feature} {self.value!r}"
         if self.op == "==":
@@ -95,6 +95,8 @@ def _collect(name: str, value: Any, out: dict[str, Any], derived: dict[str, Any]
         value = value.item()
     if isinstance(value, (bool, int, float, str)) or value is None:
         out[name] = value
+        if isinstance(value, int) and not isinstance(value, bool):
+            derived[f"{name} is even"] = value % 2 == 0
         return
     if isinstance(value, Mapping):
         ints = []
@@ -145,7 +147,8 @@ def _pairs(names: list[str], failing: list, passing: list) -> list[Separator]:
     necessary = []  # (order, condition) holding on every failing case
     for order, name in enumerate(names):
         for rank, cond, _ in _candidates(name, [f[name] for f in failing + passing]):
-            if rank <= 1 and all(cond.holds(f) for f in failing) and not all(cond.holds(f) for f in passing):
+            usable = rank <= 1 or isinstance(cond.value, str)  # no single values of numbers
+            if usable and all(cond.holds(f) for f in failing) and not all(cond.holds(f) for f in passing):
                 necessary.append((order, cond))
     found = []
     for i, (order_a, a) in enumerate(necessary):
@@ -210,6 +213,14 @@ def case_size(params: Mapping[str, Any]) -> int:
     for value in params.values():
         total += int(value.size) if np is not None and isinstance(value, np.ndarray) else 1
     return total
+
+
+def _negated(feature: str) -> str:
+    """The wording of a boolean feature that is false (the features named here)."""
+    for word, opposite in ((" == ", " != "), (" is even", " is odd"), (" has ", " has no ")):
+        if word in feature:
+            return feature.replace(word, opposite, 1)
+    return f"not {feature}"
 
 
 def _number(v: Any) -> bool:

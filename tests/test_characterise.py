@@ -39,7 +39,7 @@ def test_unequal_dimensions():
     shapes = [(4, 4), (4, 6), (3, 3), (5, 2), (2, 2)]
     rows = [({"x": np.zeros(s)}, s[0] == s[1]) for s in shapes]
     text = wording(separators(cases(rows)))
-    assert text[0] == ("Fails every case with not x.shape[-2] == x.shape[-1], "
+    assert text[0] == ("Fails every case with x.shape[-2] != x.shape[-1], "
                        "passes every case with x.shape[-2] == x.shape[-1].")
 
 

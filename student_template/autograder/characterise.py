@@ -10,7 +10,7 @@ generic *features*, plain data:
   whether they are equal (``pool_height == pool_width``);
 - a list or tuple: its length and each item (``args[0]``), and for a list of dicts the
   values of their string items (``layers has type=conv``);
-- a number, a string or a bool: itself.
+- a number, a string or a bool: itself (and, for an integer, whether it is even).
 
 :func:`separators` finds the conditions on one feature that hold on every failing
 case and on no passing case; :func:`wording` says it in a sentence:
@@ -26,6 +26,7 @@ from typing import Any
 
 MAX_ITEMS = 8  # items of a list or tuple described one by one
 MAX_SEPARATORS = 2  # conditions worded per test
+MIN_FAILING = 2  # failing cases needed to say what they have in common (3 for two conditions)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Condition:
 
     def text(self) -> str:
         if isinstance(self.value, bool):
-            return self.feature if self.value == (self.op == "==") else f"not {self.feature}"
+            return self.feature if self.value == (self.op == "==") else _negated(self.feature)
         if self.op == "==" and not isinstance(self.value, str):
             return f"{self.feature} {self.value!r}"
         if self.op == "==":
@@ -62,10 +63,13 @@ class Condition:
 
 @dataclasses.dataclass(frozen=True)
 class Separator:
-    """``failing`` holds on every failing case, ``passing`` on every passing one."""
+    """``failing`` holds on every failing case, ``passing`` on every passing one;
+    ``also`` (when set): ``failing and also`` holds on every failing case and on no
+    passing one, neither alone does."""
 
     failing: Condition
-    passing: Condition
+    passing: Condition | None
+    also: Condition | None = None
 
 
 def case_features(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,6 +95,8 @@ def _collect(name: str, value: Any, out: dict[str, Any], derived: dict[str, Any]
         value = value.item()
     if isinstance(value, (bool, int, float, str)) or value is None:
         out[name] = value
+        if isinstance(value, int) and not isinstance(value, bool):
+            derived[f"{name} is even"] = value % 2 == 0
         return
     if isinstance(value, Mapping):
         ints = []
@@ -115,12 +121,12 @@ def _collect(name: str, value: Any, out: dict[str, Any], derived: dict[str, Any]
 
 def separators(cases: Sequence[tuple[Mapping[str, Any], bool]]) -> list[Separator]:
     """Conditions on one feature that hold on every failing case and on no passing
-    case (``cases``: ``(features, passed)``); none unless some cases pass and some fail.
+    case (``cases``: ``(features, passed)``); none unless some pass and ``MIN_FAILING`` fail.
     Simplest first: booleans and thresholds before equalities with one value, and
     among those the arguments' own values before derived features."""
     failing = [f for f, passed in cases if not passed]
     passing = [f for f, passed in cases if passed]
-    if not failing or not passing:
+    if len(failing) < MIN_FAILING or not passing:  # one failing case: its id says it all
         return []
     found: list[tuple[int, int, Separator]] = []
     names = [n for n in failing[0] if all(n in f for f in failing + passing)]
@@ -130,7 +136,26 @@ def separators(cases: Sequence[tuple[Mapping[str, Any], bool]]) -> list[Separato
                 found.append((rank, order, Separator(cond, other)))
                 break
     found.sort(key=lambda t: (t[0] > 1, t[1], t[0]))
-    return [s for _, _, s in found]
+    if found or len(failing) < MIN_FAILING + 1 or len(passing) < 2:
+        return [s for _, _, s in found]
+    return _pairs(names, failing, passing)
+
+
+def _pairs(names: list[str], failing: list, passing: list) -> list[Separator]:
+    """Two conditions (booleans or thresholds) that hold together on every failing
+    case and on no passing one."""
+    necessary = []  # (order, condition) holding on every failing case
+    for order, name in enumerate(names):
+        for rank, cond, _ in _candidates(name, [f[name] for f in failing + passing]):
+            usable = rank <= 1 or isinstance(cond.value, str)  # no single values of numbers
+            if usable and all(cond.holds(f) for f in failing) and not all(cond.holds(f) for f in passing):
+                necessary.append((order, cond))
+    found = []
+    for i, (order_a, a) in enumerate(necessary):
+        for order_b, b in necessary[i + 1:]:
+            if order_a != order_b and not any(a.holds(f) and b.holds(f) for f in passing):
+                found.append(Separator(a, None, b))
+    return found
 
 
 def _candidates(name: str, values: list[Any]):
@@ -157,8 +182,13 @@ def _candidates(name: str, values: list[Any]):
 
 def wording(found: Sequence[Separator], limit: int = MAX_SEPARATORS) -> list[str]:
     """One sentence per separator (at most ``limit``)."""
-    return [f"Fails every case with {s.failing.text()}, passes every case with {s.passing.text()}."
-            for s in list(found)[:limit]]
+    out = []
+    for s in list(found)[:limit]:
+        if s.also is not None:
+            out.append(f"Fails every case with {s.failing.text()} and {s.also.text()}, passes every other case.")
+        else:
+            out.append(f"Fails every case with {s.failing.text()}, passes every case with {s.passing.text()}.")
+    return out
 
 
 def describe_inputs(params: Mapping[str, Any], max_chars: int = 600) -> str:
@@ -183,6 +213,14 @@ def case_size(params: Mapping[str, Any]) -> int:
     for value in params.values():
         total += int(value.size) if np is not None and isinstance(value, np.ndarray) else 1
     return total
+
+
+def _negated(feature: str) -> str:
+    """The wording of a boolean feature that is false (the features named here)."""
+    for word, opposite in ((" == ", " != "), (" is even", " is odd"), (" has ", " has no ")):
+        if word in feature:
+            return feature.replace(word, opposite, 1)
+    return f"not {feature}"
 
 
 def _number(v: Any) -> bool:
