@@ -30,6 +30,7 @@ RUNTIME_MODULES = (
     "characterise.py",  # which features of the cases separate the failing ones
     "config.py",
     "inline.py",  # the notebook's checks
+    "pictures.py",  # the notebook's pictures of a failed check
     "pytest_plugin.py",
     "scoring.py",
     "stopwatch.py",  # the stopwatch fixture

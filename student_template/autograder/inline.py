@@ -73,6 +73,7 @@ def run_public_test(
             outcomes.append((characterise.case_features(params), False))
     if not failures:
         return len(cases)
+    _draw_first_comparison(failures)
 
     head = f"{group.number} {group.name} ({_points(group.points)}): "
     head += f"{len(failures)} of {len(cases)} cases failed" if len(cases) > 1 else "failed"
@@ -86,6 +87,26 @@ def run_public_test(
     if all(isinstance(exc, NotImplementedError) for _, exc in failures):
         raise NotImplementedError(message)
     raise GradingFailure(message)
+
+
+def _draw_first_comparison(failures: list[tuple[str, BaseException]]) -> None:
+    """In a notebook (matplotlib loaded), the student's array beside the expected one
+    for the first failing case that compared values: public cases only run here."""
+    if "matplotlib.pyplot" not in sys.modules:
+        return
+    for case_id, exc in failures:
+        comparison = getattr(exc, "comparison", None)
+        if comparison is not None:
+            actual, expected, rtol, atol = comparison
+            label = f"[{case_id}] " if case_id else ""
+            try:
+                from .pictures import show_comparison
+
+                call = str(exc).split("): ")[0] + ")" if "): " in str(exc) else ""
+                show_comparison(actual, expected, label + call, rtol, atol)
+            except Exception:  # a picture is a bonus: the message below says it all
+                pass
+            return
 
 
 def find_test(tests_dir: Path, test_id: str) -> Callable[..., Any]:

@@ -73,11 +73,15 @@ class Evidence:
 
 class GradingFailure(AssertionError):
     """A grader's verdict: the message is shown to the student as it is.
-    ``evidence`` is set when the check knew how to replay the call (``diagnose=``)."""
+    ``evidence`` is set when the check knew how to replay the call (``diagnose=``);
+    ``comparison`` (``(actual, expected, rtol, atol)``) when an array had the right
+    shape but wrong values: the notebook draws it for a public case, nothing else
+    shows it."""
 
-    def __init__(self, message: str, evidence: Evidence | None = None):
+    def __init__(self, message: str, evidence: Evidence | None = None, comparison: tuple | None = None):
         super().__init__(message)
         self.evidence = evidence
+        self.comparison = comparison
 
 
 def describe(name: str, *args: Any, **kwargs: Any) -> str:
@@ -139,6 +143,7 @@ def check_array(
             f"{where} is wrong at {int((~close).sum())} of {close.size} positions; "
             f"first at index {index}; max abs error {error:.3g} (tolerance rtol={rtol:g}, atol={atol:g})",
             evidence,
+            comparison=(actual, expected, rtol, atol),
         )
 
 
