@@ -4,8 +4,8 @@ Knows nothing of any assignment: a case is described by the arguments pytest's
 ``parametrize`` gave it (recorded by the grading plugin), and those are turned into
 generic *features*, plain data:
 
-- an array: each axis's size (``x.shape[1]``), and whether its last two axes are
-  equal (``x.shape[-2] == x.shape[-1]``);
+- an array: each axis's size (``x.shape[1]``), whether its last two axes are equal
+  (``x.shape[-2] == x.shape[-1]``), and its dtype;
 - a dict: each item (``stride``), recursively, and for each pair of its integer items
   whether they are equal (``pool_height == pool_width``);
 - a list or tuple: its length and each item (``args[0]``), and for a list of dicts the
@@ -90,6 +90,7 @@ def _collect(name: str, value: Any, out: dict[str, Any], derived: dict[str, Any]
             derived[f"{name}.shape[{axis}]"] = int(size)
         if value.ndim >= 2:
             derived[f"{name}.shape[-2] == {name}.shape[-1]"] = bool(value.shape[-2] == value.shape[-1])
+        derived[f"{name}.dtype"] = str(value.dtype)
         return
     if np is not None and isinstance(value, np.generic):
         value = value.item()

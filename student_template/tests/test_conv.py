@@ -15,16 +15,19 @@ EDGE_RESPONSE = np.array(
 )[None, None]
 
 
-def test_zero_pad_small(student, tolerance):
-    x = np.arange(2 * 3 * 2 * 3, dtype=np.float64).reshape(2, 3, 2, 3)
-    expected = np.zeros((2, 3, 6, 7))
-    expected[:, :, 2:4, 2:5] = x
-    call, replay = describe("zero_pad", x, 2), Replay("zero_pad", (x, 2))
-    check_array(student.zero_pad(x, 2), expected, what="the result", call=call, tolerance=tolerance, diagnose=replay)
+ZERO_PAD_CASES = [((2, 3, 2, 3), 2), ((2, 3, 2, 3), 0), ((1, 1, 3, 3), 1), ((1, 2, 4, 2), 1), ((3, 1, 2, 2), 3)]
+
+
+@pytest.mark.parametrize("shape, pad", ZERO_PAD_CASES, ids=[f"{'x'.join(map(str, s))}-pad{p}" for s, p in ZERO_PAD_CASES])
+def test_zero_pad_small(student, tolerance, shape, pad):
+    """x in the middle of a border of pad zeros on both spatial axes."""
+    x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) + 1
+    n, c, h, w = shape
+    expected = np.zeros((n, c, h + 2 * pad, w + 2 * pad))
+    expected[:, :, pad:pad + h, pad:pad + w] = x
+    call, replay = describe("zero_pad", x, pad), Replay("zero_pad", (x, pad))
+    check_array(student.zero_pad(x, pad), expected, what="the result", call=call, tolerance=tolerance, diagnose=replay)
     check_unchanged(student, call=call, names=("x", "pad"))
-    replay = Replay("zero_pad", (x, 0))
-    check_array(student.zero_pad(x, 0), x, what="the result", call=describe("zero_pad", x, 0), tolerance=tolerance,
-                diagnose=replay)
 
 
 @pytest.mark.parametrize("stride", [1, 2])
@@ -38,22 +41,29 @@ def test_conv_forward_edge_filter(student, tolerance, stride):
     check_array(out, expected, what="out", call=call, tolerance=tolerance, diagnose=replay)
 
 
-def test_conv_forward_1x1(student, tolerance):
-    """A 1x1 filter mixes channels at each pixel: here channel 0 minus channel 1."""
-    x = np.random.default_rng(0).normal(size=(2, 2, 3, 4))
+ONE_BY_ONE = [((2, 2, 3, 4), 1, 0), ((2, 2, 3, 5), 2, 0), ((2, 2, 3, 4), 1, 1), ((1, 2, 5, 5), 2, 0)]
+
+
+@pytest.mark.parametrize("shape, stride, pad", ONE_BY_ONE,
+                         ids=[f"{'x'.join(map(str, s))}-stride{st}-pad{p}" for s, st, p in ONE_BY_ONE])
+def test_conv_forward_1x1(student, tolerance, shape, stride, pad):
+    """A 1x1 filter mixes channels at each pixel: here channel 0 minus channel 1 (and
+    0 over the padding), at every stride-th pixel."""
+    x = np.random.default_rng(0).normal(size=shape)
     w = np.array([1.0, -1.0]).reshape(1, 2, 1, 1)
     b = np.zeros(1)
-    param = {"stride": 1, "pad": 0}
+    param = {"stride": stride, "pad": pad}
+    difference = np.pad(x[:, :1] - x[:, 1:], ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     replay = Replay("conv_forward", (x, w, b, param), part=0)
     out, _ = student.conv_forward(x, w, b, param)
     call = describe("conv_forward", x, w, b, param)
-    check_array(out, x[:, :1] - x[:, 1:], what="out", call=call, tolerance=tolerance, diagnose=replay)
+    check_array(out, difference[:, :, ::stride, ::stride], what="out", call=call, tolerance=tolerance, diagnose=replay)
 
 
 def conv_forward_checks(tolerance):
     """The public tests of conv_forward, as checks of a student (see ``oracle``)."""
-    return (lambda s: test_conv_forward_edge_filter(s, tolerance, 1), lambda s: test_conv_forward_edge_filter(s, tolerance, 2),
-            lambda s: test_conv_forward_1x1(s, tolerance))
+    edge = [lambda s, stride=stride: test_conv_forward_edge_filter(s, tolerance, stride) for stride in (1, 2)]
+    return (*edge, *[lambda s, case=case: test_conv_forward_1x1(s, tolerance, *case) for case in ONE_BY_ONE])
 
 
 def test_conv_backward_gradcheck(student, oracle, tolerance):

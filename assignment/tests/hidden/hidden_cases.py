@@ -107,8 +107,14 @@ def conv_cases(random: int):
 
 
 def pool_cases(random: int):
-    """The designed pooling cases, then ``random`` random ones (seeds 4 on)."""
-    return [designed_pool_case(i) for i in range(len(POOL_CHANGES))] + [pool_case(4 + s) for s in range(random)]
+    """The designed pooling cases, then ``random`` random ones (seeds 4 on), then two
+    integer inputs (like the lecture's map; the output is float64 all the same)."""
+    integer = []
+    for index in (0, 6):
+        x, param = designed_pool_case(index)
+        integer.append((np.round(x * 100).astype(np.int64), param))
+    designed = [designed_pool_case(i) for i in range(len(POOL_CHANGES))]
+    return designed + [pool_case(4 + s) for s in range(random)] + integer
 
 
 def unique_ids(ids):
@@ -125,7 +131,8 @@ def case_id(*arrays_and_params) -> str:
     parts = []
     for name, value in arrays_and_params:
         if isinstance(value, np.ndarray):
-            parts.append(f"{name}{value.shape}".replace(" ", ""))
+            kind = "" if value.dtype == np.float64 else f"-{value.dtype}"
+            parts.append(f"{name}{value.shape}{kind}".replace(" ", ""))
         elif isinstance(value, dict):
             parts += [f"{k.replace('pool_', '')}{v}" for k, v in value.items()]
     return "-".join(parts)
