@@ -92,3 +92,10 @@ def test_two_conditions_together_when_no_single_one_separates():
     rows = [({"pool": p, "kernel": k}, p == 1 or k == 1) for p, k in [(3, 3), (2, 5), (2, 2), (1, 7), (4, 1), (1, 1)]]
     text = wording(separators(cases(rows)))
     assert text[0] == "Fails every case with pool > 1 and kernel > 1, passes every other case."
+
+
+def test_a_feature_only_some_cases_have():
+    rows = [({"name": "conv", "args": (5, 3, 1)}, False), ({"name": "conv", "args": (1, 64, 32)}, False),
+            ({"name": "conv", "args": (10, 1, 1)}, True), ({"name": "pool", "args": ()}, True)]
+    text = wording(separators(cases(rows)))
+    assert "Fails every case with args[1] > 1, passes every other case." in text

@@ -20,6 +20,7 @@ case and on no passing case; :func:`wording` says it in a sentence:
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -51,7 +52,10 @@ class Condition:
 
     def text(self) -> str:
         if isinstance(self.value, bool):
-            return self.feature if self.value == (self.op == "==") else _negated(self.feature)
+            truth = self.value == (self.op == "==")
+            if re.fullmatch(r"[\w\[\]]+", self.feature):  # an argument's own value: bias=False
+                return f"{self.feature}={truth}"
+            return self.feature if truth else _negated(self.feature)
         if self.op == "==" and not isinstance(self.value, str):
             return f"{self.feature} {self.value!r}"
         if self.op == "==":
@@ -130,11 +134,13 @@ def separators(cases: Sequence[tuple[Mapping[str, Any], bool]]) -> list[Separato
     if len(failing) < MIN_FAILING or not passing:  # one failing case: its id says it all
         return []
     found: list[tuple[int, int, Separator]] = []
-    names = [n for n in failing[0] if all(n in f for f in failing + passing)]
+    # Features every failing case has; a passing case without one does not satisfy it.
+    names = [n for n in failing[0] if all(n in f for f in failing)]
     for order, name in enumerate(names):
-        for rank, cond, other in _candidates(name, [f[name] for f in failing + passing]):
+        for rank, cond, other in _candidates(name, [f[name] for f in failing + passing if name in f]):
             if all(cond.holds(f) for f in failing) and not any(cond.holds(f) for f in passing):
-                found.append((rank, order, Separator(cond, other)))
+                everywhere = all(name in f for f in passing)  # else "the other cases" say it better
+                found.append((rank, order, Separator(cond, other if everywhere else None)))
                 break
     found.sort(key=lambda t: (t[0] > 1, t[1], t[0]))
     if found or len(failing) < MIN_FAILING + 1 or len(passing) < 2:
@@ -147,7 +153,7 @@ def _pairs(names: list[str], failing: list, passing: list) -> list[Separator]:
     case and on no passing one."""
     necessary = []  # (order, condition) holding on every failing case
     for order, name in enumerate(names):
-        for rank, cond, _ in _candidates(name, [f[name] for f in failing + passing]):
+        for rank, cond, _ in _candidates(name, [f[name] for f in failing + passing if name in f]):
             usable = rank <= 1 or isinstance(cond.value, str)  # no single values of numbers
             if usable and all(cond.holds(f) for f in failing) and not all(cond.holds(f) for f in passing):
                 necessary.append((order, cond))
@@ -187,6 +193,8 @@ def wording(found: Sequence[Separator], limit: int = MAX_SEPARATORS) -> list[str
     for s in list(found)[:limit]:
         if s.also is not None:
             out.append(f"Fails every case with {s.failing.text()} and {s.also.text()}, passes every other case.")
+        elif s.passing is None:
+            out.append(f"Fails every case with {s.failing.text()}, passes every other case.")
         else:
             out.append(f"Fails every case with {s.failing.text()}, passes every case with {s.passing.text()}.")
     return out

@@ -48,16 +48,17 @@ ONE_BY_ONE = [((2, 2, 3, 4), 1, 0), ((2, 2, 3, 5), 2, 0), ((2, 2, 3, 4), 1, 1), 
                          ids=[f"{'x'.join(map(str, s))}-stride{st}-pad{p}" for s, st, p in ONE_BY_ONE])
 def test_conv_forward_1x1(student, tolerance, shape, stride, pad):
     """A 1x1 filter mixes channels at each pixel: here channel 0 minus channel 1 (and
-    0 over the padding), at every stride-th pixel."""
+    0 over the padding), at every stride-th pixel, plus the bias."""
     x = np.random.default_rng(0).normal(size=shape)
     w = np.array([1.0, -1.0]).reshape(1, 2, 1, 1)
-    b = np.zeros(1)
+    b = np.array([0.25])
     param = {"stride": stride, "pad": pad}
     difference = np.pad(x[:, :1] - x[:, 1:], ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     replay = Replay("conv_forward", (x, w, b, param), part=0)
     out, _ = student.conv_forward(x, w, b, param)
     call = describe("conv_forward", x, w, b, param)
-    check_array(out, difference[:, :, ::stride, ::stride], what="out", call=call, tolerance=tolerance, diagnose=replay)
+    check_array(out, difference[:, :, ::stride, ::stride] + 0.25, what="out", call=call, tolerance=tolerance,
+                diagnose=replay)
 
 
 def conv_forward_checks(tolerance):
@@ -66,15 +67,28 @@ def conv_forward_checks(tolerance):
     return (*edge, *[lambda s, case=case: test_conv_forward_1x1(s, tolerance, *case) for case in ONE_BY_ONE])
 
 
-def test_conv_backward_gradcheck(student, oracle, tolerance):
+# (x shape, w shape, stride, pad): the first is the lecture's kind of layer, then one
+# change at a time (stride, pad, a non-square input and filter, a batch of one).
+GRADCHECK_CASES = [
+    ((2, 3, 5, 5), (2, 3, 3, 3), 2, 1), ((2, 3, 5, 5), (2, 3, 3, 3), 1, 0), ((2, 3, 5, 5), (2, 3, 3, 3), 1, 1),
+    ((2, 2, 5, 6), (3, 2, 3, 2), 1, 0), ((1, 2, 7, 7), (2, 2, 3, 3), 2, 0),
+]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, pad", GRADCHECK_CASES,
+                         ids=[f"x{'x'.join(map(str, x))}-w{'x'.join(map(str, w))}-stride{s}-pad{p}"
+                              for x, w, s, p in GRADCHECK_CASES])
+def test_conv_backward_gradcheck(student, oracle, tolerance, x_shape, w_shape, stride, pad):
     """dx, dw and db against central differences of a trusted forward pass: the
     reference's on Gradescope; on your machine your own conv_forward, once it passes
     its own tests (so that a mistake in it is not blamed on conv_backward)."""
     conv_forward = oracle(student, "conv_forward", *conv_forward_checks(tolerance))
     rng = np.random.default_rng(1)
-    x, w, b = rng.normal(size=(2, 3, 5, 5)), rng.normal(size=(2, 3, 3, 3)), rng.normal(size=2)
-    param = {"stride": 2, "pad": 1}
-    dout = rng.normal(size=(2, 2, 3, 3))
+    x, w, b = rng.normal(size=x_shape), rng.normal(size=w_shape), rng.normal(size=w_shape[0])
+    param = {"stride": stride, "pad": pad}
+    out_h = (x_shape[2] - w_shape[2] + 2 * pad) // stride + 1
+    out_w = (x_shape[3] - w_shape[3] + 2 * pad) // stride + 1
+    dout = rng.normal(size=(x_shape[0], w_shape[0], out_h, out_w))
     call = describe("conv_backward", dout, (x, w, b, param))
     replays = [Replay("conv_backward", (dout, (x, w, b, param)), part=i) for i in range(3)]
     dx, dw, db = student.conv_backward(dout, (x, w, b, param))

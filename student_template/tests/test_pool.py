@@ -53,14 +53,23 @@ def _gradcheck(student, oracle, kind, x, pool_param, checks):
     check_array(dx, expected, what="dx", call=call, tolerance={"rtol": 1e-5, "atol": 1e-7}, diagnose=replay)
 
 
-def test_max_pool_backward_gradcheck(student, oracle, tolerance):
-    # Distinct values far apart (no ties), overlapping 3x3 windows with stride 2.
-    x = np.random.default_rng(3).permutation(2 * 2 * 5 * 7).reshape(2, 2, 5, 7) * 0.1
-    _gradcheck(student, oracle, "max", x, {"pool_height": 3, "pool_width": 3, "stride": 2},
+# (x shape, pool_height, pool_width, stride): overlapping 3x3 windows with stride 2,
+# then one change at a time (the classic 2x2/2, a non-square window, a batch of one).
+GRADCHECK_CASES = [((2, 2, 5, 7), 3, 3, 2), ((2, 2, 4, 4), 2, 2, 2), ((2, 2, 4, 6), 2, 3, 1), ((1, 2, 6, 6), 3, 3, 3),
+                   ((2, 1, 4, 5), 3, 2, 1)]
+GRADCHECK_IDS = [f"x{'x'.join(map(str, x))}-{h}x{w}-stride{s}" for x, h, w, s in GRADCHECK_CASES]
+
+
+@pytest.mark.parametrize("x_shape, pool_height, pool_width, stride", GRADCHECK_CASES, ids=GRADCHECK_IDS)
+def test_max_pool_backward_gradcheck(student, oracle, tolerance, x_shape, pool_height, pool_width, stride):
+    # Distinct values far apart (no ties).
+    x = np.random.default_rng(3).permutation(int(np.prod(x_shape))).reshape(x_shape) * 0.1
+    _gradcheck(student, oracle, "max", x, {"pool_height": pool_height, "pool_width": pool_width, "stride": stride},
                [lambda s, p=p: test_max_pool_lecture(s, tolerance, p) for p in POOL_PARAMS])
 
 
-def test_avg_pool_backward_gradcheck(student, oracle, tolerance):
-    x = np.random.default_rng(4).normal(size=(2, 2, 4, 6))
-    _gradcheck(student, oracle, "avg", x, {"pool_height": 2, "pool_width": 3, "stride": 1},
+@pytest.mark.parametrize("x_shape, pool_height, pool_width, stride", GRADCHECK_CASES, ids=GRADCHECK_IDS)
+def test_avg_pool_backward_gradcheck(student, oracle, tolerance, x_shape, pool_height, pool_width, stride):
+    x = np.random.default_rng(4).normal(size=x_shape)
+    _gradcheck(student, oracle, "avg", x, {"pool_height": pool_height, "pool_width": pool_width, "stride": stride},
                [lambda s, p=p: test_avg_pool_lecture(s, tolerance, p) for p in POOL_PARAMS])
