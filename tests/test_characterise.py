@@ -32,7 +32,7 @@ def test_a_threshold_on_a_dict_item():
     rows = [({"x": np.zeros((1, 1, 5, 5)), "p": {"stride": s, "pad": p}}, s == 1) for s in (1, 2, 3) for p in (0, 1)]
     found = separators(cases(rows))
     assert found[0].failing == Condition("stride", ">", 1)
-    assert wording(found)[0] == "Fails every case with stride > 1, passes every case with stride 1."
+    assert wording(found) == ["Fails every case with stride > 1, passes every case with stride 1."]
 
 
 def test_unequal_dimensions():

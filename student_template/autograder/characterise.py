@@ -27,6 +27,7 @@ from typing import Any
 
 MAX_ITEMS = 8  # items of a list or tuple described one by one
 MAX_SEPARATORS = 2  # conditions worded per test
+PARITY = " is even"
 MIN_FAILING = 2  # failing cases needed to say what they have in common (3 for two conditions)
 
 
@@ -101,7 +102,7 @@ def _collect(name: str, value: Any, out: dict[str, Any], derived: dict[str, Any]
     if isinstance(value, (bool, int, float, str)) or value is None:
         out[name] = value
         if isinstance(value, int) and not isinstance(value, bool):
-            derived[f"{name} is even"] = value % 2 == 0
+            derived[name + PARITY] = value % 2 == 0
         return
     if isinstance(value, Mapping):
         ints = []
@@ -143,6 +144,9 @@ def separators(cases: Sequence[tuple[Mapping[str, Any], bool]]) -> list[Separato
                 found.append((rank, order, Separator(cond, other if everywhere else None)))
                 break
     found.sort(key=lambda t: (t[0] > 1, t[1], t[0]))
+    said = {s.failing.feature for _, _, s in found}
+    found = [t for t in found if not t[2].failing.feature.endswith(PARITY)
+             or t[2].failing.feature[: -len(PARITY)] not in said]  # "stride > 1" says it already
     if found or len(failing) < MIN_FAILING + 1 or len(passing) < 2:
         return [s for _, _, s in found]
     return _pairs(names, failing, passing)
