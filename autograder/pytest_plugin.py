@@ -118,7 +118,7 @@ def import_package(name: str, directory: Path, modules: tuple[str, ...] = ()) ->
         sys.path.insert(0, str(directory))
     try:
         return importlib.import_module(name)
-    except Exception:
+    except (Exception, SystemExit):  # a module calling sys.exit() at import is broken too
         if not modules:
             raise
     _forget(name)
@@ -129,7 +129,7 @@ def import_package(name: str, directory: Path, modules: tuple[str, ...] = ()) ->
     for module in modules:
         try:
             loaded[module] = importlib.import_module(f"{name}.{module}")
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             file, line = _where(exc, directory) or (f"{name}/{module}.py", None)
             error = f"{type(exc).__name__}: {exc.msg if isinstance(exc, SyntaxError) else exc}"[:300]
             problems.setdefault((file, line), ImportProblem(module, file, line, error))  # once per cause
@@ -143,12 +143,17 @@ def _forget(name: str) -> None:
 
 def _where(exc: BaseException, directory: Path) -> tuple[str, int | None] | None:
     """(file relative to ``directory``, line) of the student's code that raised."""
-    if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename).is_absolute():
-        return Path(exc.filename).resolve().relative_to(directory.resolve()).as_posix(), exc.lineno
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(str(directory))]
-    if not frames:
+    if isinstance(exc, SyntaxError) and exc.filename:
+        file, line = exc.filename, exc.lineno
+    else:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(str(directory))]
+        if not frames:
+            return None
+        file, line = frames[-1].filename, frames[-1].lineno
+    try:
+        return Path(file).resolve().relative_to(directory.resolve()).as_posix(), line
+    except ValueError:  # outside the student's folder
         return None
-    return Path(frames[-1].filename).resolve().relative_to(directory.resolve()).as_posix(), frames[-1].lineno
 
 
 class GradingPlugin:
