@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 MAX_ITEMS = 8  # items of a list or tuple described one by one
-MAX_SEPARATORS = 2  # conditions worded per test
+MAX_SEPARATORS = 1  # conditions worded per test: the simplest (more would mostly be coincidences)
 PARITY = " is even"
 MIN_FAILING = 2  # failing cases needed to say what they have in common (3 for two conditions)
 

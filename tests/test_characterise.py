@@ -96,6 +96,7 @@ def test_two_conditions_together_when_no_single_one_separates():
 
 def test_a_feature_only_some_cases_have():
     rows = [({"name": "conv", "args": (5, 3, 1)}, False), ({"name": "conv", "args": (1, 64, 32)}, False),
-            ({"name": "conv", "args": (10, 1, 1)}, True), ({"name": "pool", "args": ()}, True)]
+            ({"name": "conv", "args": (10, 1, 1)}, True), ({"name": "conv", "args": (3, 1, 5)}, True),
+            ({"name": "pool", "args": ()}, True)]
     text = wording(separators(cases(rows)))
     assert "Fails every case with args[1] > 1, passes every other case." in text
