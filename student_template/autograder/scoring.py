@@ -91,6 +91,11 @@ def feedback(score: GroupScore, max_cases: int = 3, max_chars: int = 1500, diagn
             lines.append("  Your code printed:\n" + _indent(case.output, "    "))
     if len(failed) > max_cases:
         lines.append(f"- ... and {len(failed) - max_cases} more failing cases.")
+    if not any(c.output for c in failed[:max_cases]):  # what the passing cases printed may explain it too
+        printed = next((c for c in score.cases if c.output), None)
+        if printed is not None:
+            label = f" (case {printed.case}{', which passed' if printed.passed else ''})" if printed.case else ""
+            lines.append(f"Your code printed{label}:\n" + _indent(printed.output, "    "))
     text = "\n".join(lines)
     return text if len(text) <= max_chars else text[: max_chars - 15] + "\n[... cut ...]"
 
