@@ -21,7 +21,7 @@ NEED_OUTPUTS = @test -n "$(OUTPUTS)" || { echo "error: $(ASSIGNMENT) cannot be r
 IS_DEFAULT = $(filter $(abspath $(DEFAULT_ASSIGNMENT)),$(abspath $(ASSIGNMENT)))
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-docker-like test-slurm student autograder grade grade-all bench-grade bench-grade-all bench-slurm bench release new-assignment clean
+.PHONY: help install test test-docker-like test-slurm student autograder grade grade-all bench-grade bench-grade-all bench-slurm bench bench-feedback release new-assignment clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -76,6 +76,10 @@ bench-grade: student autograder ## time `make grade` (reference, stubs, BENCH_SU
 bench-grade-all: autograder ## grade a mixed class of 100 with grade-all: submissions per minute, peak memory
 	@test -n "$(IS_DEFAULT)" || { echo "make bench-grade-all: its synthetic class (tests/classroom.py, tests/buggy.py) is made of variants of the default assignment's reference; $(ASSIGNMENT) has none. Time a real export with make grade-all instead." >&2; exit 2; }
 	$(PY) tests/bench_batch.py --count 100 --autograder $(DIST)/autograder.zip $(if $(JOBS),--jobs $(JOBS))
+
+bench-feedback: student ## grade every realistic bug on Gradescope's path and locally: partial credit, causes named, no hint on correct code
+	@test -n "$(IS_DEFAULT)" || { echo "make bench-feedback: its bugs (tests/realistic_bugs.py, tests/mistaken.py, tests/buggy.py) are variants of the default assignment's reference" >&2; exit 2; }
+	$(PY) -m tests.bench_feedback $(if $(JOBS),--jobs $(JOBS)) --json $(BUILD)/bench-feedback.json
 
 bench-slurm: autograder ## the same mixed class of COUNT (default 40) locally and through Slurm: per minute, overhead per task
 	$(PY) tests/bench_slurm.py --count $(or $(COUNT),40) $(if $(SLURM_ARGS),--slurm-args "$(SLURM_ARGS)")

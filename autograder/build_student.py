@@ -27,8 +27,10 @@ RUNTIME_MODULES = (
     "__init__.py",
     "archive.py",  # for submit
     "calls.py",  # the student's code always gets copies of its arguments
+    "characterise.py",  # which features of the cases separate the failing ones
     "config.py",
     "inline.py",  # the notebook's checks
+    "pictures.py",  # the notebook's pictures of a failed check
     "pytest_plugin.py",
     "scoring.py",
     "stopwatch.py",  # the stopwatch fixture

@@ -44,7 +44,9 @@ class Mistake:
     likely ..." ("the bias is not added"), ``advice`` says what to do; neither may
     mention a case's inputs or expected values. ``variants`` maps a graded function's
     name to a callable with the same signature that returns what the function gives
-    with this mistake.
+    with this mistake, or to a tuple of such callables: the family of outputs the
+    mistake produces however it is written (all the padding after the image, or all of
+    it before), any of which is a match.
     """
 
     id: str
@@ -82,7 +84,8 @@ def load_catalogue(path: Path, reference: ModuleType, alias: str) -> list[Mistak
         for function, variant in m.variants.items():
             if not callable(getattr(reference, function, None)):
                 raise CatalogueError(f"{where}: {function!r} is not a function of the reference")
-            if not callable(variant):
+            family = variant if isinstance(variant, (tuple, list)) else (variant,)
+            if not family or not all(callable(v) for v in family):
                 raise CatalogueError(f"{where}: the variant for {function!r} is not callable")
     return mistakes
 
@@ -103,8 +106,9 @@ class Diagnoser:
         replay = evidence.replay
         found = []
         for mistake in self.mistakes:
-            variant = mistake.variants.get(replay.function)
-            if variant is not None and same(evidence.actual, _run(variant, replay), evidence.rtol, evidence.atol):
+            family = mistake.variants.get(replay.function, ())
+            family = family if isinstance(family, (tuple, list)) else (family,)
+            if any(same(evidence.actual, _run(v, replay), evidence.rtol, evidence.atol) for v in family):
                 found.append(mistake.hint)
         right = getattr(self.reference, replay.function, None)
         if found and right is not None and same(evidence.actual, _run(right, replay), evidence.rtol, evidence.atol):

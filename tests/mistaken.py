@@ -5,9 +5,9 @@ the reference with that mistake written in, as a student would.
 
 ``unexplained`` lists the test groups a submission loses where its hint cannot
 appear, each with the reason: the failing cases raised instead of returning a value
-(nothing to compare), or checked the student's gradient against the student's own
-forward pass (the backward pass is right; the forward pass carries the hint in its
-own tests).
+(nothing to compare), or the test checks a contract (inputs left unchanged) rather than
+values. (On the autograder a gradient check differentiates the reference's forward
+pass, so a forward mistake never costs a correct backward pass.)
 """
 
 import concurrent.futures
@@ -18,8 +18,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SELF_CHECKED = "checked against the student's own (mistaken) forward pass"
 RAISES = "the student's code raises on the failing cases"
+CONTRACT = "a contract test: the inputs were changed in place, which no output shows"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,28 +46,22 @@ def mistaken(mistake, *edits, **unexplained):
 
 SUBMISSIONS = [
     # Its dx happens to be right on the public gradient check's case; its forward pass is not.
-    mistaken("zero-pad-one-side", ("conv.py", "out[:, :, pad:pad + h, pad:pad + w] = x", "out[:, :, :h, :w] = x"),
-             test_conv_backward_gradcheck=SELF_CHECKED),
+    mistaken("zero-pad-one-side", ("conv.py", "out[:, :, pad:pad + h, pad:pad + w] = x", "out[:, :, :h, :w] = x")),
     mistaken("padding-ignored",
              ("conv.py", "    stride, pad, out_h, out_w = _geometry(x, w, b, conv_param)\n    num_filters",
               '    stride, pad, out_h, out_w = _geometry(x, w, b, {**conv_param, "pad": 0})\n    num_filters'),
-             test_conv_backward_gradcheck=SELF_CHECKED,
              test_conv_forward_contract=RAISES + " (the contract test compares no values)"),
-    mistaken("bias-not-added", ("conv.py", "axes=([1, 2, 3], [1, 2, 3])) + b", "axes=([1, 2, 3], [1, 2, 3]))"),
-             test_conv_backward_gradcheck=SELF_CHECKED),
-    mistaken("filter-flipped", ("conv.py", "np.tensordot(window, w, axes", "np.tensordot(window, w[:, :, ::-1, ::-1], axes"),
-             test_conv_backward_gradcheck=SELF_CHECKED),
+    mistaken("bias-not-added", ("conv.py", "axes=([1, 2, 3], [1, 2, 3])) + b", "axes=([1, 2, 3], [1, 2, 3]))")),
+    mistaken("filter-flipped", ("conv.py", "np.tensordot(window, w, axes", "np.tensordot(window, w[:, :, ::-1, ::-1], axes")),
     mistaken("stride-one-axis",
              ("conv.py", "window = xp[:, :, i * stride:i * stride + hh, j * stride:j * stride + ww]",
-              "window = xp[:, :, i * stride:i * stride + hh, j:j + ww]"),
-             test_conv_backward_gradcheck=SELF_CHECKED),
+              "window = xp[:, :, i * stride:i * stride + hh, j:j + ww]")),
     mistaken("nhwc-layout",
              ("conv.py", "out = np.empty((x.shape[0], num_filters, out_h, out_w), dtype=np.float64)",
               "out = np.empty((x.shape[0], out_h, out_w, num_filters), dtype=np.float64)"),
              ("conv.py", "out[:, :, i, j] = np.tensordot", "out[:, i, j, :] = np.tensordot"),
              ("conv.py", "    cache = (x, w, b, conv_param)\n    return out, cache",
-              "    cache = (x, w, b, conv_param)\n    return out.reshape(x.shape[0], num_filters, out_h, out_w), cache"),
-             test_conv_backward_gradcheck=SELF_CHECKED),
+              "    cache = (x, w, b, conv_param)\n    return out.reshape(x.shape[0], num_filters, out_h, out_w), cache")),
     mistaken("dx-not-cropped", ("conv.py", "dx = dxp[:, :, pad:pad + h, pad:pad + w_]", "dx = dxp")),
     mistaken("dx-cropped-minus-pad",
              ("conv.py", "dx = dxp[:, :, pad:pad + h, pad:pad + w_]", "dx = dxp[:, :, pad:-pad, pad:-pad]")),
@@ -89,7 +83,8 @@ SUBMISSIONS = [
     mistaken("max-pool-modifies-x",
              ("pool.py", "            first_max = window.reshape(n, c, ph * pw).argmax(axis=2)",
               "            window -= window.max(axis=(2, 3), keepdims=True)\n"
-              "            first_max = window.reshape(n, c, ph * pw).argmax(axis=2)")),
+              "            first_max = window.reshape(n, c, ph * pw).argmax(axis=2)"),
+             test_backward_contract=CONTRACT, test_backward_contract_hidden=CONTRACT),
     mistaken("avg-wrong-area",
              ("pool.py", "out[:, :, i, j] = window.mean(axis=(2, 3))", "out[:, :, i, j] = window.sum(axis=(2, 3)) / (ph * ph)"),
              ("pool.py", "share = dout / (ph * pw)", "share = dout / (ph * ph)")),

@@ -66,7 +66,7 @@ BUGS = [
                 "    if span % stride:\n"
                 "        raise ValueError(\n"
                 '            f"({n} - {f} + 2*{pad})/{stride} + 1 = {span / stride + 1:.2f}: "\n'
-                '            f"a {f}x{f} filter does not fit a {n}x{n} input with stride {stride}"\n'
+                '            f"a filter of size {f} does not fit an input of size {n} along this axis with stride {stride}"\n'
                 '            + (f" and pad {pad}" if pad else "")\n'
                 "        )\n"
                 "    return int(span // stride + 1)\n",
@@ -432,6 +432,115 @@ BUGS = [
         "caller's dout array, so a second call with it gives a wrong gradient.",
         function="avg_pool_backward",
         edits=(("pool.py", "    share = dout / (ph * pw)\n", "    share = dout\n    share /= ph * pw\n"),),
+    ),
+]
+
+# Written for issue 13, again from the lecture and the docstrings only: each a variant a
+# student might write of a mistake, not the catalogue's way of writing it.
+BUGS += [
+    B(
+        name="zero-pad-image-bottom-right",
+        cause="x is copied into the bottom-right corner of the padded array, so all 2*pad zeros end up above and "
+        "to the left instead of pad on every side.",
+        function="zero_pad",
+        edits=(("conv.py", "    out[:, :, pad:pad + h, pad:pad + w] = x\n", "    out[:, :, 2 * pad:, 2 * pad:] = x\n"),),
+    ),
+    B(
+        name="conv-forward-stride-columns-only",
+        cause="The stride is applied to the columns but not to the rows: the window's first row is i instead of "
+        "i * stride.",
+        function="conv_forward",
+        edits=(
+            (
+                "conv.py",
+                "            window = xp[:, :, i * stride:i * stride + hh, j * stride:j * stride + ww]\n"
+                "            # (N, C, HH, WW)",
+                "            window = xp[:, :, i:i + hh, j * stride:j * stride + ww]\n"
+                "            # (N, C, HH, WW)",
+            ),
+        ),
+    ),
+    B(
+        name="conv-forward-filter-transposed",
+        cause="The filter's height and width axes are swapped (w.transpose(0, 1, 3, 2)) before the dot product.",
+        function="conv_forward",
+        edits=(("conv.py", "np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b",
+                "np.tensordot(window, w.transpose(0, 1, 3, 2), axes=([1, 2, 3], [1, 2, 3])) + b"),),
+    ),
+    B(
+        name="conv-forward-bias-averaged",
+        cause="Every filter gets the mean of the biases, b.mean(), instead of its own bias b[f].",
+        function="conv_forward",
+        edits=(("conv.py", "np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b",
+                "np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b.mean()"),),
+    ),
+    B(
+        name="conv-forward-pads-by-one",
+        cause="The input is always padded by 1 (zero_pad(x, 1)) whatever conv_param['pad'] says.",
+        function="conv_forward",
+        edits=(("conv.py", "    xp = zero_pad(x, pad)\n    out = np.empty", "    xp = zero_pad(x, 1)\n    out = np.empty"),),
+    ),
+    B(
+        name="conv-backward-db-first-sample",
+        cause="db sums dout over the first image of the batch only (dout[0]) instead of over every image.",
+        function="conv_backward",
+        edits=(("conv.py", "    db = dout.sum(axis=(0, 2, 3))\n", "    db = dout[0].sum(axis=(1, 2))\n"),),
+    ),
+    B(
+        name="conv-backward-dw-ignores-stride",
+        cause="dw takes its input windows at i, j instead of i * stride, j * stride: the stride is left out of dw.",
+        function="conv_backward",
+        edits=(("conv.py", "dw += np.tensordot(g, xp[:, :, rows, cols], axes=([0], [0]))",
+                "dw += np.tensordot(g, xp[:, :, i:i + hh, j:j + ww], axes=([0], [0]))"),),
+    ),
+    B(
+        name="conv-backward-dx-flipped-filter",
+        cause="dx spreads dout through the flipped filter (w[:, :, ::-1, ::-1]), as a textbook convolution's "
+        "gradient would, instead of through w itself.",
+        function="conv_backward",
+        edits=(("conv.py", "dxp[:, :, rows, cols] += np.tensordot(g, w, axes=([1], [0]))",
+                "dxp[:, :, rows, cols] += np.tensordot(g, w[:, :, ::-1, ::-1], axes=([1], [0]))"),),
+    ),
+    B(
+        name="max-pool-forward-largest-magnitude",
+        cause="The window's largest absolute value is taken (np.abs(window).max()) instead of its largest value.",
+        function="max_pool_forward",
+        edits=(("pool.py", "            out[:, :, i, j] = window.max(axis=(2, 3))\n",
+                "            out[:, :, i, j] = np.abs(window).max(axis=(2, 3))\n"),),
+    ),
+    B(
+        name="max-pool-backward-ignores-stride",
+        cause="The gradient goes to position (i + di, j + dj) instead of (i * stride + di, j * stride + dj): the "
+        "stride is left out of the backward pass.",
+        function="max_pool_backward",
+        edits=(("pool.py", "dx[nn, cc, i * stride + di, j * stride + dj] += dout[:, :, i, j]",
+                "dx[nn, cc, i + di, j + dj] += dout[:, :, i, j]"),),
+    ),
+    B(
+        name="avg-pool-forward-divides-by-perimeter",
+        cause="The window's sum is divided by ph + pw instead of its area ph * pw.",
+        function="avg_pool_forward",
+        edits=(("pool.py", "            out[:, :, i, j] = window.mean(axis=(2, 3))\n",
+                "            out[:, :, i, j] = window.sum(axis=(2, 3)) / (ph + pw)\n"),),
+    ),
+    B(
+        name="avg-pool-backward-ignores-stride",
+        cause="Each window's share of dout is added at rows i and columns j instead of i * stride and j * stride.",
+        function="avg_pool_backward",
+        edits=(("pool.py", "dx[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw] += share[:, :, i, j, None, None]",
+                "dx[:, :, i:i + ph, j:j + pw] += share[:, :, i, j, None, None]"),),
+    ),
+    B(
+        name="avg-pool-backward-scales-dout-in-place",
+        cause="dout is divided by the window area in place (dout /= ph * pw), changing the caller's array.",
+        function="avg_pool_backward",
+        edits=(("pool.py", "    share = dout / (ph * pw)\n", "    dout /= ph * pw\n    share = dout\n"),),
+    ),
+    B(
+        name="fc-params-bias-per-input",
+        cause="A fully connected layer is given one bias per input (n_in) instead of one per output unit (n_out).",
+        function="fc_params",
+        edits=(("params.py", "    return n_in * n_out + (n_out if bias else 0)\n", "    return n_in * n_out + (n_in if bias else 0)\n"),),
     ),
 ]
 

@@ -95,6 +95,17 @@ def test_diagnoser_finds_the_mistake_that_gives_the_students_output():
     assert x.tolist() == [[0, 1, 2], [3, 4, 5]]  # variants get copies
 
 
+def test_a_mistake_recognises_its_whole_family_of_outputs():
+    """A tuple of variants: the mistake however it is written (either end, here)."""
+    family = Mistake("one-end", "only one end is kept", "Keep both.",
+                     {"row_means": (lambda x: (x[:, 0], x.shape), lambda x: (x[:, -1], x.shape))})
+    diagnoser = Diagnoser([family], Toy)
+    x = np.arange(6.0).reshape(2, 3)
+    assert [h.id for h in diagnoser.hints(evidence(x[:, 0], x))] == ["one-end"]
+    assert [h.id for h in diagnoser.hints(evidence(x[:, -1], x))] == ["one-end"]
+    assert diagnoser.hints(evidence(x[:, 1], x)) == ()
+
+
 def test_load_catalogue_checks_what_it_loads(tmp_path):
     package = tmp_path / "cat"
     package.mkdir()

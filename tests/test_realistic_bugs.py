@@ -123,6 +123,24 @@ CASES = {
         pool_bwd("avg", rand(2, 3, 4, 4)),
     ),
     "avg-pool-backward-modifies-dout": (pool_bwd("avg", rand(2, 3, 4, 4)), avg_backward_twice),
+    # issue 13
+    "zero-pad-image-bottom-right": (lambda m: m.zero_pad(rand(2, 3, 4, 5), 0), lambda m: m.zero_pad(rand(2, 3, 4, 5), 1)),
+    "conv-forward-stride-columns-only": (conv_fwd(pad=1), conv_fwd(h=7, w=7, stride=2)),
+    "conv-forward-filter-transposed": (conv_fwd(hh=1, ww=1), conv_fwd()),
+    "conv-forward-bias-averaged": (conv_fwd(f=1), conv_fwd()),
+    "conv-forward-pads-by-one": (conv_fwd(pad=1), conv_fwd()),
+    "conv-backward-db-first-sample": (conv_bwd(n=1), conv_bwd()),
+    "conv-backward-dw-ignores-stride": (conv_bwd(), conv_bwd(h=7, w=7, stride=2)),
+    "conv-backward-dx-flipped-filter": (conv_bwd(hh=1, ww=1), conv_bwd()),
+    "max-pool-forward-largest-magnitude": (pool_fwd("max", rand(2, 3, 4, 4, low=0.0)), pool_fwd("max", rand(2, 3, 4, 4))),
+    "max-pool-backward-ignores-stride": (pool_bwd("max", rand(2, 3, 4, 4), stride=1), pool_bwd("max", rand(2, 3, 4, 4))),
+    "avg-pool-forward-divides-by-perimeter": (
+        pool_fwd("avg", rand(2, 3, 4, 4)),
+        pool_fwd("avg", rand(2, 3, 6, 6), ph=3, pw=3, stride=3),
+    ),
+    "avg-pool-backward-ignores-stride": (pool_bwd("avg", rand(2, 3, 4, 4), stride=1), pool_bwd("avg", rand(2, 3, 4, 4))),
+    "avg-pool-backward-scales-dout-in-place": (pool_bwd("avg", rand(2, 3, 4, 4)), avg_backward_twice),
+    "fc-params-bias-per-input": (lambda m: m.fc_params(10, 10), lambda m: m.fc_params(10, 5)),
 }
 
 

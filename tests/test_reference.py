@@ -118,7 +118,7 @@ def test_inputs_are_not_modified(ref):
 def test_lecture_output_sizes(ref):
     assert [ref.conv_output_size(7, 3, s) for s in (1, 2)] == [5, 3]
     assert [ref.conv_output_size(7, 3, s, 1) for s in (1, 2, 3)] == [7, 4, 3]
-    with pytest.raises(ValueError, match=r"\(7 - 3 \+ 2\*0\)/3 \+ 1 = 2\.33: a 3x3 filter does not fit a 7x7 input with stride 3"):
+    with pytest.raises(ValueError, match=r"\(7 - 3 \+ 2\*0\)/3 \+ 1 = 2\.33: a filter of size 3 does not fit an input of size 7 along this axis with stride 3"):
         ref.conv_output_size(7, 3, 3)
     assert ref.conv_params(1, 64, 32) == 64 * 32 + 32
     assert ref.receptive_field(2, 3) == 4 and ref.same_padding(3) == 1

@@ -135,7 +135,7 @@ def same_padding(f):
     print("\x1b[1A\x1b[2K\r    3 same_padding and receptive_field      1/1")
     print("\x1b]0;window title\x07\x1b]52;c;ZWNobyBvd25lZA==\x07clipboard written")
     print("\x9b2Kcsi\x9b1A \u202eright to left\u202c \u2066isolate\u2069 bell\x07 del\x7f end of prints")
-    return _real_same_padding(f)
+    return _real_same_padding(f) + (1 if f == 3 else 0)  # wrong on one case: its output is shown
 
 
 def receptive_field(pool, kernel):
@@ -183,4 +183,5 @@ def test_injection_keeps_the_visible_text(injected):
         assert visible in everything, visible
         assert visible in printed, visible
     tests = {t["name"]: t for t in results["tests"]}
-    assert tests["same_padding and receptive_field"]["score"] == 0  # the fake "1/1" did not become one
+    fake = tests["same_padding and receptive_field"]
+    assert fake["score"] < fake["max_score"]  # the fake "1/1" did not become one

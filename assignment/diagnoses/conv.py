@@ -12,10 +12,10 @@ from autograder.diagnose import Mistake
 
 def pad_spatial(x, pad, *, one_side=False):
     """``x`` zero-padded on both spatial axes; ``one_side``: all ``2 * pad`` zeros
-    after the image."""
+    after the image (``"before"``: all of them before it)."""
     n, c, h, w = x.shape
     out = np.zeros((n, c, h + 2 * pad, w + 2 * pad))
-    at = 0 if one_side else pad
+    at = 2 * pad if one_side == "before" else 0 if one_side else pad
     out[:, :, at:at + h, at:at + w] = x
     return out
 
@@ -29,20 +29,25 @@ def out_size(n, f, stride, pad, *, floor=False):
     return span // stride + 1
 
 
-def forward(x, w, b, conv_param, *, one_side=False, column_step=None, floor=False):
-    """A plain conv_forward; ``column_step`` replaces the stride along the columns."""
+def forward(x, w, b, conv_param, *, one_side=False, column_step=None, row_step=None, floor=False):
+    """A plain conv_forward; ``column_step`` (``row_step``) replaces the stride along
+    the columns (rows)."""
     stride, pad = conv_param["stride"], conv_param["pad"]
     _, _, hh, ww = w.shape
     out_h = out_size(x.shape[2], hh, stride, pad, floor=floor)
     out_w = out_size(x.shape[3], ww, stride, pad, floor=floor)
     step_w = stride if column_step is None else column_step
+    step_h = stride if row_step is None else row_step
     xp = pad_spatial(x, pad, one_side=one_side)
     out = np.empty((x.shape[0], w.shape[0], out_h, out_w))
     for i in range(out_h):
         for j in range(out_w):
-            window = xp[:, :, i * stride:i * stride + hh, j * step_w:j * step_w + ww]
+            window = xp[:, :, i * step_h:i * step_h + hh, j * step_w:j * step_w + ww]
             out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
     return out, (x, w, b, conv_param)
+
+
+SIDES = (True, "before")  # where one_side puts all the zeros: after the image, or before it
 
 
 def crop_middle(dxp, pad, h, w):
@@ -102,10 +107,10 @@ def mistakes(ref):
             "Put pad zeros before and pad zeros after the image on each spatial axis: x belongs at "
             "rows pad to pad+H-1 and columns pad to pad+W-1 of the result. conv_forward and conv_backward "
             "inherit the mistake through zero_pad.",
-            {
-                "zero_pad": lambda x, pad: pad_spatial(x, pad, one_side=True),
-                "conv_forward": lambda x, w, b, p: forward(x, w, b, p, one_side=True),
-                "conv_backward": lambda dout, cache: backward(dout, cache, one_side=True),
+            {  # the whole family: all the zeros after the image, or all before it
+                "zero_pad": tuple(lambda x, pad, s=side: pad_spatial(x, pad, one_side=s) for side in SIDES),
+                "conv_forward": tuple(lambda x, w, b, p, s=side: forward(x, w, b, p, one_side=s) for side in SIDES),
+                "conv_backward": tuple(lambda dout, cache, s=side: backward(dout, cache, one_side=s) for side in SIDES),
             },
         ),
         Mistake(
@@ -130,10 +135,11 @@ def mistakes(ref):
         ),
         Mistake(
             "stride-one-axis",
-            "the stride is used along the rows but not along the columns",
+            "the stride is used along one spatial axis but not along the other",
             "Window (i, j) starts at row i*stride and at column j*stride: step by the stride on both "
             "spatial axes.",
-            {"conv_forward": lambda x, w, b, p: forward(x, w, b, p, column_step=1)},
+            {"conv_forward": (lambda x, w, b, p: forward(x, w, b, p, column_step=1),
+                              lambda x, w, b, p: forward(x, w, b, p, row_step=1))},
         ),
         Mistake(
             "nhwc-layout",

@@ -38,15 +38,17 @@ def max_shifting_x(dout, cache):
 
 
 def mistakes(ref):
-    def wide(pool_param):
-        return pool_param["pool_width"] / pool_param["pool_height"]
+    def wide(pool_param, side):
+        """The true area over the one side squared (``side``: which side)."""
+        ph, pw = pool_param["pool_height"], pool_param["pool_width"]
+        return (ph * pw) / (ph * ph if side == "height" else pw * pw)
 
-    def avg_forward_square(x, pool_param):
+    def avg_forward_square(x, pool_param, side="height"):
         out, cache = ref.avg_pool_forward(x, pool_param)
-        return out * wide(pool_param), cache
+        return out * wide(pool_param, side), cache
 
-    def avg_backward_square(dout, cache):
-        return ref.avg_pool_backward(dout, cache) * wide(cache[1])
+    def avg_backward_square(dout, cache, side="height"):
+        return ref.avg_pool_backward(dout, cache) * wide(cache[1], side)
 
     return [
         Mistake(
@@ -66,8 +68,11 @@ def mistakes(ref):
         ),
         Mistake(
             "avg-wrong-area",
-            "average pooling divides by pool_height squared instead of the window's area",
+            "average pooling divides by one side of the window squared instead of the window's area",
             "A window holds pool_height * pool_width values; the two differ for windows that are not square.",
-            {"avg_pool_forward": avg_forward_square, "avg_pool_backward": avg_backward_square},
+            {  # either side squared
+                "avg_pool_forward": tuple(lambda x, p, s=side: avg_forward_square(x, p, s) for side in ("height", "width")),
+                "avg_pool_backward": tuple(lambda d, c, s=side: avg_backward_square(d, c, s) for side in ("height", "width")),
+            },
         ),
     ]

@@ -46,8 +46,8 @@ def conv_output_size(n, f, stride=1, pad=0):
 
     Raises:
         ValueError: when an argument is invalid, or when the filter does not tile the
-            padded input exactly, e.g. ``"(7 - 3 + 2*0)/3 + 1 = 2.33: a 3x3 filter
-            does not fit a 7x7 input with stride 3"``.
+            padded input exactly, e.g. ``"(7 - 3 + 2*0)/3 + 1 = 2.33: a filter of
+            size 3 does not fit an input of size 7 along this axis with stride 3"``.
     """
     # BEGIN SOLUTION
     _check_window(n, f, stride, pad, "filter")
@@ -55,7 +55,7 @@ def conv_output_size(n, f, stride=1, pad=0):
     if span % stride:
         raise ValueError(
             f"({n} - {f} + 2*{pad})/{stride} + 1 = {span / stride + 1:.2f}: "
-            f"a {f}x{f} filter does not fit a {n}x{n} input with stride {stride}"
+            f"a filter of size {f} does not fit an input of size {n} along this axis with stride {stride}"
             + (f" and pad {pad}" if pad else "")
         )
     return int(span // stride + 1)
@@ -76,8 +76,8 @@ def pool_output_size(n, f, stride):
         The output size, an ``int``.
 
     Raises:
-        ValueError: as :func:`conv_output_size`, e.g. ``"(5 - 2)/2 + 1 = 2.50: a 2x2
-            window does not fit a 5x5 input with stride 2"``.
+        ValueError: as :func:`conv_output_size`, e.g. ``"(5 - 2)/2 + 1 = 2.50: a window
+            of size 2 does not fit an input of size 5 along this axis with stride 2"``.
     """
     # BEGIN SOLUTION
     _check_window(n, f, stride, 0, "window")
@@ -85,7 +85,7 @@ def pool_output_size(n, f, stride):
     if span % stride:
         raise ValueError(
             f"({n} - {f})/{stride} + 1 = {span / stride + 1:.2f}: "
-            f"a {f}x{f} window does not fit a {n}x{n} input with stride {stride}"
+            f"a window of size {f} does not fit an input of size {n} along this axis with stride {stride}"
         )
     return int(span // stride + 1)
     # END SOLUTION

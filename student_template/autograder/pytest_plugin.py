@@ -18,19 +18,22 @@ neither, so its public tests never diagnose.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import sys
+import traceback
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from . import calls
+from . import calls, characterise
 from . import config as config_mod
-from .scoring import CaseOutcome, GroupScore, Hint, score_group
+from .scoring import CaseOutcome, GroupScore, Hint, characterisation, score_group
 from .stopwatch import Stopwatch
-from .testkit import Evidence, GradingFailure
+from .testkit import Evidence, GradingFailure, trusted_function
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,18 +60,100 @@ def pytest_configure(config: pytest.Config) -> None:
         from .reference import load_package  # the student release has no reference
 
         reference = lambda: load_package(assignment.reference, f"_reference_{assignment.package}")  # noqa: E731
+    imported: list[Any] = []
+
+    def student() -> Any:
+        if not imported:  # once: a module that does not import is reported once, not per test
+            imported.append(calls.direct(import_package(assignment.package, student_dir, assignment.modules)))
+        return imported[0]
+
     config.pluginmanager.register(
-        GradingPlugin(assignment, lambda: calls.direct(import_package(assignment.package, student_dir)),
-                      reference=reference, show_table=True),
+        GradingPlugin(assignment, student, reference=reference, show_table=True,
+                      import_problems=lambda: [p.message for p in getattr(imported[0] if imported else None,
+                                                                      "import_problems", ())]),
         "autograder-grading",
     )
 
 
-def import_package(name: str, directory: Path) -> Any:
-    """Import package ``name`` from ``directory`` (put first on sys.path)."""
+@dataclasses.dataclass(frozen=True)
+class ImportProblem:
+    """A module of the student's package that does not import: where and why."""
+
+    module: str
+    file: str
+    line: int | None
+    error: str
+
+    @property
+    def message(self) -> str:
+        where = f"{self.file}, line {self.line}" if self.line else self.file
+        return f"{where}: {self.error}"
+
+
+class PartialPackage:
+    """The modules of a package that imported; any other name fails the test that
+    needs it, naming the modules that did not import."""
+
+    def __init__(self, name: str, modules: dict[str, Any], problems: list[ImportProblem]):
+        self._name, self._modules, self.import_problems = name, modules, tuple(problems)
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        for module in self._modules.values():
+            if hasattr(module, attr):
+                return getattr(module, attr)
+        broken = "; ".join(p.message for p in self.import_problems)
+        raise GradingFailure(f"{attr} is not available: {broken}. Fix it first: only the tests that need it fail.")
+
+    def __dir__(self) -> list[str]:
+        return sorted({a for m in self._modules.values() for a in dir(m) if not a.startswith("_")})
+
+
+def import_package(name: str, directory: Path, modules: tuple[str, ...] = ()) -> Any:
+    """Import package ``name`` from ``directory`` (put first on sys.path). When it
+    does not import and ``modules`` are given, import each of them on its own and
+    return a :class:`PartialPackage` of those that do (as the sandbox does)."""
     if str(directory) not in sys.path:
         sys.path.insert(0, str(directory))
-    return importlib.import_module(name)
+    try:
+        return importlib.import_module(name)
+    except (Exception, SystemExit):  # a module calling sys.exit() at import is broken too
+        if not modules:
+            raise
+    _forget(name)
+    package = types.ModuleType(name)
+    package.__path__ = [str(directory / name)]
+    sys.modules[name] = package
+    loaded, problems = {}, {}
+    for module in modules:
+        try:
+            loaded[module] = importlib.import_module(f"{name}.{module}")
+        except (Exception, SystemExit) as exc:
+            file, line = _where(exc, directory) or (f"{name}/{module}.py", None)
+            error = f"{type(exc).__name__}: {exc.msg if isinstance(exc, SyntaxError) else exc}"[:300]
+            problems.setdefault((file, line), ImportProblem(module, file, line, error))  # once per cause
+    return PartialPackage(name, loaded, list(problems.values()))
+
+
+def _forget(name: str) -> None:
+    for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+        del sys.modules[key]
+
+
+def _where(exc: BaseException, directory: Path) -> tuple[str, int | None] | None:
+    """(file relative to ``directory``, line) of the student's code that raised."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        file, line = exc.filename, exc.lineno
+    else:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(str(directory))]
+        if not frames:
+            return None
+        file, line = frames[-1].filename, frames[-1].lineno
+    try:
+        return Path(file).resolve().relative_to(directory.resolve()).as_posix(), line
+    except ValueError:  # outside the student's folder
+        return None
 
 
 class GradingPlugin:
@@ -85,6 +170,7 @@ class GradingPlugin:
         case_output: Callable[[pytest.Item], str] | None = None,
         diagnose: Callable[[Evidence], tuple[Hint, ...]] | None = None,
         stopwatch: Callable[[], Any] | None = None,
+        import_problems: Callable[[], list[str]] | None = None,
     ):
         """``diagnose`` maps a failed check's evidence to hints; by default, the
         assignment's catalogue when it has one and ``reference`` is given."""
@@ -96,6 +182,7 @@ class GradingPlugin:
         self._case_output = case_output or (lambda item: "")
         self._diagnose = diagnose
         self._stopwatch = stopwatch or Stopwatch
+        self._import_problems = import_problems or (lambda: [])
         self._outcomes: dict[str, list[CaseOutcome]] = {}
         self.collected: set[str] = set()
         self._leaderboard: dict[str, dict] = {}
@@ -113,6 +200,14 @@ class GradingPlugin:
         if self._reference_factory is None:
             pytest.skip("this test needs the reference solutions, which are not shipped with the student release")
         return self._reference_factory()
+
+    @pytest.fixture
+    def oracle(self) -> Callable[..., Callable[..., Any]]:
+        """``oracle(student, name, *checks)``: the function to compute expected values
+        with (a gradient check's forward pass): the reference's where it is at hand,
+        else the student's own once ``checks`` (callables taking the student) pass."""
+        reference = self._reference_factory() if self._reference_factory is not None else None
+        return lambda student, name, *checks: trusted_function(student, reference, name, checks)
 
     @pytest.fixture
     def tolerance(self, request: pytest.FixtureRequest) -> dict:
@@ -195,8 +290,11 @@ class GradingPlugin:
                 if isinstance(evidence, Evidence):
                     replayed, hints = evidence.replay.function, self._hints(evidence)
             case = item.callspec.id if hasattr(item, "callspec") else ""
-            self._outcomes.setdefault(self.group_of(item).id, []).append(
-                CaseOutcome(case, passed, message, self._case_output(item), replayed, hints)
+            group = self.group_of(item)
+            params = dict(item.callspec.params) if hasattr(item, "callspec") else {}
+            features, size, inputs = _case_facts(params, shown=group.public and not passed)
+            self._outcomes.setdefault(group.id, []).append(
+                CaseOutcome(case, passed, message, self._case_output(item), replayed, hints, features, size, inputs)
             )
         return report
 
@@ -216,6 +314,9 @@ class GradingPlugin:
         # After pytest's own summary, so the points are the last thing students see.
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         ran = [s for s in self.scores() if s.group.id in self.collected]
+        if self._show_table and reporter is not None:
+            for line in self._summary_lines(ran):
+                reporter.write_line(line)
         if self._show_table and reporter is not None and ran:
             title = "Public tests" if all(s.group.public for s in ran) else "Tests"
             for line in points_table(ran, title):
@@ -223,6 +324,35 @@ class GradingPlugin:
         if self._show_table and reporter is not None:
             for e in self._leaderboard.values():
                 reporter.write_line(f"Leaderboard: {e['name']} = {e['value']:g}")
+
+
+    def _summary_lines(self, ran: list[GroupScore]) -> list[str]:
+        """The modules that did not import, then what separates the failing cases
+        of each test from its passing ones."""
+        lines = []
+        problems = self._import_problems()
+        if problems:
+            lines += ["", "Your code does not import everywhere; only the tests that need it fail:"]
+            lines += [f"  {p}" for p in problems]
+        notes = [(s, characterisation(s)) for s in ran if s.failed_cases]
+        notes = [(s, n) for s, n in notes if n]
+        if notes:
+            lines += ["", "About the failing cases:"]
+            for s, found in notes:
+                lines.append(f"  {s.group.number} {s.group.name}:")
+                lines += ["    " + line.replace("\n", "\n    ") for line in found]
+        return lines
+
+
+def _case_facts(params: dict, *, shown: bool) -> tuple[tuple, int, str]:
+    """A case's features, size and (``shown``: a public case) its inputs written out
+    (when there is more to them than one plain value, which its id says already)."""
+    try:
+        features = tuple(characterise.case_features(params).items())
+        shown = shown and (len(params) > 1 or characterise.case_size(params) > 1)
+        return features, characterise.case_size(params), characterise.describe_inputs(params) if shown else ""
+    except Exception:  # a description is a bonus: it must never cost the case its report
+        return (), 0, ""
 
 
 def failure_text(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from . import characterise
 from .config import TestGroup
 
 
@@ -36,6 +37,9 @@ class CaseOutcome:
     output: str = ""  # what the student's code printed during the case
     replayed: str = ""  # the graded function the failing check could replay ("" if none)
     hints: tuple[Hint, ...] = ()  # known mistakes that give the student's output on this case
+    features: tuple = ()  # ((name, value), ...): generic features of the case's arguments
+    size: int = 0  # how big the case's arguments are (to pick the smallest failing case)
+    inputs: str = ""  # the case's arguments written out: public tests only, never hidden ones
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +83,7 @@ def feedback(score: GroupScore, max_cases: int = 3, max_chars: int = 1500, diagn
         return text if len(text) <= max_chars else text[: max_chars - 15] + "\n[... cut ...]"
     lines = [f"{total - len(failed)} of {total} cases passed." if total > 1 else "Failed."]
     lines += list(diagnosis)
+    lines += characterisation(score)
     for case in failed[:max_cases]:
         label = f"[{case.case}] " if case.case else ""
         lines.append(f"- {label}{case.message}")
@@ -86,8 +91,26 @@ def feedback(score: GroupScore, max_cases: int = 3, max_chars: int = 1500, diagn
             lines.append("  Your code printed:\n" + _indent(case.output, "    "))
     if len(failed) > max_cases:
         lines.append(f"- ... and {len(failed) - max_cases} more failing cases.")
+    if not any(c.output for c in failed[:max_cases]):  # what the passing cases printed may explain it too
+        printed = next((c for c in score.cases if c.output), None)
+        if printed is not None:
+            label = f" (case {printed.case}{', which passed' if printed.passed else ''})" if printed.case else ""
+            lines.append(f"Your code printed{label}:\n" + _indent(printed.output, "    "))
     text = "\n".join(lines)
     return text if len(text) <= max_chars else text[: max_chars - 15] + "\n[... cut ...]"
+
+
+def characterisation(score: GroupScore) -> list[str]:
+    """What separates the failing cases from the passing ones (features of the cases'
+    arguments, see :mod:`autograder.characterise`) and, where the cases' inputs may be
+    shown (a public test), the smallest failing case with its inputs."""
+    cases = [(dict(c.features), c.passed) for c in score.cases if c.features]
+    lines = characterise.wording(characterise.separators(cases)) if len(cases) == len(score.cases) else []
+    shown = [c for c in score.failed_cases if c.inputs]
+    if shown and len(score.cases) > 1:
+        smallest = min(shown, key=lambda c: c.size)
+        lines.append(f"The smallest failing case, [{smallest.case}]:\n" + _indent(smallest.inputs, "    "))
+    return lines
 
 
 # Whose evidence a group's hints may use: a group's output must not reveal anything

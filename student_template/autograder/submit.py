@@ -111,7 +111,8 @@ def build_submission(
             f"{', '.join(files)}, with exactly these names"
         )
 
-    files += optional_files(assignment, root)
+    optional = optional_files(assignment, root)
+    files += optional
     with tempfile.TemporaryDirectory(prefix="submission-") as tmp:
         staging = Path(tmp)
         for rel in files:
@@ -129,7 +130,10 @@ def build_submission(
                 todo = unimplemented_functions((staging / rel).read_text(encoding="utf-8"))
             except SyntaxError:  # unreachable after a successful import; kept for safety
                 todo = []
-            if todo:
+            if todo and rel in optional:
+                warn(f"note: {rel} is optional (extra credit) and still has {', '.join(todo)} to write: "
+                     "that costs only its extra credit")
+            elif todo:
                 warn(f"warning: {rel}: still not implemented (these score 0): {', '.join(todo)}")
         for rel in include:
             shutil.copyfile(root / rel, staging / Path(rel).name)

@@ -73,11 +73,15 @@ class Evidence:
 
 class GradingFailure(AssertionError):
     """A grader's verdict: the message is shown to the student as it is.
-    ``evidence`` is set when the check knew how to replay the call (``diagnose=``)."""
+    ``evidence`` is set when the check knew how to replay the call (``diagnose=``);
+    ``comparison`` (``(actual, expected, rtol, atol)``) when an array had the right
+    shape but wrong values: the notebook draws it for a public case, nothing else
+    shows it."""
 
-    def __init__(self, message: str, evidence: Evidence | None = None):
+    def __init__(self, message: str, evidence: Evidence | None = None, comparison: tuple | None = None):
         super().__init__(message)
         self.evidence = evidence
+        self.comparison = comparison
 
 
 def describe(name: str, *args: Any, **kwargs: Any) -> str:
@@ -139,6 +143,7 @@ def check_array(
             f"{where} is wrong at {int((~close).sum())} of {close.size} positions; "
             f"first at index {index}; max abs error {error:.3g} (tolerance rtol={rtol:g}, atol={atol:g})",
             evidence,
+            comparison=(actual, expected, rtol, atol),
         )
 
 
@@ -192,6 +197,27 @@ def check_unchanged(student: Any, *, call: str, names: tuple[str, ...] = ()) -> 
             name = str(key)
         name += "".join(f"[{step!r}]" for step in rest)
         raise GradingFailure(f"{call} modified its input {name} in place: work on a copy instead")
+
+
+def trusted_function(student: Any, reference: Any, name: str, checks: tuple = ()) -> Callable[..., Any]:
+    """The function ``name`` to compute a check's expected values with (the forward
+    pass a gradient check differentiates): ``reference.name`` when there is a
+    reference (Gradescope), so that a check of one function depends on it alone; else
+    ``student.name`` once every check (a callable taking ``student``) passes; else a
+    :class:`GradingFailure` saying the check cannot be trusted yet."""
+    if reference is not None:
+        return getattr(reference, name)
+    function = getattr(student, name)  # not there at all: that failure says why
+    for check in checks:
+        try:
+            check(student)
+        except Exception as exc:
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            first = first if len(first) <= 300 else first[:297] + "..."
+            raise GradingFailure(
+                f"this check uses your {name}, which fails its own tests: fix it first (there: {first})"
+            ) from None
+    return function
 
 
 def numerical_gradient(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dout: np.ndarray, h: float = 1e-6) -> np.ndarray:

@@ -20,3 +20,8 @@ def test_avg_pool_backward_gradcheck(convnet):
     from autograder.inline import run_public_test
     run_public_test(convnet, 'test_avg_pool_backward_gradcheck')
 
+@test_case(points=None, hidden=False)
+def test_backward_contract(convnet):
+    from autograder.inline import run_public_test
+    run_public_test(convnet, 'test_backward_contract')
+

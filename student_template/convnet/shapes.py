@@ -24,8 +24,8 @@ def conv_output_size(n, f, stride=1, pad=0):
 
     Raises:
         ValueError: when an argument is invalid, or when the filter does not tile the
-            padded input exactly, e.g. ``"(7 - 3 + 2*0)/3 + 1 = 2.33: a 3x3 filter
-            does not fit a 7x7 input with stride 3"``.
+            padded input exactly, e.g. ``"(7 - 3 + 2*0)/3 + 1 = 2.33: a filter of
+            size 3 does not fit an input of size 7 along this axis with stride 3"``.
     """
     raise NotImplementedError("conv_output_size is not implemented yet: write your code here (see the docstring above)")
 
@@ -44,8 +44,8 @@ def pool_output_size(n, f, stride):
         The output size, an ``int``.
 
     Raises:
-        ValueError: as :func:`conv_output_size`, e.g. ``"(5 - 2)/2 + 1 = 2.50: a 2x2
-            window does not fit a 5x5 input with stride 2"``.
+        ValueError: as :func:`conv_output_size`, e.g. ``"(5 - 2)/2 + 1 = 2.50: a window
+            of size 2 does not fit an input of size 5 along this axis with stride 2"``.
     """
     raise NotImplementedError("pool_output_size is not implemented yet: write your code here (see the docstring above)")
 

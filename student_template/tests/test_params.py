@@ -10,13 +10,17 @@ LECTURE_COUNTS = [
     ("locally_connected_params", (200, 200, 10, 1, 1), {"bias": False}, 4_000_000),
     ("conv_params", (10, 1, 1), {"bias": False}, 100),
     ("conv_params", (10, 1, 20), {"bias": False}, 2000),
-    ("conv_params", (5, 3, 1), {}, 76),
+    ("conv_params", (5, 3, 1), {"bias": True}, 76),
+    ("conv_params", (1, 64, 32), {"bias": True}, 64 * 32 + 32),  # 32 1x1x64 filters
+    ("conv_params", (3, 3, 64), {"bias": True}, 1792),  # VGG-16's first layer
+    ("fc_params", (7 * 7 * 512, 4096), {"bias": True}, 102_760_448 + 4096),  # VGG-16's first fully connected layer
     ("pool_params", (), {}, 0),
 ]
 
 
 @pytest.mark.parametrize(
-    "name, args, kwargs, count", LECTURE_COUNTS, ids=[f"{c[0]}-{c[3]}" for c in LECTURE_COUNTS]
+    "name, args, kwargs, count", LECTURE_COUNTS,
+    ids=[f"{c[0]}-{c[3]}" + ("-no-bias" if c[2].get("bias") is False else "") for c in LECTURE_COUNTS]
 )
 def test_params_lecture(student, name, args, kwargs, count):
     call, replay = describe(name, *args, **kwargs), Replay(name, args, kwargs)

@@ -62,12 +62,77 @@ def pool_case(seed: int, *, small: bool = False):
     return x, {"pool_height": ph, "pool_width": pw, "stride": stride}
 
 
+# Designed cases: a base geometry, then each parameter changed on its own, so that a
+# failure that depends on one parameter shows as exactly the cases that change it
+# (the feedback names what the failing cases have in common). Random cases follow.
+CONV_BASE = {"n": 2, "c": 3, "f": 2, "hh": 3, "ww": 3, "stride": 1, "pad": 0, "out_h": 4, "out_w": 4}
+CONV_CHANGES = [
+    {}, {"n": 1}, {"n": 3}, {"c": 1}, {"c": 2}, {"f": 1}, {"f": 4},
+    {"hh": 1, "ww": 1}, {"hh": 3, "ww": 1}, {"hh": 2, "ww": 3},
+    {"stride": 2}, {"stride": 3}, {"pad": 1}, {"pad": 2},
+    {"out_h": 3, "out_w": 5}, {"out_h": 5, "out_w": 2}, {"scale": 1e6},
+]
+POOL_BASE = {"n": 2, "c": 2, "ph": 2, "pw": 2, "stride": 2, "out_h": 3, "out_w": 3}
+POOL_CHANGES = [
+    {}, {"n": 1}, {"n": 3}, {"c": 1}, {"c": 3},
+    {"ph": 3, "pw": 3, "stride": 1}, {"ph": 2, "pw": 3}, {"ph": 3, "pw": 2}, {"stride": 1}, {"stride": 3},
+    {"out_h": 2, "out_w": 4}, {"out_h": 4, "out_w": 1},
+]
+
+
+def designed_conv_case(index: int):
+    """``(x, w, b, conv_param)``: the base geometry with change ``index`` applied."""
+    g = {**CONV_BASE, "scale": 1.0, **CONV_CHANGES[index]}
+    rng = np.random.default_rng(5000 + index)
+    h = (g["out_h"] - 1) * g["stride"] + g["hh"] - 2 * g["pad"]
+    w_ = (g["out_w"] - 1) * g["stride"] + g["ww"] - 2 * g["pad"]
+    x = rng.normal(size=(g["n"], g["c"], h, w_)) * g["scale"]
+    w = rng.normal(size=(g["f"], g["c"], g["hh"], g["ww"]))
+    return x, w, rng.normal(size=g["f"]), {"stride": g["stride"], "pad": g["pad"]}
+
+
+def designed_pool_case(index: int):
+    """``(x, pool_param)``: the base geometry with change ``index`` applied (tie-free values)."""
+    g = {**POOL_BASE, **POOL_CHANGES[index]}
+    rng = np.random.default_rng(6000 + index)
+    shape = (g["n"], g["c"], (g["out_h"] - 1) * g["stride"] + g["ph"], (g["out_w"] - 1) * g["stride"] + g["pw"])
+    size = int(np.prod(shape))
+    x = (rng.permutation(size).reshape(shape) - size / 2) * 0.01
+    return x, {"pool_height": g["ph"], "pool_width": g["pw"], "stride": g["stride"]}
+
+
+def conv_cases(random: int):
+    """The designed convolution cases, then ``random`` random ones (seeds 6 on)."""
+    return [designed_conv_case(i) for i in range(len(CONV_CHANGES))] + [conv_case(6 + s) for s in range(random)]
+
+
+def pool_cases(random: int):
+    """The designed pooling cases, then ``random`` random ones (seeds 4 on), then two
+    integer inputs (like the lecture's map; the output is float64 all the same)."""
+    integer = []
+    for index in (0, 6):
+        x, param = designed_pool_case(index)
+        integer.append((np.round(x * 100).astype(np.int64), param))
+    designed = [designed_pool_case(i) for i in range(len(POOL_CHANGES))]
+    return designed + [pool_case(4 + s) for s in range(random)] + integer
+
+
+def unique_ids(ids):
+    """``ids`` with repeats numbered (``-2``, ``-3``...), first occurrence unchanged."""
+    seen, out = {}, []
+    for i in ids:
+        seen[i] = seen.get(i, 0) + 1
+        out.append(i if seen[i] == 1 else f"{i}-{seen[i]}")
+    return out
+
+
 def case_id(*arrays_and_params) -> str:
     """``x(2,3,7,5)-w(4,3,3,1)-stride2-pad1``: shapes and parameters, never values."""
     parts = []
     for name, value in arrays_and_params:
         if isinstance(value, np.ndarray):
-            parts.append(f"{name}{value.shape}".replace(" ", ""))
+            kind = "" if value.dtype == np.float64 else f"-{value.dtype}"
+            parts.append(f"{name}{value.shape}{kind}".replace(" ", ""))
         elif isinstance(value, dict):
             parts += [f"{k.replace('pool_', '')}{v}" for k, v in value.items()]
     return "-".join(parts)

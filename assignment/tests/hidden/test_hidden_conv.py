@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hidden_cases import case_id, conv_case
+from hidden_cases import case_id, conv_case, conv_cases, unique_ids
 
 from autograder.testkit import (
     GradingFailure,
@@ -15,11 +15,14 @@ from autograder.testkit import (
     numerical_gradient,
 )
 
-# Cases are made afresh inside each test (by seed), and every expected value is
-# computed before the student's call: a student who modifies an input in place must
-# not change the inputs or the expected values of any other case.
-CONV_SEEDS = range(24)
-CONV_IDS = [case_id(("x", x), ("w", w), ("p", p)) for x, w, b, p in map(conv_case, CONV_SEEDS)]
+# Cases are parametrized by their arguments (so that the feedback can say what the
+# failing cases have in common); the student's code only ever gets copies of them, and
+# every expected value is computed before the student's call.
+CONV_CASES = conv_cases(random=7)
+CONV_IDS = unique_ids([case_id(("x", x), ("w", w), ("p", p)) for x, w, b, p in CONV_CASES])
+CONV_ARGS = "x, w, b, conv_param"
+NUMERICAL_CASES = [conv_case(100 + seed, small=True) for seed in range(6)]
+NUMERICAL_IDS = unique_ids([case_id(("x", x), ("w", w), ("p", p)) for x, w, b, p in NUMERICAL_CASES])
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -32,9 +35,9 @@ def test_zero_pad_hidden(student, reference, tolerance, seed):
                 diagnose=replay)
 
 
-@pytest.mark.parametrize("seed", CONV_SEEDS, ids=CONV_IDS)
-def test_conv_forward_random(student, reference, tolerance, seed):
-    x, w, b, param = conv_case(seed)
+@pytest.mark.parametrize(CONV_ARGS, CONV_CASES, ids=CONV_IDS)
+def test_conv_forward_random(student, reference, tolerance, x, w, b, conv_param):
+    param = conv_param
     replay = Replay("conv_forward", (x, w, b, param), part=0)
     expected, _ = reference.conv_forward(x, w, b, param)
     out, _ = student.conv_forward(x, w, b, param)
@@ -79,9 +82,9 @@ def test_conv_forward_errors(student, x_shape, w_shape, b_shape, param):
                  diagnose=Replay("conv_forward", (x, w, b, param)))
 
 
-@pytest.mark.parametrize("seed", CONV_SEEDS[:20], ids=CONV_IDS[:20])
-def test_conv_backward_random(student, reference, tolerance, seed):
-    x, w, b, param = conv_case(seed)
+@pytest.mark.parametrize(CONV_ARGS, CONV_CASES[:20], ids=CONV_IDS[:20])
+def test_conv_backward_random(student, reference, tolerance, x, w, b, conv_param):
+    param = conv_param
     out, cache = reference.conv_forward(x, w, b, param)
     dout = np.random.default_rng(len(CONV_IDS)).normal(size=out.shape)
     expected = reference.conv_backward(dout, cache)
@@ -94,12 +97,12 @@ def test_conv_backward_random(student, reference, tolerance, seed):
         check_array(got, want, what=name, call=call, tolerance=tolerance, diagnose=replay)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_conv_backward_numerical(student, reference, seed):
+@pytest.mark.parametrize(CONV_ARGS, NUMERICAL_CASES, ids=NUMERICAL_IDS)
+def test_conv_backward_numerical(student, reference, x, w, b, conv_param):
     """Against central differences of the reference forward pass."""
-    x, w, b, param = conv_case(100 + seed, small=True)
+    param = conv_param
     out, _ = reference.conv_forward(x, w, b, param)
-    dout = np.random.default_rng(seed).normal(size=out.shape)
+    dout = np.random.default_rng(x.size).normal(size=out.shape)
     call = describe("conv_backward", dout, (x, w, b, param))
     replays = [Replay("conv_backward", (dout, (x, w, b, param)), part=i) for i in range(3)]
     fwd = lambda **k: reference.conv_forward(k.get("x", x), k.get("w", w), k.get("b", b), param)[0]  # noqa: E731

@@ -2,17 +2,18 @@
 
 import numpy as np
 import pytest
-from hidden_cases import case_id, pool_case
+from hidden_cases import case_id, pool_cases, unique_ids
 
 from autograder.testkit import GradingFailure, Replay, check_array, check_raises, describe, numerical_gradient
 
-# Fresh arrays per test, expected values before the student's call (see test_hidden_conv).
-POOL_SEEDS = range(16)
-POOL_IDS = [case_id(("x", x), ("p", p)) for x, p in map(pool_case, POOL_SEEDS)]
+# Cases parametrized by their arguments, expected values before the student's call
+# (see test_hidden_conv).
+POOL_CASES = pool_cases(random=4)
+POOL_IDS = unique_ids([case_id(("x", x), ("p", p)) for x, p in POOL_CASES])
+POOL_ARGS = "x, pool_param"
 
 
-def _forward(student, reference, tolerance, kind, seed):
-    x, param = pool_case(seed)
+def _forward(student, reference, tolerance, kind, x, param):
     replay = Replay(f"{kind}_pool_forward", (x, param), part=0)
     expected, _ = getattr(reference, f"{kind}_pool_forward")(x, param)
     out, _ = getattr(student, f"{kind}_pool_forward")(x, param)
@@ -20,8 +21,7 @@ def _forward(student, reference, tolerance, kind, seed):
                 diagnose=replay)
 
 
-def _backward(student, reference, tolerance, kind, seed):
-    x, param = pool_case(seed)
+def _backward(student, reference, tolerance, kind, x, param):
     forward = getattr(reference, f"{kind}_pool_forward")
     out, cache = forward(x, param)
     dout = np.random.default_rng(x.size).normal(size=out.shape)
@@ -36,24 +36,24 @@ def _backward(student, reference, tolerance, kind, seed):
                     tolerance={"rtol": 1e-5, "atol": 1e-6}, diagnose=replay)
 
 
-@pytest.mark.parametrize("seed", POOL_SEEDS, ids=POOL_IDS)
-def test_max_pool_forward_random(student, reference, tolerance, seed):
-    _forward(student, reference, tolerance, "max", seed)
+@pytest.mark.parametrize(POOL_ARGS, POOL_CASES, ids=POOL_IDS)
+def test_max_pool_forward_random(student, reference, tolerance, x, pool_param):
+    _forward(student, reference, tolerance, "max", x, pool_param)
 
 
-@pytest.mark.parametrize("seed", POOL_SEEDS, ids=POOL_IDS)
-def test_avg_pool_forward_random(student, reference, tolerance, seed):
-    _forward(student, reference, tolerance, "avg", seed)
+@pytest.mark.parametrize(POOL_ARGS, POOL_CASES, ids=POOL_IDS)
+def test_avg_pool_forward_random(student, reference, tolerance, x, pool_param):
+    _forward(student, reference, tolerance, "avg", x, pool_param)
 
 
-@pytest.mark.parametrize("seed", POOL_SEEDS, ids=POOL_IDS)
-def test_max_pool_backward_random(student, reference, tolerance, seed):
-    _backward(student, reference, tolerance, "max", seed)
+@pytest.mark.parametrize(POOL_ARGS, POOL_CASES, ids=POOL_IDS)
+def test_max_pool_backward_random(student, reference, tolerance, x, pool_param):
+    _backward(student, reference, tolerance, "max", x, pool_param)
 
 
-@pytest.mark.parametrize("seed", POOL_SEEDS, ids=POOL_IDS)
-def test_avg_pool_backward_random(student, reference, tolerance, seed):
-    _backward(student, reference, tolerance, "avg", seed)
+@pytest.mark.parametrize(POOL_ARGS, POOL_CASES, ids=POOL_IDS)
+def test_avg_pool_backward_random(student, reference, tolerance, x, pool_param):
+    _backward(student, reference, tolerance, "avg", x, pool_param)
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,9 @@
 """Public tests: zero padding and the convolutional layer on small, visible cases."""
 
 import numpy as np
+import pytest
 
-from autograder.testkit import Replay, check_array, check_unchanged, describe, numerical_gradient
+from autograder.testkit import Evidence, GradingFailure, Replay, check_array, check_unchanged, describe, numerical_gradient
 
 # A 5x5 image, dark on the left and bright on the right: a vertical edge.
 EDGE_IMAGE = np.array([[0, 0, 0, 9, 9]] * 5, dtype=np.float64)[None, None]
@@ -14,53 +15,87 @@ EDGE_RESPONSE = np.array(
 )[None, None]
 
 
-def test_zero_pad_small(student, tolerance):
-    x = np.arange(2 * 3 * 2 * 3, dtype=np.float64).reshape(2, 3, 2, 3)
-    expected = np.zeros((2, 3, 6, 7))
-    expected[:, :, 2:4, 2:5] = x
-    call, replay = describe("zero_pad", x, 2), Replay("zero_pad", (x, 2))
-    check_array(student.zero_pad(x, 2), expected, what="the result", call=call, tolerance=tolerance, diagnose=replay)
+ZERO_PAD_CASES = [((2, 3, 2, 3), 2), ((2, 3, 2, 3), 0), ((1, 1, 3, 3), 1), ((1, 2, 4, 2), 1), ((3, 1, 2, 2), 3)]
+
+
+@pytest.mark.parametrize("shape, pad", ZERO_PAD_CASES, ids=[f"{'x'.join(map(str, s))}-pad{p}" for s, p in ZERO_PAD_CASES])
+def test_zero_pad_small(student, tolerance, shape, pad):
+    """x in the middle of a border of pad zeros on both spatial axes."""
+    x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) + 1
+    n, c, h, w = shape
+    expected = np.zeros((n, c, h + 2 * pad, w + 2 * pad))
+    expected[:, :, pad:pad + h, pad:pad + w] = x
+    call, replay = describe("zero_pad", x, pad), Replay("zero_pad", (x, pad))
+    check_array(student.zero_pad(x, pad), expected, what="the result", call=call, tolerance=tolerance, diagnose=replay)
     check_unchanged(student, call=call, names=("x", "pad"))
-    replay = Replay("zero_pad", (x, 0))
-    check_array(student.zero_pad(x, 0), x, what="the result", call=describe("zero_pad", x, 0), tolerance=tolerance,
-                diagnose=replay)
 
 
-def test_conv_forward_edge_filter(student, tolerance):
+@pytest.mark.parametrize("stride", [1, 2])
+def test_conv_forward_edge_filter(student, tolerance, stride):
     b = np.array([0.5])
-    for stride, expected in [(1, EDGE_RESPONSE), (2, EDGE_RESPONSE[:, :, ::2, ::2])]:
-        param = {"stride": stride, "pad": 1}
-        call = describe("conv_forward", EDGE_IMAGE, EDGE_FILTER, b, param)
-        replay = Replay("conv_forward", (EDGE_IMAGE, EDGE_FILTER, b, param), part=0)
-        out, _ = student.conv_forward(EDGE_IMAGE, EDGE_FILTER, b, param)
-        check_array(out, expected, what="out", call=call, tolerance=tolerance, diagnose=replay)
+    expected = EDGE_RESPONSE[:, :, ::stride, ::stride]
+    param = {"stride": stride, "pad": 1}
+    call = describe("conv_forward", EDGE_IMAGE, EDGE_FILTER, b, param)
+    replay = Replay("conv_forward", (EDGE_IMAGE, EDGE_FILTER, b, param), part=0)
+    out, _ = student.conv_forward(EDGE_IMAGE, EDGE_FILTER, b, param)
+    check_array(out, expected, what="out", call=call, tolerance=tolerance, diagnose=replay)
 
 
-def test_conv_forward_1x1(student, tolerance):
-    """A 1x1 filter mixes channels at each pixel: here channel 0 minus channel 1."""
-    x = np.random.default_rng(0).normal(size=(2, 2, 3, 4))
+ONE_BY_ONE = [((2, 2, 3, 4), 1, 0), ((2, 2, 3, 5), 2, 0), ((2, 2, 3, 4), 1, 1), ((1, 2, 5, 3), 2, 0)]
+
+
+@pytest.mark.parametrize("shape, stride, pad", ONE_BY_ONE,
+                         ids=[f"{'x'.join(map(str, s))}-stride{st}-pad{p}" for s, st, p in ONE_BY_ONE])
+def test_conv_forward_1x1(student, tolerance, shape, stride, pad):
+    """A 1x1 filter mixes channels at each pixel: here channel 0 minus channel 1 (and
+    0 over the padding), at every stride-th pixel, plus the bias."""
+    x = np.random.default_rng(0).normal(size=shape)
     w = np.array([1.0, -1.0]).reshape(1, 2, 1, 1)
-    b = np.zeros(1)
-    param = {"stride": 1, "pad": 0}
+    b = np.array([0.25])
+    param = {"stride": stride, "pad": pad}
+    difference = np.pad(x[:, :1] - x[:, 1:], ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     replay = Replay("conv_forward", (x, w, b, param), part=0)
     out, _ = student.conv_forward(x, w, b, param)
     call = describe("conv_forward", x, w, b, param)
-    check_array(out, x[:, :1] - x[:, 1:], what="out", call=call, tolerance=tolerance, diagnose=replay)
+    check_array(out, difference[:, :, ::stride, ::stride] + 0.25, what="out", call=call, tolerance=tolerance,
+                diagnose=replay)
 
 
-def test_conv_backward_gradcheck(student):
-    """dx, dw and db against central differences of the student's own forward pass."""
+def conv_forward_checks(tolerance):
+    """The public tests of conv_forward, as checks of a student (see ``oracle``)."""
+    edge = [lambda s, stride=stride: test_conv_forward_edge_filter(s, tolerance, stride) for stride in (1, 2)]
+    return (*edge, *[lambda s, case=case: test_conv_forward_1x1(s, tolerance, *case) for case in ONE_BY_ONE])
+
+
+# (x shape, w shape, stride, pad): the first is the lecture's kind of layer, then one
+# change at a time (stride, pad, a non-square input and filter, a batch of one).
+GRADCHECK_CASES = [
+    ((2, 3, 5, 5), (2, 3, 3, 3), 2, 1), ((2, 3, 5, 5), (2, 3, 3, 3), 1, 0), ((2, 3, 5, 5), (2, 3, 3, 3), 1, 1),
+    ((2, 2, 5, 6), (3, 2, 3, 2), 1, 0), ((1, 2, 7, 7), (2, 2, 3, 3), 2, 0),
+]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, pad", GRADCHECK_CASES,
+                         ids=[f"x{'x'.join(map(str, x))}-w{'x'.join(map(str, w))}-stride{s}-pad{p}"
+                              for x, w, s, p in GRADCHECK_CASES])
+def test_conv_backward_gradcheck(student, oracle, tolerance, x_shape, w_shape, stride, pad):
+    """dx, dw and db against central differences of a trusted forward pass: the
+    reference's on Gradescope; on your machine your own conv_forward, once it passes
+    its own tests (so that a mistake in it is not blamed on conv_backward)."""
+    conv_forward = oracle(student, "conv_forward", *conv_forward_checks(tolerance))
     rng = np.random.default_rng(1)
-    x, w, b = rng.normal(size=(2, 3, 5, 5)), rng.normal(size=(2, 3, 3, 3)), rng.normal(size=2)
-    param = {"stride": 2, "pad": 1}
-    dout = rng.normal(size=(2, 2, 3, 3))
+    x, w, b = rng.normal(size=x_shape), rng.normal(size=w_shape), rng.normal(size=w_shape[0])
+    param = {"stride": stride, "pad": pad}
+    out_h = (x_shape[2] - w_shape[2] + 2 * pad) // stride + 1
+    out_w = (x_shape[3] - w_shape[3] + 2 * pad) // stride + 1
+    dout = rng.normal(size=(x_shape[0], w_shape[0], out_h, out_w))
     call = describe("conv_backward", dout, (x, w, b, param))
     replays = [Replay("conv_backward", (dout, (x, w, b, param)), part=i) for i in range(3)]
     dx, dw, db = student.conv_backward(dout, (x, w, b, param))
 
     def forward(**change):
         args = {"x": x, "w": w, "b": b, **change}
-        return student.conv_forward(args["x"], args["w"], args["b"], param)[0]
+        return conv_forward(args["x"], args["w"], args["b"], param)[0]
 
     loose = {"rtol": 1e-5, "atol": 1e-7}
     check_array(dx, numerical_gradient(lambda v: forward(x=v), x, dout), what="dx", call=call, tolerance=loose,
@@ -69,3 +104,43 @@ def test_conv_backward_gradcheck(student):
                 diagnose=replays[1])
     check_array(db, numerical_gradient(lambda v: forward(b=v), b, dout), what="db", call=call, tolerance=loose,
                 diagnose=replays[2])
+
+
+# The backward passes' contract, on small non-square cases: dout and the cache are
+# left as they were, and each gradient is a float64 array shaped like its input.
+_RNG = np.random.default_rng(7)
+_X, _W, _B = _RNG.normal(size=(2, 3, 5, 4)), _RNG.normal(size=(2, 3, 3, 2)), _RNG.normal(size=2)
+_POOL_X = _RNG.normal(size=(2, 2, 4, 6))
+_POOL = {"pool_height": 2, "pool_width": 3, "stride": 1}
+BACKWARD_CASES = {
+    "conv_backward": (_RNG.normal(size=(2, 2, 5, 5)), (_X, _W, _B, {"stride": 1, "pad": 1}), ("dx", "dw", "db")),
+    "max_pool_backward": (_RNG.normal(size=(2, 2, 3, 4)), (_POOL_X, _POOL), ("dx",)),
+    "avg_pool_backward": (_RNG.normal(size=(2, 2, 3, 4)), (_POOL_X, _POOL), ("dx",)),
+}
+
+
+@pytest.mark.parametrize("function", list(BACKWARD_CASES))
+def test_backward_contract(student, function):
+    dout, cache, names = BACKWARD_CASES[function]
+    check_backward_contract(student, function, dout, cache, names)
+
+
+def check_backward_contract(student, function, dout, cache, names):
+    """``function(dout, cache)`` changes neither, and returns one float64 array per
+    name, shaped like the matching input of the cache."""
+    call = describe(function, dout, cache)
+    replays = [Replay(function, (dout, cache), part=i if len(names) > 1 else ()) for i in range(len(names))]
+    result = getattr(student, function)(dout, cache)
+    check_unchanged(student, call=call, names=("dout", "cache"))
+    grads = result if len(names) > 1 else (result,)
+    if len(names) > 1 and (not isinstance(result, tuple) or len(result) != len(names)):
+        raise GradingFailure(f"{call} must return a tuple ({', '.join(names)}), got {type(result).__name__}")
+    for name, grad, given, replay in zip(names, grads, cache, replays):
+        if not isinstance(grad, np.ndarray):
+            raise GradingFailure(f"{call}: {name} is a {type(grad).__name__}, expected a numpy array")
+        seen = Evidence(replay, grad, 1e-7, 1e-9)  # a known mistake may give this shape or dtype
+        if grad.shape != given.shape:
+            raise GradingFailure(f"{call}: {name} has shape {grad.shape}, expected {given.shape} (the shape of its input)",
+                                 seen)
+        if grad.dtype != np.float64:
+            raise GradingFailure(f"{call}: {name} has dtype {grad.dtype}, expected float64", seen)

@@ -2,31 +2,47 @@
 checks of both backward passes."""
 
 import numpy as np
+import pytest
 
 from autograder.testkit import Replay, check_array, describe, numerical_gradient
 
 LECTURE_X = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=np.float64)[None, None]
 POOL_2X2 = {"pool_height": 2, "pool_width": 2, "stride": 2}
+# The lecture's 2x2 windows with stride 2, then other windows over the same map, worked
+# out by hand: (pool_height, pool_width, stride) -> (max pool, average pool).
+LECTURE_POOLS = {
+    (2, 2, 2): ([[6, 8], [3, 4]], [[3.25, 5.25], [2, 2]]),
+    (4, 4, 1): ([[8]], [[3.125]]),
+    (2, 4, 2): ([[8], [4]], [[4.25], [2]]),
+    (3, 2, 1): ([[6, 7, 8], [6, 7, 8]], [[18 / 6, 19 / 6, 22 / 6], [19 / 6, 21 / 6, 23 / 6]]),
+    (1, 1, 1): (LECTURE_X[0, 0], LECTURE_X[0, 0]),
+}
+POOL_PARAMS = [{"pool_height": h, "pool_width": w, "stride": s} for h, w, s in LECTURE_POOLS]
+POOL_IDS = [f"{h}x{w}-stride{s}" for h, w, s in LECTURE_POOLS]
 
 
-def test_max_pool_lecture(student, tolerance):
-    replay = Replay("max_pool_forward", (LECTURE_X, POOL_2X2), part=0)
-    out, _ = student.max_pool_forward(LECTURE_X, POOL_2X2)
-    expected = np.array([[6.0, 8.0], [3.0, 4.0]])[None, None]
-    check_array(out, expected, what="out", call=describe("max_pool_forward", LECTURE_X, POOL_2X2), tolerance=tolerance,
-                diagnose=replay)
+def _lecture(student, tolerance, kind, pool_param):
+    key = (pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"])
+    expected = np.array(LECTURE_POOLS[key][0 if kind == "max" else 1], dtype=np.float64)[None, None]
+    replay = Replay(f"{kind}_pool_forward", (LECTURE_X, pool_param), part=0)
+    out, _ = getattr(student, f"{kind}_pool_forward")(LECTURE_X, pool_param)
+    check_array(out, expected, what="out", call=describe(f"{kind}_pool_forward", LECTURE_X, pool_param),
+                tolerance=tolerance, diagnose=replay)
 
 
-def test_avg_pool_lecture(student, tolerance):
-    replay = Replay("avg_pool_forward", (LECTURE_X, POOL_2X2), part=0)
-    out, _ = student.avg_pool_forward(LECTURE_X, POOL_2X2)
-    expected = np.array([[3.25, 5.25], [2.0, 2.0]])[None, None]
-    check_array(out, expected, what="out", call=describe("avg_pool_forward", LECTURE_X, POOL_2X2), tolerance=tolerance,
-                diagnose=replay)
+@pytest.mark.parametrize("pool_param", POOL_PARAMS, ids=POOL_IDS)
+def test_max_pool_lecture(student, tolerance, pool_param):
+    _lecture(student, tolerance, "max", pool_param)
 
 
-def _gradcheck(student, kind, x, pool_param):
-    forward = getattr(student, f"{kind}_pool_forward")
+@pytest.mark.parametrize("pool_param", POOL_PARAMS, ids=POOL_IDS)
+def test_avg_pool_lecture(student, tolerance, pool_param):
+    _lecture(student, tolerance, "avg", pool_param)
+
+
+def _gradcheck(student, oracle, kind, x, pool_param, checks):
+    """dx against central differences of a trusted forward pass (see test_conv.py)."""
+    forward = oracle(student, f"{kind}_pool_forward", *checks)
     backward = getattr(student, f"{kind}_pool_backward")
     out, _ = forward(x, pool_param)
     dout = np.random.default_rng(2).normal(size=np.shape(out))
@@ -37,12 +53,23 @@ def _gradcheck(student, kind, x, pool_param):
     check_array(dx, expected, what="dx", call=call, tolerance={"rtol": 1e-5, "atol": 1e-7}, diagnose=replay)
 
 
-def test_max_pool_backward_gradcheck(student):
-    # Distinct values far apart (no ties), overlapping 3x3 windows with stride 2.
-    x = np.random.default_rng(3).permutation(2 * 2 * 5 * 7).reshape(2, 2, 5, 7) * 0.1
-    _gradcheck(student, "max", x, {"pool_height": 3, "pool_width": 3, "stride": 2})
+# (x shape, pool_height, pool_width, stride): overlapping 3x3 windows with stride 2,
+# then one change at a time (the classic 2x2/2, a non-square window, a batch of one).
+GRADCHECK_CASES = [((2, 2, 5, 7), 3, 3, 2), ((2, 2, 4, 4), 2, 2, 2), ((2, 2, 4, 6), 2, 3, 1), ((1, 2, 6, 6), 3, 3, 3),
+                   ((2, 1, 4, 5), 3, 2, 1)]
+GRADCHECK_IDS = [f"x{'x'.join(map(str, x))}-{h}x{w}-stride{s}" for x, h, w, s in GRADCHECK_CASES]
 
 
-def test_avg_pool_backward_gradcheck(student):
-    x = np.random.default_rng(4).normal(size=(2, 2, 4, 6))
-    _gradcheck(student, "avg", x, {"pool_height": 2, "pool_width": 3, "stride": 1})
+@pytest.mark.parametrize("x_shape, pool_height, pool_width, stride", GRADCHECK_CASES, ids=GRADCHECK_IDS)
+def test_max_pool_backward_gradcheck(student, oracle, tolerance, x_shape, pool_height, pool_width, stride):
+    # Distinct values far apart (no ties).
+    x = np.random.default_rng(3).permutation(int(np.prod(x_shape))).reshape(x_shape) * 0.1
+    _gradcheck(student, oracle, "max", x, {"pool_height": pool_height, "pool_width": pool_width, "stride": stride},
+               [lambda s, p=p: test_max_pool_lecture(s, tolerance, p) for p in POOL_PARAMS])
+
+
+@pytest.mark.parametrize("x_shape, pool_height, pool_width, stride", GRADCHECK_CASES, ids=GRADCHECK_IDS)
+def test_avg_pool_backward_gradcheck(student, oracle, tolerance, x_shape, pool_height, pool_width, stride):
+    x = np.random.default_rng(4).normal(size=x_shape)
+    _gradcheck(student, oracle, "avg", x, {"pool_height": pool_height, "pool_width": pool_width, "stride": stride},
+               [lambda s, p=p: test_avg_pool_lecture(s, tolerance, p) for p in POOL_PARAMS])

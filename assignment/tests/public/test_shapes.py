@@ -30,11 +30,18 @@ def test_pool_output_size_lecture(student, n, f, stride, size):
     check_value(student.pool_output_size(n, f, stride), size, what="the result", call=call, diagnose=replay)
 
 
-def test_same_padding_and_receptive_field(student):
-    for f, pad in [(1, 0), (3, 1), (5, 2), (7, 3)]:
-        replay = Replay("same_padding", (f,))
-        check_value(student.same_padding(f), pad, what="the padding", call=describe("same_padding", f), diagnose=replay)
-    check_raises(student.same_padding, 4, call=describe("same_padding", 4), diagnose=Replay("same_padding", (4,)))
-    replay = Replay("receptive_field", (2, 3))
-    check_value(student.receptive_field(2, 3), 4, what="the receptive field", call=describe("receptive_field", 2, 3),
-                diagnose=replay)
+SAME_AND_RECEPTIVE = [  # (function, args, the answer, or ValueError)
+    ("same_padding", (1,), 0), ("same_padding", (3,), 1), ("same_padding", (5,), 2), ("same_padding", (7,), 3),
+    ("same_padding", (4,), ValueError), ("receptive_field", (2, 3), 4),
+]
+
+
+@pytest.mark.parametrize("function, args, answer", SAME_AND_RECEPTIVE,
+                         ids=[f"{f}{a}".replace(" ", "") for f, a, _ in SAME_AND_RECEPTIVE])
+def test_same_padding_and_receptive_field(student, function, args, answer):
+    call, replay = describe(function, *args), Replay(function, args)
+    if answer is ValueError:
+        check_raises(getattr(student, function), *args, call=call, diagnose=replay)
+    else:
+        what = "the padding" if function == "same_padding" else "the receptive field"
+        check_value(getattr(student, function)(*args), answer, what=what, call=call, diagnose=replay)

@@ -1,0 +1,172 @@
+"""How well the feedback does on every realistic bug we have: tests/realistic_bugs.py,
+the catalogue's own mistaken submissions (tests/mistaken.py) and tests/buggy.py, each
+graded on the Gradescope path (the autograder zip, through the sandbox) and locally
+(pytest in the student release, as a student runs it), plus correct alternative
+implementations (which must get full marks and no hint).
+
+    .venv/bin/python -m tests.bench_feedback [--jobs 2] [--only NAME,...] [--json out.json]
+
+Prints, per submission, the Gradescope score, the local public score and whether the
+feedback names a cause (a catalogue hint, or a characterisation of the failing cases),
+then the totals the issue asks for. No timing: it measures feedback, not speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from tests import buggy, mistaken, realistic_bugs
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "solutions" / "convnet"
+HINT = re.compile(r"^(Most likely|Possibly) ", re.M)
+CHARACTERISED = "Fails every case with"
+LOCAL_CAUSE = (CHARACTERISED, "which fails its own tests", "does not import everywhere")
+POINTS = re.compile(r"Public tests: ([\d.]+)/([\d.]+) points")
+
+
+def submissions() -> list[tuple[str, str, object]]:
+    """``(kind, name, writer)``: ``writer(folder)`` puts the package in folder/convnet."""
+    out = [("realistic", b.name, b.write) for b in realistic_bugs.BUGS]
+    out += [("catalogue", m.mistake, m.write) for m in mistaken.SUBMISSIONS]
+    out += [("buggy", b.name.replace(" ", "-"), b.write) for b in buggy.BUGS]
+    out += [("correct", "naive-loops", write_naive), ("correct", "vectorised", write_vectorised)]
+    return out
+
+
+def write_naive(folder: Path) -> Path:
+    """tests/naive (plain loops, written apart from the reference), with the reference's
+    __init__.py and the optional fast.py."""
+    package = Path(folder) / "convnet"
+    shutil.copytree(ROOT / "tests" / "naive" / "convnet", package)
+    for name in ("__init__.py", "fast.py"):
+        if not (package / name).exists():
+            shutil.copyfile(REFERENCE / name, package / name)
+    return Path(folder)
+
+
+def write_vectorised(folder: Path) -> Path:
+    """The reference with every layer replaced by its vectorised (strided) version."""
+    package = Path(folder) / "convnet"
+    shutil.copytree(REFERENCE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(package / "conv.py", "a") as f:
+        f.write("\n\nfrom .fast import conv_backward_fast as conv_backward, conv_forward_fast as conv_forward  # noqa\n")
+    with open(package / "pool.py", "a") as f:
+        f.write("\n\nfrom .fast import (  # noqa\n    avg_pool_backward_fast as avg_pool_backward,\n"
+                "    avg_pool_forward_fast as avg_pool_forward,\n    max_pool_backward_fast as max_pool_backward,\n"
+                "    max_pool_forward_fast as max_pool_forward,\n)\n")
+    return Path(folder)
+
+
+def grade_gradescope(zip_path: Path, folder: Path) -> dict:
+    from autograder import simulate
+    from autograder.results import split_score
+
+    results = simulate.grade(zip_path, folder, folder.parent / f"{folder.name}-results.json")[0]
+    failed = [t for t in results.get("tests", []) if t.get("score", 0) < t.get("max_score", 0)]
+    text = "\n".join(t.get("output", "") for t in failed)
+    graded, _bonus = split_score(results)  # the 100 points; the bonus apart
+    return {"score": float(graded), "hint": bool(HINT.search(text)),
+            "characterised": CHARACTERISED in text}
+
+
+def grade_local(release: Path, folder: Path) -> dict:
+    """pytest in a copy of the student release with the submission's package."""
+    work = folder.parent / f"{folder.name}-local"
+    shutil.copytree(release, work)
+    shutil.rmtree(work / "convnet")
+    shutil.copytree(folder / "convnet", work / "convnet")
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=work,
+                         capture_output=True, text=True, timeout=600)
+    found = POINTS.search(run.stdout)
+    return {"score": float(found.group(1)) if found else 0.0, "max": float(found.group(2)) if found else 0.0,
+            "named": any(cause in run.stdout for cause in LOCAL_CAUSE),
+            "characterised": CHARACTERISED in run.stdout}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--only", default="", help="comma-separated names")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+
+    from autograder import config
+    from autograder.build_autograder import build_autograder
+
+    assignment = config.load(ROOT / "assignment" / "assignment.yaml")
+    chosen = [s for s in submissions() if not args.only or s[1] in args.only.split(",")]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-feedback-") as tmp:
+        tmp = Path(tmp)
+        zip_path = build_autograder(assignment, tmp / "autograder.zip")
+        release = ROOT / "student_template"
+
+        def one(item):
+            kind, name, write = item
+            folder = tmp / f"{kind}-{name}"
+            folder.mkdir()
+            write(folder)
+            return {"kind": kind, "name": name, "gradescope": grade_gradescope(zip_path, folder),
+                    "local": grade_local(release, folder)}
+
+        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+            for row in pool.map(one, chosen):
+                g, lo = row["gradescope"], row["local"]
+                print(f"{row['kind']:<9} {row['name']:<44} gradescope {g['score']:6.2f} "
+                      f"{'hint' if g['hint'] else '    '} {'char' if g['characterised'] else '    '}   "
+                      f"local {lo['score']:5.2f}/{lo['max']:g} {'named' if lo['named'] else ''}", flush=True)
+                rows.append(row)
+    print()
+    print(summary(rows))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+def summary(rows: list[dict]) -> str:
+    bugs = [r for r in rows if r["kind"] != "correct"]
+    correct = [r for r in rows if r["kind"] == "correct"]
+    partial = [r for r in bugs if 0 < r["gradescope"]["score"] < 100]
+    named_gs = [r for r in bugs if r["gradescope"]["hint"] or r["gradescope"]["characterised"]]
+    hint_gs = [r for r in bugs if r["gradescope"]["hint"]]
+    char_gs = [r for r in bugs if r["gradescope"]["characterised"]]
+    named_local = [r for r in bugs if r["local"]["named"]]
+    lost_local = [r for r in bugs if r["local"]["score"] < r["local"]["max"]]
+
+    kinds = ", ".join(f"{k} {sum(r['kind'] == k for r in bugs)}" for k in ("realistic", "catalogue", "buggy"))
+
+    def share(part, whole):
+        return f"{len(part)}/{len(whole)} ({100 * len(part) / max(len(whole), 1):.0f}%)"
+
+    lines = [
+        f"bugs: {len(bugs)} ({kinds})",
+        f"lose points and keep some on Gradescope: {share(partial, bugs)}",
+        f"named on Gradescope (catalogue hint or characterisation): {share(named_gs, bugs)}"
+        f"  [hint {len(hint_gs)}, characterisation {len(char_gs)}]",
+        f"lose public points locally: {share(lost_local, bugs)}; named locally: {share(named_local, lost_local)} "
+        f"of those ({share(named_local, bugs)} of all)",
+    ]
+    for r in correct:
+        g, lo = r["gradescope"], r["local"]
+        lines.append(f"correct {r['name']}: Gradescope {g['score']:g}, local {lo['score']:g}/{lo['max']:g}, "
+                     f"hint: {'YES' if g['hint'] or g['characterised'] or lo['named'] else 'none'}")
+    missing = [r["name"] for r in bugs if r not in partial]
+    if missing:
+        lines.append("not partial on Gradescope: " + ", ".join(missing))
+    unnamed = [r["name"] for r in bugs if r not in named_gs]
+    if unnamed:
+        lines.append("not named on Gradescope: " + ", ".join(unnamed))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

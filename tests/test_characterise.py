@@ -1,0 +1,102 @@
+"""The failure characterisation: generic features of case arguments, and which of them
+separate failing cases from passing ones."""
+
+import numpy as np
+
+from autograder import characterise
+from autograder.characterise import Condition, case_features, separators, wording
+from autograder import config
+from autograder.scoring import CaseOutcome, GroupScore, characterisation
+
+
+def cases(rows):
+    return [(case_features(params), passed) for params, passed in rows]
+
+
+def test_features_of_arrays_dicts_lists_and_scalars():
+    f = case_features({
+        "x": np.zeros((2, 3, 4, 4)),
+        "param": {"stride": 2, "pad": 1},
+        "layers": [{"type": "conv", "size": 3}, {"type": "pool"}],
+        "n": 7,
+        "name": "conv_params",
+    })
+    assert f["x.shape[0]"] == 2 and f["x.shape[3]"] == 4
+    assert f["x.shape[-2] == x.shape[-1]"] is True
+    assert f["stride"] == 2 and f["pad"] == 1 and f["stride == pad"] is False
+    assert f["layers has type=conv"] is True and f["len(layers)"] == 2
+    assert f["n"] == 7 and f["name"] == "conv_params"
+
+
+def test_a_threshold_on_a_dict_item():
+    rows = [({"x": np.zeros((1, 1, 5, 5)), "p": {"stride": s, "pad": p}}, s == 1) for s in (1, 2, 3) for p in (0, 1)]
+    found = separators(cases(rows))
+    assert found[0].failing == Condition("stride", ">", 1)
+    assert wording(found) == ["Fails every case with stride > 1, passes every case with stride 1."]
+
+
+def test_unequal_dimensions():
+    shapes = [(4, 4), (4, 6), (3, 3), (5, 2), (2, 2)]
+    rows = [({"x": np.zeros(s)}, s[0] == s[1]) for s in shapes]
+    text = wording(separators(cases(rows)))
+    assert text[0] == ("Fails every case with x.shape[-2] != x.shape[-1], "
+                       "passes every case with x.shape[-2] == x.shape[-1].")
+
+
+def test_nothing_when_all_fail_or_all_pass_or_nothing_separates():
+    rows = [({"n": n}, False) for n in (1, 2, 3)]
+    assert separators(cases(rows)) == []
+    rows = [({"n": n}, True) for n in (1, 2, 3)]
+    assert separators(cases(rows)) == []
+    rows = [({"n": 1}, True), ({"n": 1}, False), ({"n": 1}, False)]
+    assert separators(cases(rows)) == []
+    rows = [({"n": 1}, True), ({"n": 2}, False)]  # one failing case: its id says it all
+    assert separators(cases(rows)) == []
+
+
+def test_a_categorical_value():
+    functions = ("conv_backward", "max_pool_backward", "avg_pool_backward") * 2
+    rows = [({"function": f}, f != "max_pool_backward") for f in functions]
+    assert wording(separators(cases(rows)))[0] == (
+        "Fails every case with function = max_pool_backward, passes every case with function other than "
+        "max_pool_backward.")
+
+
+def test_inputs_and_size():
+    params = {"x": np.arange(4.0).reshape(2, 2), "stride": 2}
+    assert characterise.case_size(params) == 5
+    assert "x = [[0., 1.]" in characterise.describe_inputs(params)
+
+
+def _score(outcomes, public):
+    group = config.TestGroup(id="t", name="a test", points=4, part="1", number="1.1",
+                      visibility="visible" if public else "after_published", tolerance={"float64": config.Tolerance(1e-7, 1e-9)},
+                      public=public)
+    return GroupScore(group, 0.0, tuple(outcomes))
+
+
+def test_feedback_lines_public_and_hidden():
+    rows = [({"x": np.ones((1, s)), "stride": s}, s == 1) for s in (1, 2, 3)]
+    public = [CaseOutcome(str(i), passed, "" if passed else "wrong", features=tuple(case_features(p).items()),
+                          size=characterise.case_size(p), inputs="" if passed else characterise.describe_inputs(p))
+              for i, (p, passed) in enumerate(rows)]
+    lines = characterisation(_score(public, True))
+    assert any("stride > 1" in line for line in lines)
+    assert any(line.startswith("The smallest failing case, [1]") for line in lines)
+    hidden = [CaseOutcome(c.case, c.passed, c.message, features=c.features, size=c.size) for c in public]
+    lines = characterisation(_score(hidden, False))
+    assert lines and not any("smallest" in line or "[[" in line for line in lines)
+
+
+def test_two_conditions_together_when_no_single_one_separates():
+    rows = [({"pool": p, "kernel": k}, p == 1 or k == 1) for p, k in [(3, 3), (2, 5), (2, 2), (1, 7), (4, 1), (1, 1)]]
+    text = wording(separators(cases(rows)))
+    assert text[0] == "Fails every case with pool > 1 and kernel > 1, passes every other case."
+
+
+def test_a_feature_only_some_cases_have():
+    rows = [({"name": "conv", "args": (5, 3, 1)}, False), ({"name": "conv", "args": (1, 64, 32)}, False),
+            ({"name": "conv", "args": (10, 1, 1)}, True), ({"name": "conv", "args": (3, 1, 5)}, True),
+            ({"name": "pool", "args": ()}, True)]
+    text = wording(separators(cases(rows)))
+    assert "Fails every case with args[1] > 1, passes every other case." in text

@@ -1,0 +1,63 @@
+"""What a student sees from `pytest` in the release: a module that does not import
+costs only the tests that need it, said once; a gradient check does not blame a
+correct backward pass for a wrong forward pass; the failing cases are characterised."""
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from autograder import config
+from autograder.build_student import build_student
+from tests.conftest import ROOT
+
+ASSIGNMENT = ROOT / "assignment" / "assignment.yaml"
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    return build_student(config.load(ASSIGNMENT), tmp_path_factory.mktemp("release") / "student")
+
+
+def run_with(release, tmp_path, edit=None):
+    """pytest in a copy of the release holding the reference, ``edit(package)`` applied."""
+    work = tmp_path / "work"
+    shutil.copytree(release, work)
+    shutil.rmtree(work / "convnet")
+    shutil.copytree(ROOT / "solutions" / "convnet", work / "convnet")
+    if edit:
+        edit(work / "convnet")
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=work,
+                         capture_output=True, text=True, timeout=300)
+    return run.stdout
+
+
+def replace(path, old, new):
+    text = path.read_text()
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new))
+
+
+def test_a_syntax_error_costs_only_the_tests_that_need_the_module(release, tmp_path):
+    out = run_with(release, tmp_path, lambda p: replace(p / "pool.py", "    share = dout / (ph * pw)\n",
+                                                           "    share = dout / (ph * pw))\n"))
+    assert out.count("SyntaxError") <= out.count("is not available") + 1  # said once, and in each failing test
+    assert "Your code does not import everywhere" in out and "convnet/pool.py, line " in out
+    assert "Traceback" not in out and "ERROR" not in out
+    assert "Output sizes and padding  5/5" in out and "Pooling                   0/8" in out
+    assert "Public tests: " in out
+
+
+def test_a_gradient_check_says_when_the_forward_pass_is_the_problem(release, tmp_path):
+    out = run_with(release, tmp_path, lambda p: replace(p / "conv.py", "axes=([1, 2, 3], [1, 2, 3])) + b",
+                                                           "axes=([1, 2, 3], [1, 2, 3]))"))
+    assert "this check uses your conv_forward, which fails its own tests: fix it first" in out
+
+
+def test_the_failing_cases_are_characterised(release, tmp_path):
+    out = run_with(release, tmp_path, lambda p: replace(
+        p / "conv.py", "window = xp[:, :, i * stride:i * stride + hh, j * stride:j * stride + ww]",
+        "window = xp[:, :, i * stride:i * stride + hh, j:j + ww]"))
+    assert "About the failing cases:" in out
+    assert "Fails every case with stride > 1, passes every case with stride 1." in out
