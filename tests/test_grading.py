@@ -120,8 +120,10 @@ def test_infinite_loop_times_out_and_costs_only_that_function(grade, tmp_path):
     text = (sub / "pool.py").read_text()
     (sub / "pool.py").write_text(text.replace('    """Forward pass of average pooling', '    while True:\n        pass\n    """x', 1))
     graded = grade(sub)
-    output = graded.by_id["test_avg_pool_forward_random"]["output"]
-    assert "Timed out after 5 s" in output and "already timed out 3 times" in output
+    # The first calls time out in the public tests (run first); the hidden ones are then skipped.
+    everything = "\n".join(t["output"] for t in graded.results["tests"])
+    assert "Timed out after 5 s" in everything
+    assert "already timed out 3 times" in graded.by_id["test_avg_pool_forward_random"]["output"]
     assert graded.by_id["test_max_pool_forward_random"]["status"] == "passed"
     assert graded.by_id["test_conv_forward_random"]["status"] == "passed"
 
