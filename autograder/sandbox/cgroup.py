@@ -130,7 +130,7 @@ def create(memory_mb: int, max_processes: int) -> tuple[Group | None, str]:
     if os.geteuid() != 0:
         return None, "not root: no cgroup of our own to create"
     mounts, own, notes = _mounts(), _own(), []
-    name = f"convnet-grader-{uuid.uuid4().hex[:12]}"
+    name = f"convnet-grader-{os.getpid()}-{uuid.uuid4().hex[:8]}"  # the pid: whose group it is (see sweep)
     for point, kind, _ in mounts:
         if kind != "cgroup2" or "" not in own:
             continue
@@ -183,8 +183,24 @@ def create(memory_mb: int, max_processes: int) -> tuple[Group | None, str]:
     return None, "; ".join(notes)[:300]
 
 
+def _owner_alive(name: str) -> bool:
+    """Whether the grading process named in ``convnet-grader-<pid>-<hex>`` still runs."""
+    try:
+        pid = int(name.split("-")[2])
+    except (IndexError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
 def sweep() -> int:
-    """Remove the empty groups that killed runs left below our cgroups; return how many."""
+    """Remove the empty groups that killed runs left below our cgroups (their grading
+    process is gone); return how many."""
     removed = 0
     own = _own()
     for point, kind, opts in _mounts():
@@ -195,6 +211,8 @@ def sweep() -> int:
             base = Path(point) / own[controller].lstrip("/")
             try:
                 for folder in base.glob("convnet-grader-*"):
+                    if _owner_alive(folder.name):
+                        continue  # a live run's (perhaps not holding its first process yet)
                     try:
                         if not (folder / "cgroup.procs").read_text().split():
                             folder.rmdir()
