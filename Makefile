@@ -2,7 +2,7 @@
 # `make release` builds and checks everything; `make test` runs the project's tests.
 # Every target takes ASSIGNMENT=<path to assignment.yaml> (default: the CNN assignment).
 # The default assignment writes student_template/ (committed), dist/ and build/; any
-# other writes build/<slug>/ and dist/<slug>/ (`python -m autograder.layout` says where).
+# other writes build/<slug>/ and dist/<slug>/ (`python -m autograder.build.layout` says where).
 
 PYTHON ?= python3
 DEFAULT_ASSIGNMENT := assignment/assignment.yaml
@@ -13,7 +13,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
 # Read (lazily, once the venv exists) from the assignment: "<student release> <dist> <build>".
-OUTPUTS = $(shell $(PY) -m autograder.layout --default $(DEFAULT_ASSIGNMENT) $(ASSIGNMENT))
+OUTPUTS = $(shell $(PY) -m autograder.build.layout --default $(DEFAULT_ASSIGNMENT) $(ASSIGNMENT))
 STUDENT_OUT = $(word 1,$(OUTPUTS))
 DIST = $(word 2,$(OUTPUTS))
 BUILD = $(word 3,$(OUTPUTS))
@@ -49,20 +49,20 @@ test-slurm: $(STAMP) ## start a one-node Slurm cluster here (root) and run the t
 
 student: $(STAMP) ## regenerate the student release and its zip [ASSIGNMENT=...]
 	$(NEED_OUTPUTS)
-	$(PY) -m autograder.build_student --assignment $(ASSIGNMENT) --out $(STUDENT_OUT) --zip $(DIST)/student.zip
+	$(PY) -m autograder.build.student_release --assignment $(ASSIGNMENT) --out $(STUDENT_OUT) --zip $(DIST)/student.zip
 
 autograder: $(STAMP) ## build autograder.zip for Gradescope [ASSIGNMENT=...]
 	$(NEED_OUTPUTS)
-	$(PY) -m autograder.build_autograder --assignment $(ASSIGNMENT) --zip $(DIST)/autograder.zip
+	$(PY) -m autograder.build.autograder_zip --assignment $(ASSIGNMENT) --zip $(DIST)/autograder.zip
 
 grade: autograder ## grade SUBMISSION=<dir or zip> as Gradescope would [RESULTS=path] [INSTRUCTOR=1]
 	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=<folder or zip> [RESULTS=path] [INSTRUCTOR=1] [ASSIGNMENT=...]" >&2; exit 2; }
-	$(PY) -m autograder.simulate --autograder $(DIST)/autograder.zip --submission "$(SUBMISSION)" \
+	$(PY) -m autograder.staff.simulate --autograder $(DIST)/autograder.zip --submission "$(SUBMISSION)" \
 		--results "$(or $(RESULTS),$(BUILD)/grade/results.json)" $(if $(filter 1 yes true,$(INSTRUCTOR)),--instructor --log)
 
 grade-all: autograder ## grade a class: SUBMISSIONS=<export zip or folder> [OUT=dir] [JOBS=n] [FORCE=1] [EXECUTOR=slurm SLURM_ARGS=.. SLURM_MAX=k]
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=<Gradescope export zip or folder> [OUT=dir] [JOBS=n] [FORCE=1] [ASSIGNMENT=...] [EXECUTOR=local|slurm] [SLURM_ARGS='--partition=... --time=...'] [SLURM_MAX=k] [SLURM_SHARD=n] [SLURM_HOME=dir]" >&2; exit 2; }
-	$(PY) -m autograder.batch --autograder $(DIST)/autograder.zip --submissions "$(SUBMISSIONS)" \
+	$(PY) -m autograder.staff.batch --autograder $(DIST)/autograder.zip --submissions "$(SUBMISSIONS)" \
 		--out "$(or $(OUT),$(BUILD)/grade-all)" $(if $(JOBS),--jobs $(JOBS)) $(if $(filter 1 yes true,$(FORCE)),--force) \
 		--executor $(EXECUTOR) $(if $(SLURM_ARGS),--slurm-args "$(SLURM_ARGS)") $(if $(SLURM_MAX),--slurm-max $(SLURM_MAX)) \
 		$(if $(SLURM_SHARD),--slurm-shard-size $(SLURM_SHARD)) $(if $(SLURM_HOME),--slurm-home "$(SLURM_HOME)")
@@ -70,7 +70,7 @@ grade-all: autograder ## grade a class: SUBMISSIONS=<export zip or folder> [OUT=
 # BENCH_SUBMISSIONS="name=path ...": more submissions to time beside the reference and the stubs.
 BENCH_SUBMISSIONS ?= $(if $(IS_DEFAULT),naive=tests/naive)
 bench-grade: student autograder ## time `make grade` (reference, stubs, BENCH_SUBMISSIONS) on one core
-	$(PY) -m autograder.bench_grade --assignment $(ASSIGNMENT) --student-release $(STUDENT_OUT) \
+	$(PY) -m autograder.staff.bench_grade --assignment $(ASSIGNMENT) --student-release $(STUDENT_OUT) \
 		--autograder $(DIST)/autograder.zip --json $(BUILD)/bench-grade.json $(BENCH_SUBMISSIONS)
 
 bench-grade-all: autograder ## grade a mixed class of 100 with grade-all: submissions per minute, peak memory
@@ -97,17 +97,17 @@ bench: $(STAMP) ## the assignment's benchmark, from its bench/ folder (BENCH_TOR
 	@test -n "$(BENCH_SCRIPT)" || { echo "make bench: $(BENCH_DIR)/ has no bench_*.py script: this assignment has no benchmark" >&2; exit 2; }
 	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
-		$$($(PY) -m autograder.layout --code-pins $(ASSIGNMENT)) $(addprefix -r ,$(BENCH_REQS))
+		$$($(PY) -m autograder.build.layout --code-pins $(ASSIGNMENT)) $(addprefix -r ,$(BENCH_REQS))
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 		$(BENCH_VENV)/bin/python $(BENCH_SCRIPT) --out $(BUILD)/bench.json $(if $(filter 1,$(BENCH_TORCH)),,--no-torch)
 
 release: $(STAMP) ## check the assignment, build every artifact, grade the reference (100) and the stubs (0)
 	$(NEED_OUTPUTS)
-	$(PY) -m autograder.release --assignment $(ASSIGNMENT) --student-release $(STUDENT_OUT) --dist $(DIST)
+	$(PY) -m autograder.build.release --assignment $(ASSIGNMENT) --student-release $(STUDENT_OUT) --dist $(DIST)
 
 new-assignment: $(STAMP) ## start an assignment: NAME=<name> [DIR=assignments/<name>]
 	@test -n "$(NAME)" || { echo "usage: make new-assignment NAME=<python identifier> [DIR=folder]" >&2; exit 2; }
-	$(PY) -m autograder.scaffold --name "$(NAME)" $(if $(DIR),--dir "$(DIR)")
+	$(PY) -m autograder.staff.scaffold --name "$(NAME)" $(if $(DIR),--dir "$(DIR)")
 
 clean: ## remove build outputs and the virtualenv
 	rm -rf build dist $(VENV) .pytest_cache

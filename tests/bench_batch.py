@@ -4,7 +4,7 @@
 
 Builds a Gradescope export of ``--count`` submissions (mostly correct, a third buggy,
 some stubs, syntax errors, empty uploads, forgers and one infinite loop, in the
-proportions below), grades it with ``python -m autograder.batch`` into
+proportions below), grades it with ``python -m autograder.staff.batch`` into
 ``build/bench-grade-all/``, and prints submissions graded per minute and the peak
 memory of the whole process tree (the batch, every grader, every student's process),
 sampled every 0.2 s. Writes the figures to ``build/bench-grade-all.json``.
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     mix = kinds(args.count)
     write_export(args.work / "export", mix)
     out = args.work / "out"
-    cmd = [sys.executable, "-m", "autograder.batch", "--submissions", str(args.work / "export"), "--out", str(out),
+    cmd = [sys.executable, "-m", "autograder.staff.batch", "--submissions", str(args.work / "export"), "--out", str(out),
            "--autograder", str(args.autograder)] + (["--jobs", str(args.jobs)] if args.jobs else [])
     jobs = args.jobs or len(os.sched_getaffinity(0))
     print(f"Grading {len(mix)} submissions ({', '.join(f'{n} {k}' for k, n in _summary(mix).items())}), "

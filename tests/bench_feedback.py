@@ -67,8 +67,8 @@ def write_vectorised(folder: Path) -> Path:
 
 
 def grade_gradescope(zip_path: Path, folder: Path) -> dict:
-    from autograder import simulate
-    from autograder.results import split_score
+    from autograder.staff import simulate
+    from autograder.grade.results import split_score
 
     results = simulate.grade(zip_path, folder, folder.parent / f"{folder.name}-results.json")[0]
     failed = [t for t in results.get("tests", []) if t.get("score", 0) < t.get("max_score", 0)]
@@ -99,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
 
-    from autograder import config
-    from autograder.build_autograder import build_autograder
+    from autograder.runtime import config
+    from autograder.build.autograder_zip import build_autograder
 
     assignment = config.load(ROOT / "assignment" / "assignment.yaml")
     chosen = [s for s in submissions() if not args.only or s[1] in args.only.split(",")]

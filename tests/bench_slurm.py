@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit("error: no Slurm cluster answers (tests/slurm/start_cluster.sh starts a one-node one)")
     shutil.rmtree(args.work, ignore_errors=True)
     write_export(args.work / "export", kinds(args.count))
-    base = [sys.executable, "-m", "autograder.batch", "--submissions", str(args.work / "export"),
+    base = [sys.executable, "-m", "autograder.staff.batch", "--submissions", str(args.work / "export"),
             "--autograder", str(args.autograder)]
     jobs = len(os.sched_getaffinity(0))
     print(f"{args.count} submissions; local: {jobs} at a time; Slurm: {cpus} CPUs, "

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.reference import load_package
+from autograder.grade.reference import load_package
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,12 +19,12 @@ import json  # noqa: E402
 
 import jsonschema  # noqa: E402
 
-from autograder import config as config_mod  # noqa: E402
-from autograder import simulate  # noqa: E402
-from autograder.results import split_score  # noqa: E402
-from autograder.build_autograder import build_autograder  # noqa: E402
+from autograder.runtime import config as config_mod  # noqa: E402
+from autograder.staff import simulate  # noqa: E402
+from autograder.grade.results import split_score  # noqa: E402
+from autograder.build.autograder_zip import build_autograder  # noqa: E402
 
-SCHEMA = json.loads((ROOT / "autograder" / "results_schema.json").read_text())
+SCHEMA = json.loads((ROOT / "autograder" / "grade" / "results_schema.json").read_text())
 ASSIGNMENT = config_mod.load(ROOT / "assignment" / "assignment.yaml")
 BONUS_POINTS = sum(g.points for g in ASSIGNMENT.groups if g.extra_credit)  # on top of total_points
 # Tests whose points are a measured speed: the project's tests never depend on how fast

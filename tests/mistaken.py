@@ -105,10 +105,11 @@ def grade_all(grade, folder: Path, submissions=SUBMISSIONS, workers: int = 2) ->
 
 
 def main() -> int:
-    from autograder import config, simulate
-    from autograder.build_autograder import build_autograder
-    from autograder.diagnose import load_catalogue
-    from autograder.reference import load_package
+    from autograder.runtime import config
+    from autograder.staff import simulate
+    from autograder.build.autograder_zip import build_autograder
+    from autograder.grade.diagnose import load_catalogue
+    from autograder.grade.reference import load_package
 
     assignment = config.load(ROOT / "assignment" / "assignment.yaml")
     ids = {g.number: g for g in assignment.groups}

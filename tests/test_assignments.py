@@ -11,10 +11,12 @@ import zipfile
 
 import pytest
 
-from autograder import archive, config, layout, simulate, validate
-from autograder.build_autograder import build_autograder
-from autograder.build_student import build_student
-from autograder.results import split_score
+from autograder.runtime import archive, config
+from autograder.build import layout, validate
+from autograder.staff import simulate
+from autograder.build.autograder_zip import build_autograder
+from autograder.build.student_release import build_student
+from autograder.grade.results import split_score
 from tests.conftest import ROOT
 
 ASSIGNMENTS = {"convnet": ROOT / "assignment" / "assignment.yaml",

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import archive, batch, export, report, simulate
+from autograder.runtime import archive
+from autograder.staff import batch, export, report, simulate
 from autograder.sandbox.limits import descendants
 from tests.buggy import BUGS
 from tests.classroom import student, write_export, write_submission
@@ -323,7 +324,7 @@ def test_interrupted_batch_resumes_with_the_rest(autograder_zip, tmp_path):
     for i, kind in enumerate(["correct", "flat", "correct", "flat"]):
         write_submission(kind, folder / f"s{i}")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "autograder.batch", "--submissions", str(folder), "--out", str(out),
+    cmd = [sys.executable, "-m", "autograder.staff.batch", "--submissions", str(folder), "--out", str(out),
            "--autograder", str(autograder_zip), "--jobs", "1"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 120

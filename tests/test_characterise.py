@@ -3,10 +3,10 @@ separate failing cases from passing ones."""
 
 import numpy as np
 
-from autograder import characterise
-from autograder.characterise import Condition, case_features, separators, wording
-from autograder import config
-from autograder.scoring import CaseOutcome, GroupScore, characterisation
+from autograder.runtime import characterise
+from autograder.runtime.characterise import Condition, case_features, separators, wording
+from autograder.runtime import config
+from autograder.runtime.scoring import CaseOutcome, GroupScore, characterisation
 
 
 def cases(rows):

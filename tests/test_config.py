@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder import config
+from autograder.runtime import config
 from tests.conftest import ROOT
 
 GOOD = """

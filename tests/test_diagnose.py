@@ -6,11 +6,11 @@ import zipfile
 import numpy as np
 import pytest
 
-from autograder import config
-from autograder.build_student import build_student
-from autograder.diagnose import CatalogueError, Diagnoser, Mistake, load_catalogue, same
-from autograder.scoring import CaseOutcome, Hint, diagnoses, feedback, score_group
-from autograder.testkit import Evidence, GradingFailure, Replay, check_array, check_raises, check_value
+from autograder.runtime import config
+from autograder.build.student_release import build_student
+from autograder.grade.diagnose import CatalogueError, Diagnoser, Mistake, load_catalogue, same
+from autograder.runtime.scoring import CaseOutcome, Hint, diagnoses, feedback, score_group
+from autograder.runtime.testkit import Evidence, GradingFailure, Replay, check_array, check_raises, check_value
 from tests.conftest import ASSIGNMENT, ROOT
 
 
@@ -110,13 +110,13 @@ def test_load_catalogue_checks_what_it_loads(tmp_path):
     package = tmp_path / "cat"
     package.mkdir()
     (package / "__init__.py").write_text(
-        "from autograder.diagnose import Mistake\n"
+        "from autograder.grade.diagnose import Mistake\n"
         "def catalogue(ref):\n"
         "    return [Mistake('a', 'x', 'y', {'row_means': len}), Mistake('a', 'x', 'y', {'row_means': len})]\n")
     with pytest.raises(CatalogueError, match="duplicate id"):
         load_catalogue(package, Toy, "_toy_catalogue_1")
     (package / "__init__.py").write_text(
-        "from autograder.diagnose import Mistake\n"
+        "from autograder.grade.diagnose import Mistake\n"
         "def catalogue(ref):\n"
         "    return [Mistake('a', 'x', 'y', {'row_sums': len})]\n")
     with pytest.raises(CatalogueError, match="'row_sums' is not a function of the reference"):

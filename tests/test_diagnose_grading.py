@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from autograder.diagnose import load_catalogue
+from autograder.grade.diagnose import load_catalogue
 from tests.conftest import ASSIGNMENT, ROOT
 from tests.mistaken import SUBMISSIONS, grade_all
 

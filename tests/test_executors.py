@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
-from autograder import batch
-from autograder.executors import ExecutorError, GradeJob, Outcome, by_name, grade_one
-from autograder.executors.local import LocalExecutor
-from autograder.executors.slurm import SlurmExecutor, _kind, _parse_states
-from autograder.executors.slurm_task import already_done, record_outcome
+from autograder.staff import batch
+from autograder.staff.executors import ExecutorError, GradeJob, Outcome, by_name, grade_one
+from autograder.staff.executors.local import LocalExecutor
+from autograder.staff.executors.slurm import SlurmExecutor, _kind, _parse_states
+from autograder.staff.executors.slurm_task import already_done, record_outcome
 from tests.test_batch import FakeGrader, plans
 
 
@@ -69,7 +69,7 @@ def test_slurm_plan_shards_and_sbatch_command(tmp_path):
     assert command[:3] == ["sbatch", "--parsable", "--array=0-2%2"]
     assert command[-2:] == ["--partition=short", str(plan_path.parent / "array.sh")]
     script = (plan_path.parent / "array.sh").read_text()
-    assert "-m autograder.executors.slurm_task --plan" in script and '--shard "$SLURM_ARRAY_TASK_ID"' in script
+    assert "-m autograder.staff.executors.slurm_task --plan" in script and '--shard "$SLURM_ARRAY_TASK_ID"' in script
     assert shlex.quote(sys.executable) in script and "GRADER_HOME=" in script
 
 
@@ -112,7 +112,7 @@ def test_slurm_takes_what_an_earlier_array_graded_without_submitting_anything(tm
 
 
 def test_the_waiting_command_takes_only_its_own_runs_outcomes(tmp_path):
-    from autograder.executors.slurm import _outcomes_of_run
+    from autograder.staff.executors.slurm import _outcomes_of_run
     (tmp_path / "slurm" / "outcomes").mkdir(parents=True)
     record_outcome(tmp_path, "old", Outcome("a", "error", 1.0, "boom"))  # retried by this run
     record_outcome(tmp_path, "new", Outcome("b", "graded", 1.0, score=3))

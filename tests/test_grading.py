@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from autograder import archive
-from autograder.build_autograder import build_autograder
+from autograder.runtime import archive
+from autograder.build.autograder_zip import build_autograder
 from tests.buggy import BUGS
 from tests.conftest import ASSIGNMENT, BONUS_POINTS, ROOT, TIMED, TIMED_POINTS
 

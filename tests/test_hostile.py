@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import simulate
+from autograder.staff import simulate
 from tests.conftest import ASSIGNMENT, ROOT, Graded
 from tests.submissions.build import load_cases
 
@@ -123,11 +123,11 @@ def survivors() -> list[str]:
         if info is None or not info[0] & uids or info[2] == "Z":
             continue
         ppid, owned = info[1], False
-        for _ in range(64):  # up the tree: is a grader (autograder.runner) above it?
+        for _ in range(64):  # up the tree: is a grader (autograder.grade.runner) above it?
             parent = _proc(ppid) if ppid > 1 else None
             if parent is None:
                 break
-            if "autograder.runner" in parent[3]:
+            if "autograder.grade.runner" in parent[3]:
                 owned = True
                 break
             ppid = parent[1]
@@ -310,7 +310,7 @@ def secrets_for(submission: Path) -> list[str]:
     for path in (ROOT / "assignment" / "tests" / "hidden").glob("*.py"):
         lines |= {line.strip() for line in path.read_text().splitlines() if len(line.strip()) > 30}
     for name in ("run_autograder", "setup.sh"):
-        text = (ROOT / "autograder" / "gradescope" / name).read_text()
+        text = (ROOT / "autograder" / "grade" / "gradescope" / name).read_text()
         lines |= {line.strip() for line in text.splitlines() if len(line.strip()) > 30 and not line.startswith("#")}
     for path in (ROOT / "solutions" / "convnet").glob("*.py"):
         inside = False

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import simulate
-from autograder.build_autograder import grader_requirements
+from autograder.staff import simulate
+from autograder.build.autograder_zip import grader_requirements
 from tests.conftest import ASSIGNMENT
 from autograder.sandbox import isolation
 from autograder.sandbox.limits import sandbox_identity
@@ -99,7 +99,7 @@ def grading_python(tmp_path_factory):
     the real setup.sh as make grade makes it."""
     root = tmp_path_factory.mktemp("setup")
     (root / "source").mkdir()
-    shutil.copy(ROOT / "autograder" / "gradescope" / "setup.sh", root / "source" / "setup.sh")
+    shutil.copy(ROOT / "autograder" / "grade" / "gradescope" / "setup.sh", root / "source" / "setup.sh")
     (root / "source" / "requirements.txt").write_text(grader_requirements(ASSIGNMENT))
     home = simulate.grader_home()
     home.mkdir(parents=True, exist_ok=True)

@@ -12,8 +12,9 @@ import zipfile
 
 import pytest
 
-from autograder import config, notebook
-from autograder.stubs import BEGIN, END
+from autograder.runtime import config
+from autograder.build import notebook
+from autograder.build.stubs import BEGIN, END
 from tests.conftest import ROOT
 
 ASSIGNMENT = config.load(ROOT / "assignment" / "assignment.yaml")
@@ -25,7 +26,7 @@ def release(tmp_path_factory):
     """A student release built by the command `make student` runs, into a temp dir."""
     out = tmp_path_factory.mktemp("release") / "student"
     done = subprocess.run(
-        [sys.executable, "-m", "autograder.build_student", "--assignment", str(ASSIGNMENT.path), "--out", str(out)],
+        [sys.executable, "-m", "autograder.build.student_release", "--assignment", str(ASSIGNMENT.path), "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -9,8 +9,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from autograder.pictures import plane, show_comparison  # noqa: E402
-from autograder.testkit import GradingFailure, check_array  # noqa: E402
+from autograder.runtime.pictures import plane, show_comparison  # noqa: E402
+from autograder.runtime.testkit import GradingFailure, check_array  # noqa: E402
 
 
 @pytest.fixture

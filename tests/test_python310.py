@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from autograder.build_autograder import grader_requirements
+from autograder.build.autograder_zip import grader_requirements
 from tests.conftest import ASSIGNMENT, ROOT
 
 
@@ -53,7 +53,7 @@ def test_framework_compiles_under_310(venv310):
 
 def test_every_grader_passes_the_reference_under_310(venv310):
     done = subprocess.run(
-        [str(venv310), "-m", "pytest", "-p", "autograder.pytest_plugin", "--assignment", "assignment/assignment.yaml",
+        [str(venv310), "-m", "pytest", "-p", "autograder.runtime.pytest_plugin", "--assignment", "assignment/assignment.yaml",
          "--student-dir", "solutions", "assignment/tests", "-q", "-p", "no:cacheprovider", "-c", os.devnull,
          "--rootdir", "."],
         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from autograder.reference import load_package
+from autograder.grade.reference import load_package
 from tests.realistic_bugs import BUGS, REFERENCE, RealisticBug
 
 MODULES = ("shapes.py", "params.py", "conv.py", "pool.py")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
-from autograder.testkit import numerical_gradient
+from autograder.runtime.testkit import numerical_gradient
 
 VGG16 = (
     [{"type": "conv", "filters": 64, "size": 3, "stride": 1, "pad": 1}] * 2

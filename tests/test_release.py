@@ -6,9 +6,10 @@ import zipfile
 
 import pytest
 
-from autograder import archive, release
-from autograder.build_autograder import build_autograder
-from autograder.build_student import build_student
+from autograder.runtime import archive
+from autograder.build import release
+from autograder.build.autograder_zip import build_autograder
+from autograder.build.student_release import build_student
 from tests.conftest import ASSIGNMENT, ROOT
 
 

@@ -4,7 +4,7 @@ known mistakes across the class, the extra credit apart from the graded part."""
 import json
 import types
 
-from autograder import export, report
+from autograder.staff import export, report
 
 
 def results(graded, bonus=0.0, *, submission=None, hints=()):

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from autograder import archive
-from autograder.executors.slurm import _parse_states
+from autograder.runtime import archive
+from autograder.staff.executors.slurm import _parse_states
 from tests.classroom import write_export
 from tests.conftest import ROOT, TIMED
 from tests.test_batch import KINDS, RECORDED
@@ -42,7 +42,7 @@ def cluster():
 
 
 def batch_command(export, out, autograder_zip, *extra):
-    return [sys.executable, "-m", "autograder.batch", "--submissions", str(export), "--out", str(out),
+    return [sys.executable, "-m", "autograder.staff.batch", "--submissions", str(export), "--out", str(out),
             "--autograder", str(autograder_zip), *extra]
 
 

@@ -4,7 +4,7 @@ import inspect
 
 import pytest
 
-from autograder.stubs import MarkerError, stub_source
+from autograder.build.stubs import MarkerError, stub_source
 from tests.conftest import ROOT, load_package
 
 SOURCE = '''\

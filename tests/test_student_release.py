@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from autograder import archive, config
-from autograder.build_student import build_student
+from autograder.runtime import archive, config
+from autograder.build.student_release import build_student
 from tests.conftest import ROOT
 
 ASSIGNMENT = ROOT / "assignment" / "assignment.yaml"

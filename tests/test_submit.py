@@ -10,9 +10,9 @@ import zipfile
 
 import pytest
 
-from autograder import config
-from autograder.build_student import build_student
-from autograder.submit import unimplemented_functions
+from autograder.runtime import config
+from autograder.build.student_release import build_student
+from autograder.runtime.submit import unimplemented_functions
 from tests.conftest import BONUS_POINTS, ROOT, TIMED_POINTS
 
 ASSIGNMENT = config.load(ROOT / "assignment" / "assignment.yaml")
@@ -104,7 +104,7 @@ def test_unimplemented_functions_are_found_statically():
 
 @pytest.mark.parametrize("with_notebook", [False, True], ids=["make-submit", "notebook-export"])
 def test_make_grade_accepts_the_zip(work, tmp_path, with_notebook):
-    command = [sys.executable, "-m", "autograder.submit", "--out", str(tmp_path / "submission.zip")]
+    command = [sys.executable, "-m", "autograder.runtime.submit", "--out", str(tmp_path / "submission.zip")]
     if with_notebook:
         command += ["--include", "convnet.ipynb"]
     assert subprocess.run(command, cwd=work, capture_output=True, timeout=120).returncode == 0

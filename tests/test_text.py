@@ -1,5 +1,5 @@
 """Control characters from the submission never reach results.json, the report, the
-logs or a terminal (autograder.text.printable and where it is applied)."""
+logs or a terminal (autograder.runtime.text.printable and where it is applied)."""
 
 import contextlib
 import io
@@ -11,10 +11,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from autograder import batch, locate, simulate, unpack
-from autograder.results import write_results
+from autograder.staff import batch, simulate, unpack
+from autograder.grade import locate
+from autograder.grade.results import write_results
 from autograder.sandbox import proxy
-from autograder.text import printable
+from autograder.runtime.text import printable
 from tests.conftest import ROOT, Graded
 
 # Written out independently of the implementation: C0 but tab and newline, DEL, C1,
@@ -149,7 +150,7 @@ ODD_FOLDER = "work\x1b]0;t\x07\x1b[2K\u202e\x9bdir"
 def injected(autograder_zip, tmp_path_factory):
     """The reference in a folder whose name holds control characters, printing and
     raising them; pool.py is missing, so the folder's name is reported. Graded through
-    ``python -m autograder.simulate`` (what ``make grade`` runs): (results, printed)."""
+    ``python -m autograder.staff.simulate`` (what ``make grade`` runs): (results, printed)."""
     folder = tmp_path_factory.mktemp("injection")
     package = folder / "submission" / ODD_FOLDER / "convnet"
     shutil.copytree(ROOT / "solutions" / "convnet", package)

@@ -5,11 +5,13 @@ import shutil
 
 import pytest
 
-from autograder import config, release, scaffold, validate
-from autograder.build_autograder import build_autograder
-from autograder.build_student import build_student
-from autograder.results import split_score
-from autograder import simulate
+from autograder.runtime import config
+from autograder.build import release, validate
+from autograder.staff import scaffold
+from autograder.build.autograder_zip import build_autograder
+from autograder.build.student_release import build_student
+from autograder.grade.results import split_score
+from autograder.staff import simulate
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "strutils"

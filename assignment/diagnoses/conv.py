@@ -7,7 +7,7 @@ call the reference with one input or one output changed.
 
 import numpy as np
 
-from autograder.diagnose import Mistake
+from autograder.grade.diagnose import Mistake
 
 
 def pad_spatial(x, pad, *, one_side=False):

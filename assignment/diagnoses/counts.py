@@ -1,7 +1,7 @@
 """Mistakes in output sizes and parameter counts, which also show in the layers and in
 network_summary and count_params."""
 
-from autograder.diagnose import Mistake
+from autograder.grade.diagnose import Mistake
 
 from . import conv
 

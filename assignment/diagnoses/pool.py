@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograder.diagnose import Mistake
+from autograder.grade.diagnose import Mistake
 
 
 def windows(x, pool_param):

@@ -251,7 +251,7 @@ def _build(mechanism: str, view: View, extra: list[str], *, uid, gid, limits) ->
 def _probe(iso: Isolation, view: View, python: str, env: dict[str, str], *, uid, gid) -> tuple[str | None, bool]:
     """``(None, has /proc)`` when ``python`` starts inside the view, imports what the
     student's process imports and can write its scratch folder; else (what went wrong, False)."""
-    from .limits import make_preexec_from
+    from autograder.sandbox.limits import make_preexec_from
 
     scratch = view.scratch[1]
     code = ("import importlib.util, os, sys; importlib.util.find_spec('numpy') and __import__('numpy'); "

@@ -84,7 +84,7 @@ def _walk(folder: str, uid: int, found: list[str], skip: tuple[str, ...], budget
 def remove_leftovers(uid: int, skip: tuple[str, ...] = ()) -> dict[str, int]:
     """Remove ``uid``'s SysV objects and files (see the module); return the counts
     removed, ``{"ipc": n, "files": n}``. Never raises."""
-    from .rundir import base  # the run folders are the runs' own business
+    from autograder.sandbox.rundir import base  # the run folders are the runs' own business
 
     skip = (*skip, str(base()))
     counts = {"ipc": 0, "files": 0}

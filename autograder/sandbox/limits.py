@@ -11,7 +11,7 @@ import shutil
 import signal
 import subprocess
 
-from .seccomp import set_no_new_privs
+from autograder.sandbox.seccomp import set_no_new_privs
 
 SANDBOX_USER = "grader-sandbox"
 

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 
-from ..text import printable
-from . import cgroup, isolation, protocol
-from .limits import Identity, kill_user_processes, make_preexec, make_preexec_from, rlimits
+from autograder.runtime.text import printable
+from autograder.sandbox import cgroup, isolation, protocol
+from autograder.sandbox.limits import Identity, kill_user_processes, make_preexec, make_preexec_from, rlimits
 
 HERE = Path(__file__).resolve().parent
 MAX_REPLY_BYTES = 256 * 2**20
@@ -542,7 +542,7 @@ class StudentProxy:
 
     @property
     def _last_changed(self) -> tuple[tuple, ...]:
-        """What :func:`autograder.calls.changed_inputs` reads."""
+        """What :func:`autograder.runtime.calls.changed_inputs` reads."""
         return self._sandbox.last_changed
 
     def __getattr__(self, name: str):

@@ -1,4 +1,4 @@
-"""The ``stopwatch`` of a sandboxed grading (see :mod:`autograder.stopwatch`): the
+"""The ``stopwatch`` of a sandboxed grading (see :mod:`autograder.runtime.stopwatch`): the
 trusted side's calls are timed with every process of the student's stopped, the
 student's calls by the CPU time of its whole process tree as well as wall time.
 
@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from .limits import Identity, descendants, user_processes
+from autograder.sandbox.limits import Identity, descendants, user_processes
 
 T = TypeVar("T")
 TICKS = os.sysconf("SC_CLK_TCK")

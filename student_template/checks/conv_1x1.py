@@ -7,6 +7,6 @@ points = None
 
 @test_case(points=None, hidden=False)
 def test_conv_forward_1x1(convnet):
-    from autograder.inline import run_public_test
+    from autograder.runtime.inline import run_public_test
     run_public_test(convnet, 'test_conv_forward_1x1')
 

@@ -7,11 +7,11 @@ points = None
 
 @test_case(points=None, hidden=False)
 def test_conv_output_size_lecture(convnet):
-    from autograder.inline import run_public_test
+    from autograder.runtime.inline import run_public_test
     run_public_test(convnet, 'test_conv_output_size_lecture')
 
 @test_case(points=None, hidden=False)
 def test_conv_output_size_rejects_stride_3(convnet):
-    from autograder.inline import run_public_test
+    from autograder.runtime.inline import run_public_test
     run_public_test(convnet, 'test_conv_output_size_rejects_stride_3')
 

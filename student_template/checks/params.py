@@ -7,6 +7,6 @@ points = None
 
 @test_case(points=None, hidden=False)
 def test_params_lecture(convnet):
-    from autograder.inline import run_public_test
+    from autograder.runtime.inline import run_public_test
     run_public_test(convnet, 'test_params_lecture')
 

@@ -7,16 +7,16 @@ points = None
 
 @test_case(points=None, hidden=False)
 def test_pool_output_size_lecture(convnet):
-    from autograder.inline import run_public_test
+    from autograder.runtime.inline import run_public_test
     run_public_test(convnet, 'test_pool_output_size_lecture')
 
 @test_case(points=None, hidden=False)
 def test_max_pool_lecture(convnet):
-    from autograder.inline import run_public_test
+    from autograder.runtime.inline import run_public_test
     run_public_test(convnet, 'test_max_pool_lecture')
 
 @test_case(points=None, hidden=False)
 def test_avg_pool_lecture(convnet):
-    from autograder.inline import run_public_test
+    from autograder.runtime.inline import run_public_test
     run_public_test(convnet, 'test_avg_pool_lecture')
 

@@ -4,7 +4,7 @@ checks of both backward passes."""
 import numpy as np
 import pytest
 
-from autograder.testkit import Replay, check_array, describe, numerical_gradient
+from autograder.runtime.testkit import Replay, check_array, describe, numerical_gradient
 
 LECTURE_X = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=np.float64)[None, None]
 POOL_2X2 = {"pool_height": 2, "pool_width": 2, "stride": 2}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.testkit import GradingFailure, Replay, check_raises, check_value, describe
+from autograder.runtime.testkit import GradingFailure, Replay, check_raises, check_value, describe
 
 
 @pytest.mark.parametrize(

@@ -163,7 +163,7 @@ def zip_traversal(folder: Path) -> Path:
     entries = list(_reference_files(skip=("pool",)).items())
     evil = b"raise SystemExit('the grader was replaced')\n"
     entries += [
-        ("../../source/autograder/runner.py", evil),
+        ("../../source/autograder/grade/runner.py", evil),
         ("convnet/../../../source/run_autograder", b"echo hacked\n"),
         ("/autograder/results/results.json", b'{"score": 100}'),
         ("..\\..\\source\\solutions\\convnet\\pool.py", evil),

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hidden_cases import conv_case, pool_case
 
-from autograder.testkit import Evidence, GradingFailure, Replay, check_unchanged, describe
+from autograder.runtime.testkit import Evidence, GradingFailure, Replay, check_unchanged, describe
 
 
 def _conv(seed):

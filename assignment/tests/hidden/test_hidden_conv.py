@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hidden_cases import case_id, conv_case, conv_cases, unique_ids
 
-from autograder.testkit import (
+from autograder.runtime.testkit import (
     GradingFailure,
     Replay,
     check_array,

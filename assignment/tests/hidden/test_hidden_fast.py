@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from hidden_cases import case_id, conv_case
 
-from autograder.testkit import GradingFailure, check_array, describe
+from autograder.runtime.testkit import GradingFailure, check_array, describe
 
 FAST_CASES = [conv_case(seed) for seed in range(12)]
 FAST_IDS = [case_id(("x", x), ("w", w), ("p", p)) for x, w, b, p in FAST_CASES]

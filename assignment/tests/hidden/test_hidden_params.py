@@ -3,7 +3,7 @@
 import pytest
 from networks import BROKEN, UNSEEN, VGG16
 
-from autograder.testkit import GradingFailure, Replay, check_raises, check_value, describe
+from autograder.runtime.testkit import GradingFailure, Replay, check_raises, check_value, describe
 
 LAYERS = [
     ("fc_params", (3072, 10), {}),

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hidden_cases import case_id, pool_cases, unique_ids
 
-from autograder.testkit import GradingFailure, Replay, check_array, check_raises, describe, numerical_gradient
+from autograder.runtime.testkit import GradingFailure, Replay, check_array, check_raises, describe, numerical_gradient
 
 # Cases parametrized by their arguments, expected values before the student's call
 # (see test_hidden_conv).

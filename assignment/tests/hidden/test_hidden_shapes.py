@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autograder.testkit import Replay, check_raises, check_value, describe
+from autograder.runtime.testkit import Replay, check_raises, check_value, describe
 
 
 def _fitting(seed):

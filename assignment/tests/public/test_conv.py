@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autograder.testkit import Evidence, GradingFailure, Replay, check_array, check_unchanged, describe, numerical_gradient
+from autograder.runtime.testkit import Evidence, GradingFailure, Replay, check_array, check_unchanged, describe, numerical_gradient
 
 # A 5x5 image, dark on the left and bright on the right: a vertical edge.
 EDGE_IMAGE = np.array([[0, 0, 0, 9, 9]] * 5, dtype=np.float64)[None, None]

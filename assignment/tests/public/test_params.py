@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.testkit import Replay, check_value, describe
+from autograder.runtime.testkit import Replay, check_value, describe
 
 LECTURE_COUNTS = [
     # (function, args, kwargs, count): the lecture's examples

@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.testkit import check_raises, check_value
+from autograder.runtime.testkit import check_raises, check_value
 
 
 @pytest.mark.parametrize("items", [(), (1,), (1, 2, 3), ("x", (1, 2), {"k": {1, 2}}, b"\x00", 2j)])

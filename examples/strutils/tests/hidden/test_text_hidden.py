@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.testkit import check_raises, check_value, describe
+from autograder.runtime.testkit import check_raises, check_value, describe
 
 TEXTS = ["A man, a plan, a canal: Panama", "No 'x' in Nixon", "ab", "Don't stop, don't STOP", "a", "12321", "12 3"]
 

@@ -1,6 +1,6 @@
 """Public tests of stack.py: the class is called as students call it."""
 
-from autograder.testkit import check_raises, check_value
+from autograder.runtime.testkit import check_raises, check_value
 
 
 def test_stack_basics(student):

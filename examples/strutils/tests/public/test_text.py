@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.testkit import check_value, describe
+from autograder.runtime.testkit import check_value, describe
 
 
 @pytest.mark.parametrize("text, expected", [("racecar", True), ("Never odd or even", True), ("abc", False), ("", True)])

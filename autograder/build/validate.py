@@ -1,0 +1,187 @@
+"""Check an assignment's folder before anything is built from it.
+
+``assignment.yaml`` loading (:mod:`autograder.runtime.config`) checks the file on its own;
+this checks it against the files it names, the mistakes that would otherwise show up
+late (at the release check, with the cause in a log) or never (a solution shipped to
+students):
+
+- ``student/`` exists (the release's README and Makefile come from it), and holds no
+  ``requirements.txt`` (generated from ``packages:``);
+- ``modules:`` names exactly the reference's modules;
+- every public function and class of the reference's modules has a solution region;
+- every test of ``assignment.yaml`` is exactly one pytest function, in
+  ``tests/public/`` when public and ``tests/hidden/`` otherwise, and every test
+  function has an entry;
+- every ``student.<name>`` the tests use is graded (defined in one of the modules)
+  and, for the public tests that students run on their laptop, exported by the
+  reference's ``__init__.py``.
+
+Each problem is a :class:`~autograder.runtime.config.ConfigError`: the file, the key or line,
+the reason. :func:`check` raises them all at once as :class:`ValidationError`.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+from autograder.runtime import config
+from autograder.grade import reference
+from autograder.build.stubs import BEGIN, MarkerError, stub_source
+
+
+class ValidationError(config.ConfigError):
+    """One or more problems; ``problems`` has each (file, key, reason)."""
+
+    def __init__(self, problems: list[config.ConfigError]):
+        self.problems = problems
+        first = problems[0]
+        super().__init__(first.path, first.key, first.reason)
+        self.args = ("\n".join(str(p) for p in problems),)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def check(assignment: config.Assignment) -> None:
+    """Raise :class:`ValidationError` listing every problem found, if any."""
+    found = problems(assignment)
+    if found:
+        raise ValidationError(found)
+
+
+def problems(assignment: config.Assignment) -> list[config.ConfigError]:
+    found = list(_student_folder(assignment))
+    if assignment.reference is None:
+        return found + [config.ConfigError(assignment.path, "reference", "is needed to build the releases")]
+    module_problems = list(_modules(assignment))
+    found += module_problems
+    if not module_problems:
+        found += list(_solution_regions(assignment))
+    tests = _test_functions(assignment)
+    found += list(_tests_match_yaml(assignment, tests))
+    if not module_problems:
+        found += list(_calls_are_graded(assignment))
+    return found
+
+
+def _student_folder(a: config.Assignment) -> Iterator[config.ConfigError]:
+    folder = a.root / "student"
+    if not folder.is_dir():
+        yield config.ConfigError(folder, "(folder)", "missing: it holds the student release's README.md and Makefile "
+                                 "(`make new-assignment` writes a starting point)")
+    elif (folder / "requirements.txt").exists():
+        yield config.ConfigError(folder / "requirements.txt", "(file)", "is generated from packages: in "
+                                 f"{a.path.name}; remove this file and pin the packages there")
+
+
+def _modules(a: config.Assignment) -> Iterator[config.ConfigError]:
+    files = {p.stem for p in a.reference.glob("*.py") if p.name != "__init__.py"}
+    for i, module in enumerate(a.modules):
+        if module not in files:
+            near = ", ".join(sorted(files)) or "none"
+            yield config.ConfigError(a.path, f"modules[{i}]", f"{module!r} has no file {a.reference / (module + '.py')} "
+                                     f"(the reference's modules: {near})")
+    for extra in sorted(files - set(a.modules)):
+        yield config.ConfigError(a.path, "modules", f"{a.reference / (extra + '.py')} is not listed: add {extra!r} "
+                                 "to modules (students submit only the listed modules)")
+
+
+def _solution_regions(a: config.Assignment) -> Iterator[config.ConfigError]:
+    for module in a.modules:
+        path = a.reference / f"{module}.py"
+        source = path.read_text(encoding="utf-8")
+        try:
+            stub_source(source, str(path))
+        except MarkerError as err:
+            yield config.ConfigError(path, f"line {err.line}", err.reason)
+            continue
+        try:
+            tree = ast.parse(source, str(path))
+        except SyntaxError as err:
+            yield config.ConfigError(path, f"line {err.lineno}", f"not valid Python: {err.msg}")
+            continue
+        lines = source.splitlines()
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+                body = lines[node.lineno - 1:node.end_lineno]
+                if not any(line.strip() == BEGIN for line in body):
+                    kind = "class" if isinstance(node, ast.ClassDef) else "function"
+                    yield config.ConfigError(path, f"line {node.lineno}", f"{kind} {node.name} has no {BEGIN} region: "
+                                             "its code would reach students as it is (mark the part they write, "
+                                             "or rename it _" + node.name + " if it is a private helper)")
+
+
+class _TestFunction:
+    def __init__(self, name: str, path: Path, line: int, kind: str):
+        self.name, self.path, self.line, self.kind = name, path, line, kind
+
+
+def _test_functions(a: config.Assignment) -> list[_TestFunction]:
+    """Module-level ``test_*`` functions of the files pytest collects (``test_*.py``
+    and ``*_test.py``) in ``tests/public/`` and ``tests/hidden/``."""
+    found = []
+    for kind in ("public", "hidden"):
+        folder = a.root / "tests" / kind
+        for path in sorted(folder.rglob("*.py")) if folder.is_dir() else []:
+            if not (path.name.startswith("test_") or path.stem.endswith("_test")):
+                continue
+            try:
+                tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            except SyntaxError:
+                continue  # pytest reports it, with the line
+            found += [_TestFunction(node.name, path, node.lineno, kind) for node in tree.body
+                      if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")]
+    return found
+
+
+def _tests_match_yaml(a: config.Assignment, tests: list[_TestFunction]) -> Iterator[config.ConfigError]:
+    by_name: dict[str, list[_TestFunction]] = {}
+    for t in tests:
+        by_name.setdefault(t.name, []).append(t)
+    for group in a.groups:
+        where = group.key or group.id
+        kind = "public" if group.public else "hidden"
+        found = by_name.get(group.id, [])
+        if not found:
+            yield config.ConfigError(a.path, f"{where}.id", f"no pytest function {group.id} in "
+                                     f"{a.root / 'tests' / kind}/ (public: {str(group.public).lower()})")
+        elif len(found) > 1:
+            yield config.ConfigError(a.path, f"{where}.id", f"{group.id} is defined {len(found)} times: "
+                                     + ", ".join(f"{t.path}:{t.line}" for t in found))
+        elif found[0].kind != kind:
+            t = found[0]
+            yield config.ConfigError(a.path, f"{where}.public", f"{group.id} is in tests/{t.kind}/ ({t.path}:{t.line}) "
+                                     f"but the entry makes it {kind}: move the test or fix public:")
+    for t in tests:
+        if a.group(t.name) is None:
+            yield config.ConfigError(t.path, f"line {t.line}", f"test {t.name} has no entry in {a.path}: add it under "
+                                     "parts[...].tests with its points (or rename it if it is a helper)")
+
+
+def _calls_are_graded(a: config.Assignment) -> Iterator[config.ConfigError]:
+    """``student.<name>`` in the tests: graded, and exported where students run them."""
+    ref = reference.load_package(a.reference, f"_validate_{a.package}_{abs(hash(str(a.reference)))}")
+    graded = reference.exports(ref, a.modules)
+    for kind in ("public", "hidden"):
+        folder = a.root / "tests" / kind
+        for path in sorted(folder.rglob("*.py")) if folder.is_dir() else []:
+            try:
+                tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            except SyntaxError:
+                continue
+            seen = set()
+            for node in ast.walk(tree):
+                if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                        and node.value.id == "student") or node.attr in seen:
+                    continue
+                seen.add(node.attr)
+                if node.attr not in graded:
+                    yield config.ConfigError(path, f"line {node.lineno}", f"calls student.{node.attr}, which no module "
+                                             f"of modules ({', '.join(a.modules)}) defines as a public function or class")
+                elif kind == "public" and not hasattr(ref, node.attr):
+                    yield config.ConfigError(path, f"line {node.lineno}", f"calls student.{node.attr}, which "
+                                             f"{a.reference / '__init__.py'} does not export: students' own runs of "
+                                             f"this test would fail (add `from .{graded[node.attr]} import "
+                                             f"{node.attr}` there)")

@@ -1,0 +1,128 @@
+"""Gradescope's results.json: built from group scores, always valid, written
+atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from autograder.runtime.config import Assignment
+from autograder.runtime.scoring import GroupScore, diagnoses, feedback, matched_hints
+from autograder.runtime.text import printable
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "results_schema.json"
+
+
+def build_results(
+    assignment: Assignment,
+    scores: list[GroupScore],
+    *,
+    execution_time: float,
+    problems: list[str],
+    extra_data: dict[str, Any],
+    output_chars: int = 1500,
+    leaderboard: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """One Gradescope test per group, the student-facing summary on top. Hints about
+    known mistakes go only into the output of the group whose cases they explain,
+    never into the summary (see :func:`~autograder.runtime.scoring.diagnoses` for what a
+    group's hints may draw on). An extra-credit group has ``max_score`` 0 and its
+    earned points as ``score``, so they add on top of the total."""
+    hints = diagnoses(scores)
+    tests = [
+        {
+            "name": s.group.name,
+            "number": s.group.number,
+            "score": s.score,
+            "max_score": 0.0 if s.group.extra_credit else float(s.group.points),
+            "status": "passed" if s.passed else "failed",
+            "visibility": s.group.visibility,
+            "output": feedback(s, max_chars=output_chars, diagnosis=hints.get(s.group.id, ())),
+            "output_format": "text",
+        }
+        for s in scores
+    ]
+    total = round(sum(t["score"] for t in tests), 2)
+    extra = {"leaderboard": [dict(e) for e in leaderboard]} if leaderboard else {}
+    return {
+        "score": total,
+        "execution_time": round(execution_time, 2),
+        "output": summary(assignment, scores, problems),
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": {**extra_data, "hints": matched_hints(scores)},
+        "tests": tests,
+        **extra,
+    }
+
+
+def summary(assignment: Assignment, scores: list[GroupScore], problems: list[str]) -> str:
+    """What the student reads first: the problems to fix, then public points."""
+    lines = []
+    if problems:
+        lines.append("Problems with your submission:")
+        lines += [f"- {p}" for p in problems]
+        lines.append("")
+    public = [s for s in scores if s.group.visibility == "visible"]
+    got, top = sum(s.score for s in public), sum(s.group.points for s in public if not s.group.extra_credit)
+    lines.append(f"{assignment.name} (version {assignment.version}): visible tests {got:g}/{top:g} points.")
+    hidden = len(scores) - len(public)
+    if hidden:
+        lines.append(f"{hidden} more tests are graded now and shown when grades are published.")
+    return "\n".join(lines)
+
+
+def failure_results(message: str, *, execution_time: float, extra_data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A valid results.json for when grading itself could not run."""
+    return {
+        "score": 0.0,
+        "execution_time": round(execution_time, 2),
+        "output": message,
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": extra_data or {},
+        "tests": [],
+    }
+
+
+def write_results(path: Path, results: dict[str, Any]) -> None:
+    """Write atomically (a reader never sees half a file), mode 0644. Every string is
+    written without control characters (:func:`~autograder.runtime.text.printable`), wherever
+    in the results it came from."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(_printable_strings(results), indent=2, allow_nan=False, ensure_ascii=False)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
+    try:
+        # errors="replace": a file name that is not UTF-8 (a lone surrogate) must not
+        # cost the student the whole results file
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as f:
+            f.write(text + "\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _printable_strings(value: Any) -> Any:
+    """``value`` (plain JSON data) with :func:`printable` applied to every string."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {_printable_strings(k): _printable_strings(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable_strings(v) for v in value]
+    return value
+
+
+def split_score(results: dict[str, Any]) -> tuple[float, float]:
+    """``(graded, bonus)`` of a results.json: extra-credit tests are the ones with
+    ``max_score`` 0 whose points add on top of the graded part."""
+    bonus = round(sum(t.get("score", 0) for t in results.get("tests", []) if t.get("max_score") == 0), 2)
+    return round(results.get("score", 0) - bonus, 2), bonus

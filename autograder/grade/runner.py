@@ -1,0 +1,184 @@
+"""The trusted grading run: what ``run_autograder`` executes on Gradescope.
+
+    python -m autograder.grade.runner --root /autograder [--python /opt/grader-venv/bin/python]
+
+submission -> locate -> sandbox (student's process) -> graders (pytest, here, calling
+the student through a proxy) -> results.json. The results file is written in a
+``finally``, after every process of the sandbox user is gone, whatever happened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.runtime import config
+from autograder.grade import locate, reference
+from autograder.runtime.pytest_plugin import GradingPlugin
+from autograder.grade.results import build_results, failure_results, split_score, write_results
+from autograder.sandbox import cgroup, rundir
+from autograder.sandbox.leftovers import remove_leftovers
+from autograder.sandbox.limits import kill_user_processes, sandbox_identity
+from autograder.sandbox.proxy import Sandbox, SandboxError, SandboxSpec, StudentProxy
+from autograder.sandbox.stopwatch import SandboxStopwatch
+
+ASSIGNMENT_YAML = Path("assignment") / "assignment.yaml"
+
+
+def grade(root: Path, python: str, *, log=print) -> dict:
+    """Grade ``root/submission`` with the graders in ``root/source``; write and return
+    ``root/results/results.json``."""
+    started = time.monotonic()
+    results_path = root / "results" / "results.json"
+    results = None
+    sandbox = None
+    run = None
+    identity = None
+    try:
+        assignment = config.load(root / "source" / ASSIGNMENT_YAML)
+        limits = assignment.sandbox
+        identity = sandbox_identity()
+        # What an earlier run that was killed left behind: its folder, and what its
+        # sandbox user (perhaps ours now) kept in shared folders and SysV IPC.
+        swept = rundir.sweep()
+        cgroup.sweep()
+        if identity.dedicated:
+            kill_user_processes(identity)
+            stale = remove_leftovers(identity.uid)
+            if swept or any(stale.values()):
+                log(f"swept before the run: {json.dumps({'run_folders': len(swept), **stale}, sort_keys=True)}")
+        located = locate.locate(root / "submission", assignment.package, assignment.modules,
+                                assignment.optional_modules)
+        run = rundir.RunDir()
+        run_dir = run.path
+        package_parent = run_dir / "submission"
+        package_parent.mkdir()
+        os.chmod(package_parent, 0o755)
+        locate.copy_package(located, assignment.package, package_parent)
+
+        ref = reference.load_package(assignment.reference, f"_reference_{assignment.package}")
+        spec = SandboxSpec(
+            python=python, package=assignment.package, package_parent=package_parent,
+            exports=reference.exports(ref, assignment.modules), run_dir=run_dir, identity=identity,
+            call_timeout=limits.call_timeout_seconds, import_timeout=limits.import_timeout_seconds,
+            memory_mb=limits.memory_mb, cpu_seconds=limits.cpu_seconds, max_processes=limits.max_processes,
+            max_file_mb=limits.max_file_mb, output_chars=limits.output_chars,
+            packages=tuple(assignment.packages.code),
+        )
+        sandbox = Sandbox(spec, deadline=started + limits.total_budget_seconds, unavailable=located.missing)
+        problems = located.problems()
+        try:
+            sandbox.start()
+            problems += [_first_line(m) for m in sandbox.import_problems()]
+            printed = sandbox.take_output()
+            if printed:
+                problems.append("your code printed this while being imported (remove stray prints):\n" + printed)
+        except SandboxError as err:
+            problems.append(err.grading_message)
+        log(f"sandbox protections: {json.dumps(sandbox.protections(), sort_keys=True)}")
+
+        plugin = GradingPlugin(
+            assignment, lambda: StudentProxy(sandbox), reference=lambda: ref, case_output=lambda item: sandbox.take_output(),
+            stopwatch=lambda: SandboxStopwatch(identity),
+        )
+        tests = root / "source" / "assignment" / "tests"
+        code = pytest.main(
+            [str(tests / "public"), str(tests / "hidden"), "-q", "-p", "no:cacheprovider", "--rootdir", str(tests),
+             "-c", os.devnull, "--tb=line", "-o", "console_output_style=classic"],
+            plugins=[plugin],
+        )
+        log(f"pytest exit code: {code}")
+        missing_groups = [g.id for g in assignment.groups if g.id not in plugin.collected]
+        if missing_groups:
+            log(f"GRADER ERROR: tests in assignment.yaml that were not collected: {missing_groups}")
+        results = build_results(
+            assignment, plugin.scores(), execution_time=time.monotonic() - started, problems=problems,
+            leaderboard=plugin.leaderboard_entries(),
+            extra_data={"version": assignment.version, "sandbox": {**_protections(identity), **sandbox.protections()},
+                        "submission": _submission_facts(located, sandbox)},
+        )
+    except Exception as err:  # the grader's own failure: still a valid results.json
+        log(f"GRADER ERROR: {type(err).__name__}: {err}")
+        results = failure_results(
+            "The autograder could not grade this submission because of a problem on the course's side; "
+            "your course staff have been told. Please contact them.",
+            execution_time=time.monotonic() - started,
+        )
+    finally:
+        if sandbox is not None:
+            sandbox.close()
+            total = time.monotonic() - started
+            log(f"timing: {total:.2f} s in all, {sandbox.student_seconds:.2f} s in the student's process "
+                f"(starts and calls), {total - sandbox.student_seconds:.2f} s of grader overhead")
+        if identity is not None:
+            left = kill_user_processes(identity)
+            if left:
+                log(f"WARNING: {left} sandbox processes could not be killed")
+            if identity.dedicated:
+                removed = remove_leftovers(identity.uid)
+                if any(removed.values()):
+                    log(f"removed what the student's code left behind: {json.dumps(removed, sort_keys=True)}")
+        if run is not None:
+            run.remove()
+        if results is None:
+            results = failure_results("The autograder was interrupted.", execution_time=time.monotonic() - started)
+        results["execution_time"] = round(time.monotonic() - started, 2)
+        write_results(results_path, results)
+        log(f"runner: {json.dumps({'peak_rss_mb': _peak_rss_mb()})}")
+    return results
+
+
+def _peak_rss_mb() -> int:
+    """This process's peak resident memory, in MB (ru_maxrss is in KB on Linux)."""
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _submission_facts(located, sandbox) -> dict:
+    """What was wrong with the submission's files, as data (for the class report)."""
+    missing = [m for m in located.missing if m not in located.left_out]
+    broken = {m: str(e.get("type", "Exception"))[:100] for m, e in sorted(sandbox.import_errors.items())
+              if m not in located.missing}
+    return {"found": located.folder is not None, "missing": missing, "import_errors": broken}
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else text
+
+
+def _protections(identity) -> dict:
+    return {
+        "user": "dedicated unprivileged user" if identity and identity.dedicated else "same user (not root)",
+        "python": platform.python_version(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Grade one submission, Gradescope style.")
+    parser.add_argument("--root", type=Path, default=Path("/autograder"))
+    parser.add_argument("--python", default=sys.executable, help="interpreter for the student's process")
+    args = parser.parse_args(argv)
+    # A TERM or HUP (a batch stopping, a terminal closing) unwinds through grade's
+    # finally: the student's processes killed, the run folder removed, results written.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupted)
+    results = grade(args.root.resolve(), args.python)
+    graded, bonus = split_score(results)
+    print(f"score: {graded:g} (graded part)" + (f" + {bonus:g} extra credit" if bonus else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

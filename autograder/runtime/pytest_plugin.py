@@ -1,0 +1,387 @@
+"""The pytest side of grading: maps test functions to the groups of assignment.yaml,
+provides the ``student`` and ``tolerance`` fixtures, turns failures into short
+messages, and scores.
+
+Two ways in:
+
+- ``pytest -p autograder.runtime.pytest_plugin --assignment grading.yaml`` (what students
+  run): ``student`` is the package imported directly, and a points table is printed
+  at the end.
+- the trusted runner (``autograder.grade.runner``) registers a :class:`GradingPlugin` whose
+  ``student`` is a sandbox proxy and reads the scores back from it.
+
+Where the reference is at hand and assignment.yaml names a catalogue of known mistakes
+(``diagnoses:``), a failed check that carries evidence is matched against it and the
+case records the hints found (see :mod:`autograder.grade.diagnose`); the student release has
+neither, so its public tests never diagnose.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import sys
+import traceback
+import types
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograder.runtime import calls, characterise
+from autograder.runtime import config as config_mod
+from autograder.runtime.scoring import CaseOutcome, GroupScore, Hint, characterisation, score_group
+from autograder.runtime.stopwatch import Stopwatch
+from autograder.runtime.testkit import Evidence, GradingFailure, trusted_function
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("autograder")
+    group.addoption("--assignment", metavar="YAML", help="assignment.yaml giving each test its points")
+    group.addoption(
+        "--student-dir",
+        metavar="DIR",
+        help="directory holding the package to grade (default: the rootdir)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = config.getoption("--assignment", default=None)
+    if path is None or config.pluginmanager.has_plugin("autograder-grading"):
+        return
+    try:
+        assignment = config_mod.load(path)
+    except config_mod.ConfigError as err:
+        raise pytest.UsageError(str(err)) from None
+    student_dir = Path(config.getoption("--student-dir") or config.rootpath).resolve()
+    reference = None
+    if assignment.reference is not None:
+        from autograder.grade.reference import load_package  # the student release has no reference
+
+        reference = lambda: load_package(assignment.reference, f"_reference_{assignment.package}")  # noqa: E731
+    imported: list[Any] = []
+
+    def student() -> Any:
+        if not imported:  # once: a module that does not import is reported once, not per test
+            imported.append(calls.direct(import_package(assignment.package, student_dir, assignment.modules)))
+        return imported[0]
+
+    config.pluginmanager.register(
+        GradingPlugin(assignment, student, reference=reference, show_table=True,
+                      import_problems=lambda: [p.message for p in getattr(imported[0] if imported else None,
+                                                                      "import_problems", ())]),
+        "autograder-grading",
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportProblem:
+    """A module of the student's package that does not import: where and why."""
+
+    module: str
+    file: str
+    line: int | None
+    error: str
+
+    @property
+    def message(self) -> str:
+        where = f"{self.file}, line {self.line}" if self.line else self.file
+        return f"{where}: {self.error}"
+
+
+class PartialPackage:
+    """The modules of a package that imported; any other name fails the test that
+    needs it, naming the modules that did not import."""
+
+    def __init__(self, name: str, modules: dict[str, Any], problems: list[ImportProblem]):
+        self._name, self._modules, self.import_problems = name, modules, tuple(problems)
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        for module in self._modules.values():
+            if hasattr(module, attr):
+                return getattr(module, attr)
+        broken = "; ".join(p.message for p in self.import_problems)
+        raise GradingFailure(f"{attr} is not available: {broken}. Fix it first: only the tests that need it fail.")
+
+    def __dir__(self) -> list[str]:
+        return sorted({a for m in self._modules.values() for a in dir(m) if not a.startswith("_")})
+
+
+def import_package(name: str, directory: Path, modules: tuple[str, ...] = ()) -> Any:
+    """Import package ``name`` from ``directory`` (put first on sys.path). When it
+    does not import and ``modules`` are given, import each of them on its own and
+    return a :class:`PartialPackage` of those that do (as the sandbox does)."""
+    if str(directory) not in sys.path:
+        sys.path.insert(0, str(directory))
+    try:
+        return importlib.import_module(name)
+    except (Exception, SystemExit):  # a module calling sys.exit() at import is broken too
+        if not modules:
+            raise
+    _forget(name)
+    package = types.ModuleType(name)
+    package.__path__ = [str(directory / name)]
+    sys.modules[name] = package
+    loaded, problems = {}, {}
+    for module in modules:
+        try:
+            loaded[module] = importlib.import_module(f"{name}.{module}")
+        except (Exception, SystemExit) as exc:
+            file, line = _where(exc, directory) or (f"{name}/{module}.py", None)
+            error = f"{type(exc).__name__}: {exc.msg if isinstance(exc, SyntaxError) else exc}"[:300]
+            problems.setdefault((file, line), ImportProblem(module, file, line, error))  # once per cause
+    return PartialPackage(name, loaded, list(problems.values()))
+
+
+def _forget(name: str) -> None:
+    for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+        del sys.modules[key]
+
+
+def _where(exc: BaseException, directory: Path) -> tuple[str, int | None] | None:
+    """(file relative to ``directory``, line) of the student's code that raised."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        file, line = exc.filename, exc.lineno
+    else:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(str(directory))]
+        if not frames:
+            return None
+        file, line = frames[-1].filename, frames[-1].lineno
+    try:
+        return Path(file).resolve().relative_to(directory.resolve()).as_posix(), line
+    except ValueError:  # outside the student's folder
+        return None
+
+
+class GradingPlugin:
+    """Scores a pytest session against an assignment's test groups."""
+
+    def __init__(
+        self,
+        assignment: config_mod.Assignment,
+        student_factory: Callable[[], Any],
+        *,
+        reference: Callable[[], Any] | None = None,
+        show_table: bool = False,
+        failure_message: Callable[[BaseException], str] | None = None,
+        case_output: Callable[[pytest.Item], str] | None = None,
+        diagnose: Callable[[Evidence], tuple[Hint, ...]] | None = None,
+        stopwatch: Callable[[], Any] | None = None,
+        import_problems: Callable[[], list[str]] | None = None,
+    ):
+        """``diagnose`` maps a failed check's evidence to hints; by default, the
+        assignment's catalogue when it has one and ``reference`` is given."""
+        self.assignment = assignment
+        self._student_factory = student_factory
+        self._reference_factory = reference
+        self._show_table = show_table
+        self._failure_message = failure_message or failure_text
+        self._case_output = case_output or (lambda item: "")
+        self._diagnose = diagnose
+        self._stopwatch = stopwatch or Stopwatch
+        self._import_problems = import_problems or (lambda: [])
+        self._outcomes: dict[str, list[CaseOutcome]] = {}
+        self.collected: set[str] = set()
+        self._leaderboard: dict[str, dict] = {}
+
+    # -- fixtures -----------------------------------------------------------------
+
+    @pytest.fixture
+    def student(self) -> Any:
+        """The package under test (a module, or a proxy to one in a sandbox)."""
+        return self._student_factory()
+
+    @pytest.fixture
+    def reference(self) -> Any:
+        """The reference package (trusted; never the student's code)."""
+        if self._reference_factory is None:
+            pytest.skip("this test needs the reference solutions, which are not shipped with the student release")
+        return self._reference_factory()
+
+    @pytest.fixture
+    def oracle(self) -> Callable[..., Callable[..., Any]]:
+        """``oracle(student, name, *checks)``: the function to compute expected values
+        with (a gradient check's forward pass): the reference's where it is at hand,
+        else the student's own once ``checks`` (callables taking the student) pass."""
+        reference = self._reference_factory() if self._reference_factory is not None else None
+        return lambda student, name, *checks: trusted_function(student, reference, name, checks)
+
+    @pytest.fixture
+    def tolerance(self, request: pytest.FixtureRequest) -> dict:
+        """The calling test's tolerances, by dtype name: ``{"float64": Tolerance}``."""
+        return self.group_of(request.node).tolerance
+
+    @pytest.fixture
+    def stopwatch(self) -> Any:
+        """Times the trusted side's calls with the student's code stopped, and the
+        student's by the worse of wall and CPU time (see :mod:`autograder.runtime.stopwatch`)."""
+        return self._stopwatch()
+
+    @pytest.fixture
+    def leaderboard(self) -> Callable[..., None]:
+        """``leaderboard(name, value, order="desc")`` records an entry of Gradescope's
+        leaderboard (the last value recorded under a name wins)."""
+
+        def record(name: str, value: float, order: str = "desc") -> None:
+            if order not in ("asc", "desc"):
+                raise ValueError(f"leaderboard order must be 'asc' or 'desc', got {order!r}")
+            if not isinstance(name, str) or not name:
+                raise ValueError("a leaderboard entry needs a name")
+            value = float(value)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError(f"leaderboard value must be finite, got {value!r}")
+            self._leaderboard[name] = {"name": name, "value": value, "order": order}
+
+        return record
+
+    def leaderboard_entries(self) -> list[dict]:
+        """The recorded entries, in the order of their first recording."""
+        return [dict(e) for e in self._leaderboard.values()]
+
+    # -- hooks --------------------------------------------------------------------
+
+    def group_of(self, item: pytest.Item) -> config_mod.TestGroup:
+        test_id = getattr(item, "originalname", item.name)
+        group = self.assignment.group(test_id)
+        if group is None:
+            raise pytest.UsageError(
+                f"{item.nodeid}: test {test_id!r} has no entry in {self.assignment.path}; "
+                "add it under parts[...].tests with its points"
+            )
+        return group
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if self._diagnose is not None or self.assignment.diagnoses is None or self._reference_factory is None:
+            return
+        from autograder.grade.diagnose import CatalogueError, Diagnoser, load_catalogue  # not in the student release
+
+        reference = self._reference_factory()
+        try:
+            catalogue = load_catalogue(self.assignment.diagnoses, reference, f"_diagnoses_{self.assignment.package}")
+        except CatalogueError as err:  # grade without hints rather than not at all
+            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.write_line(f"GRADER WARNING: no diagnoses: {err}")
+            return
+        self._diagnose = Diagnoser(catalogue, reference).hints
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            self.collected.add(self.group_of(item).id)
+        # Extra credit last: its time never comes out of the graded part's budget.
+        items[:] = sorted(items, key=lambda item: self.group_of(item).extra_credit)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        if report.when == "call" or (report.when == "setup" and report.failed):
+            passed = report.passed
+            message, replayed, hints = "", "", ()
+            if not passed and call.excinfo is not None:
+                message = self._failure_message(call.excinfo.value)
+                if isinstance(call.excinfo.value, (GradingFailure, NotImplementedError)) or hasattr(
+                    call.excinfo.value, "grading_message"
+                ):
+                    report.longrepr = message  # a sentence, not a traceback wall
+                evidence = getattr(call.excinfo.value, "evidence", None)
+                if isinstance(evidence, Evidence):
+                    replayed, hints = evidence.replay.function, self._hints(evidence)
+            case = item.callspec.id if hasattr(item, "callspec") else ""
+            group = self.group_of(item)
+            params = dict(item.callspec.params) if hasattr(item, "callspec") else {}
+            features, size, inputs = _case_facts(params, shown=group.public and not passed)
+            self._outcomes.setdefault(group.id, []).append(
+                CaseOutcome(case, passed, message, self._case_output(item), replayed, hints, features, size, inputs)
+            )
+        return report
+
+    def _hints(self, evidence: Evidence) -> tuple[Hint, ...]:
+        if self._diagnose is None:
+            return ()
+        try:
+            return tuple(self._diagnose(evidence))
+        except Exception:  # a hint is a bonus: it must never cost the case its report
+            return ()
+
+    def scores(self) -> list[GroupScore]:
+        """One score per group of the assignment, in config order."""
+        return [score_group(g, self._outcomes.get(g.id, [])) for g in self.assignment.groups]
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        # After pytest's own summary, so the points are the last thing students see.
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        ran = [s for s in self.scores() if s.group.id in self.collected]
+        if self._show_table and reporter is not None:
+            for line in self._summary_lines(ran):
+                reporter.write_line(line)
+        if self._show_table and reporter is not None and ran:
+            title = "Public tests" if all(s.group.public for s in ran) else "Tests"
+            for line in points_table(ran, title):
+                reporter.write_line(line)
+        if self._show_table and reporter is not None:
+            for e in self._leaderboard.values():
+                reporter.write_line(f"Leaderboard: {e['name']} = {e['value']:g}")
+
+
+    def _summary_lines(self, ran: list[GroupScore]) -> list[str]:
+        """The modules that did not import, then what separates the failing cases
+        of each test from its passing ones."""
+        lines = []
+        problems = self._import_problems()
+        if problems:
+            lines += ["", "Your code does not import everywhere; only the tests that need it fail:"]
+            lines += [f"  {p}" for p in problems]
+        notes = [(s, characterisation(s)) for s in ran if s.failed_cases]
+        notes = [(s, n) for s, n in notes if n]
+        if notes:
+            lines += ["", "About the failing cases:"]
+            for s, found in notes:
+                lines.append(f"  {s.group.number} {s.group.name}:")
+                lines += ["    " + line.replace("\n", "\n    ") for line in found]
+        return lines
+
+
+def _case_facts(params: dict, *, shown: bool) -> tuple[tuple, int, str]:
+    """A case's features, size and (``shown``: a public case) its inputs written out
+    (when there is more to them than one plain value, which its id says already)."""
+    try:
+        features = tuple(characterise.case_features(params).items())
+        shown = shown and (len(params) > 1 or characterise.case_size(params) > 1)
+        return features, characterise.case_size(params), characterise.describe_inputs(params) if shown else ""
+    except Exception:  # a description is a bonus: it must never cost the case its report
+        return (), 0, ""
+
+
+def failure_text(exc: BaseException) -> str:
+    """One or two sentences for a failed case."""
+    if hasattr(exc, "grading_message"):
+        return exc.grading_message
+    if isinstance(exc, GradingFailure):
+        return str(exc)
+    if isinstance(exc, NotImplementedError):
+        text = str(exc)
+        return text.split(":")[0] if "not implemented yet" in text else f"not implemented yet ({text})"
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def points_table(scores: list[GroupScore], title: str) -> list[str]:
+    """Rows per part, then the total line: ``Public tests: 14/30 points``. Extra
+    credit adds to the points earned, never to the maximum."""
+    parts: dict[str, list[float]] = {}
+    for s in scores:
+        got_max = parts.setdefault(s.group.part, [0.0, 0.0])
+        got_max[0] += s.score
+        got_max[1] += 0 if s.group.extra_credit else s.group.points
+    width = max([len(p) for p in parts] + [4])
+    lines = ["", f"{'Part':<{width}}  Points"]
+    lines += [f"{part:<{width}}  {_num(got)}/{_num(top)}" for part, (got, top) in parts.items()]
+    got, top = sum(v[0] for v in parts.values()), sum(v[1] for v in parts.values())
+    lines.append(f"{title}: {_num(got)}/{_num(top)} points")
+    return lines
+
+
+def _num(x: float) -> str:
+    return f"{x:g}" if abs(x - round(x)) > 1e-9 else str(int(round(x)))

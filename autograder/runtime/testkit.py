@@ -1,0 +1,251 @@
+"""Helpers for writing graders: checks with messages a student can act on.
+
+Every failure raises :class:`GradingFailure`, whose message says what was called,
+with which shapes, and what differs (type, shape, dtype, first differing index, max
+error), and never prints an expected value: the same graders run hidden on
+Gradescope, where the expected values must stay secret.
+
+A check given ``diagnose=Replay(...)`` (how to recompute the checked value from the
+graded function's inputs) attaches :class:`Evidence` to its failure: the student's
+value, the replay and the tolerance. The grading plugin may use it to recognise a
+known mistake (see :mod:`autograder.grade.diagnose`); without a catalogue of mistakes, as
+on a student's laptop, it is ignored.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+# numpy is imported only by the checks of arrays: an assignment without numpy runs
+# without it. A value can only be an array when numpy is loaded already.
+
+
+def _loaded_numpy():
+    return sys.modules.get("numpy")
+
+from autograder.runtime.calls import changed_inputs
+
+
+@dataclasses.dataclass(frozen=True)
+class Replay:
+    """A call of a graded function whose result a check looks at: ``function(*args,
+    **kwargs)``, then ``part`` of the result (keys or indices applied in turn, e.g.
+    ``(0,)`` for ``dx`` in ``(dx, dw, db)``, ``(3, "params")`` for ``rows[3]["params"]``;
+    ``()`` for the whole result).
+
+    Keeps a copy of the inputs: make it *before* calling the student's function,
+    whose changes to its inputs in place reach the grader (directly, or passed back
+    by the sandbox)."""
+
+    function: str
+    args: tuple = ()
+    kwargs: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    part: tuple = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.part, tuple):  # Replay("f", args, part=0) reads better than part=(0,)
+            object.__setattr__(self, "part", (self.part,))
+        args, kwargs = copy.deepcopy((tuple(self.args), dict(self.kwargs)))
+        object.__setattr__(self, "args", args)
+        object.__setattr__(self, "kwargs", kwargs)
+
+    def select(self, result: Any) -> Any:
+        """``part`` of ``result``; raises LookupError or TypeError when it has no such part."""
+        for key in self.part:
+            result = result[key]
+        return result
+
+
+@dataclasses.dataclass(frozen=True)
+class Evidence:
+    """What a failed check saw: the student's value for ``replay``, and the tolerance
+    it was held to (``0, 0``: exact)."""
+
+    replay: Replay
+    actual: Any
+    rtol: float = 0.0
+    atol: float = 0.0
+
+
+class GradingFailure(AssertionError):
+    """A grader's verdict: the message is shown to the student as it is.
+    ``evidence`` is set when the check knew how to replay the call (``diagnose=``);
+    ``comparison`` (``(actual, expected, rtol, atol)``) when an array had the right
+    shape but wrong values: the notebook draws it for a public case, nothing else
+    shows it."""
+
+    def __init__(self, message: str, evidence: Evidence | None = None, comparison: tuple | None = None):
+        super().__init__(message)
+        self.evidence = evidence
+        self.comparison = comparison
+
+
+def describe(name: str, *args: Any, **kwargs: Any) -> str:
+    """``"conv_forward(x (2, 3, 5, 5), w (4, 3, 3, 3), b (4,), {'stride': 1, 'pad': 0})"``:
+    a call with arrays shown by shape only."""
+    shown = [_brief(a) for a in args] + [f"{k}={_brief(v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(shown)})"
+
+
+def _brief(value: Any) -> str:
+    np = _loaded_numpy()
+    if np is None:
+        text = repr(value)
+        return text if len(text) <= 80 else text[:77] + "..."
+    if isinstance(value, np.ndarray):
+        return f"array{value.shape}" if value.dtype == np.float64 else f"array{value.shape} {value.dtype}"
+    if isinstance(value, tuple) and any(isinstance(v, np.ndarray) for v in value):
+        return "(" + ", ".join(_brief(v) for v in value) + ")"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_array(
+    actual: Any,
+    expected: np.ndarray,
+    *,
+    what: str,
+    call: str,
+    tolerance: Mapping[str, Any] | None = None,
+    diagnose: Replay | None = None,
+) -> None:
+    """Check that ``actual`` is an ndarray of ``expected``'s shape and dtype whose
+    values match within the tolerance for that dtype (``{"rtol", "atol"}``, or an
+    object with those attributes). ``what`` names the value ("out", "dx");
+    ``diagnose`` says how ``actual`` was computed (see :class:`Replay`)."""
+    import numpy as np
+
+    where = f"{call}: {what}"
+    if actual is None:
+        raise GradingFailure(f"{where} is None: did you forget a return statement?")
+    if not isinstance(actual, np.ndarray):
+        raise GradingFailure(f"{where} is a {type(actual).__name__}, expected a numpy array of shape {expected.shape}")
+    rtol, atol = _tolerance(tolerance, expected.dtype)
+    evidence = Evidence(diagnose, actual, rtol, atol) if diagnose is not None else None
+    if actual.shape != expected.shape:
+        raise GradingFailure(f"{where} has shape {actual.shape}, expected {expected.shape}", evidence)
+    if actual.dtype != expected.dtype:
+        raise GradingFailure(f"{where} has dtype {actual.dtype}, expected {expected.dtype}", evidence)
+    bad_nan = np.isnan(actual) & ~np.isnan(expected)
+    if bad_nan.any():
+        index = tuple(int(i) for i in np.argwhere(bad_nan)[0])
+        raise GradingFailure(f"{where} contains NaN (first at index {index})", evidence)
+    close = np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if not close.all():
+        index = tuple(int(i) for i in np.argwhere(~close)[0])
+        with np.errstate(invalid="ignore", over="ignore"):
+            error = float(np.nanmax(np.abs(actual.astype(np.float64) - expected.astype(np.float64))))
+        raise GradingFailure(
+            f"{where} is wrong at {int((~close).sum())} of {close.size} positions; "
+            f"first at index {index}; max abs error {error:.3g} (tolerance rtol={rtol:g}, atol={atol:g})",
+            evidence,
+            comparison=(actual, expected, rtol, atol),
+        )
+
+
+def check_value(actual: Any, expected: Any, *, what: str, call: str, diagnose: Replay | None = None) -> None:
+    """Exact check for ints, strings and other plain values (type included, except
+    that any integer type passes for an int); ``diagnose`` as in :func:`check_array`."""
+    where = f"{call}: {what}"
+    evidence = Evidence(diagnose, actual) if diagnose is not None else None
+    np = _loaded_numpy()
+    integers = (int, np.integer) if np is not None else (int,)
+    if isinstance(expected, int) and not isinstance(expected, bool):
+        if isinstance(actual, bool) or not isinstance(actual, integers):
+            raise GradingFailure(f"{where} is {_brief(actual)} ({type(actual).__name__}), expected an int", evidence)
+    if actual != expected:
+        raise GradingFailure(f"{where} is {_brief(actual)}, which is not the expected value", evidence)
+
+
+def check_raises(
+    fn: Callable[..., Any],
+    *args: Any,
+    error: type[BaseException] = ValueError,
+    call: str,
+    diagnose: Replay | None = None,
+    **kwargs: Any,
+) -> BaseException:
+    """Check that ``fn(*args, **kwargs)`` raises ``error``; return the exception.
+    ``diagnose`` replays the call when ``fn`` returns a value instead."""
+    try:
+        result = fn(*args, **kwargs)
+    except NotImplementedError:
+        raise
+    except error as raised:
+        return raised
+    except Exception as other:
+        raise GradingFailure(f"{call} raised {type(other).__name__}: {other}; expected a {error.__name__}") from None
+    evidence = Evidence(diagnose, result) if diagnose is not None else None
+    raise GradingFailure(f"{call} returned {_brief(result)} instead of raising {error.__name__}", evidence)
+
+
+def check_unchanged(student: Any, *, call: str, names: tuple[str, ...] = ()) -> None:
+    """Check that the last call made through ``student`` (the fixture) changed none of
+    its inputs in place. ``names``: the positional parameters' names, for the message.
+
+    The student's code always works on copies (:mod:`autograder.runtime.calls`), so a change
+    never reaches the grader's arrays; this test is the only one it can cost."""
+    for path in changed_inputs(student):
+        where, key, rest = path[0], path[1] if len(path) > 1 else 0, path[2:]
+        if where == 0 and isinstance(key, int):
+            name = names[key] if key < len(names) else f"argument {key + 1}"
+        else:
+            name = str(key)
+        name += "".join(f"[{step!r}]" for step in rest)
+        raise GradingFailure(f"{call} modified its input {name} in place: work on a copy instead")
+
+
+def trusted_function(student: Any, reference: Any, name: str, checks: tuple = ()) -> Callable[..., Any]:
+    """The function ``name`` to compute a check's expected values with (the forward
+    pass a gradient check differentiates): ``reference.name`` when there is a
+    reference (Gradescope), so that a check of one function depends on it alone; else
+    ``student.name`` once every check (a callable taking ``student``) passes; else a
+    :class:`GradingFailure` saying the check cannot be trusted yet."""
+    if reference is not None:
+        return getattr(reference, name)
+    function = getattr(student, name)  # not there at all: that failure says why
+    for check in checks:
+        try:
+            check(student)
+        except Exception as exc:
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            first = first if len(first) <= 300 else first[:297] + "..."
+            raise GradingFailure(
+                f"this check uses your {name}, which fails its own tests: fix it first (there: {first})"
+            ) from None
+    return function
+
+
+def numerical_gradient(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dout: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Central-difference gradient of ``sum(f(x) * dout)`` with respect to ``x``.
+
+    ``f`` must not keep a reference to ``x``: entries of ``x`` are nudged in place
+    and restored.
+    """
+    import numpy as np
+
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        saved = x[index]
+        x[index] = saved + h
+        plus = np.sum(f(x) * dout)
+        x[index] = saved - h
+        minus = np.sum(f(x) * dout)
+        x[index] = saved
+        grad[index] = (plus - minus) / (2 * h)
+    return grad
+
+
+def _tolerance(tolerance: Any, dtype: np.dtype) -> tuple[float, float]:
+    if tolerance is None:
+        return 1e-7, 1e-9
+    if isinstance(tolerance, Mapping) and str(dtype) in tolerance:
+        tolerance = tolerance[str(dtype)]
+    if isinstance(tolerance, Mapping):
+        return float(tolerance["rtol"]), float(tolerance["atol"])
+    return float(tolerance.rtol), float(tolerance.atol)

@@ -1,0 +1,303 @@
+"""What a batch regrade found, for course staff: ``scores.csv``, ``report.md`` and
+``scores.png``, built from the results.json of every submission.
+
+Knows Gradescope's results format, nothing about what is graded: test columns come
+from the tests the results hold, sorted by their ``number``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import statistics
+from pathlib import Path
+from typing import Any
+
+from autograder.staff.export import Submission
+from autograder.grade.results import split_score
+from autograder.runtime.text import printable
+
+MOST_FAILED = 10  # rows in the "most failed tests" table
+TIMEOUT_WORDS = re.compile(r"\btimed out\b", re.I)
+
+
+def write_report(out: Path, submissions: list[Submission], outcomes: dict[str, Any]) -> list[Path]:
+    """Write ``out/scores.csv``, ``out/report.md`` and ``out/scores.png`` from
+    ``out/results/<id>.json`` and ``outcomes`` (id -> an object with ``status`` and
+    ``message``, as :class:`autograder.staff.batch.Outcome`); return the paths written. A
+    submission without an outcome is listed as not graded. What the submissions
+    wrote (messages, names) is written without control characters."""
+    out = Path(out)
+    results = {s.id: _load(out / "results" / f"{s.id}.json") for s in submissions}
+    rows = [_Row(s, outcomes.get(s.id), results[s.id]) for s in submissions]
+    tests = test_columns([r.results for r in rows if r.graded])
+    paths = [out / "scores.csv", out / "report.md"]
+    paths[0].write_text(printable(scores_csv(rows, tests)), encoding="utf-8")
+    png = out / "scores.png"
+    graded = [r for r in rows if r.graded]
+    plotted = histogram([r.graded_part for r in graded], png, top=_top(tests), extra=[r.extra for r in graded])
+    paths[1].write_text(printable(report_markdown(rows, tests, png.name if plotted else None)), encoding="utf-8")
+    return paths + ([png] if plotted else [])
+
+
+class _Row:
+    """One submission: who, what happened, and its points by test key."""
+
+    def __init__(self, sub: Submission, outcome: Any, results: dict | None):
+        self.sub = sub
+        self.status = getattr(outcome, "status", "not graded")
+        self.message = getattr(outcome, "message", "")
+        self.results = results if self.status == "graded" else None
+        self.graded = self.results is not None
+        self.tests = {_key(t): t for t in (self.results or {}).get("tests", [])}
+        self.total = float(self.results["score"]) if self.graded else None
+        # The graded part (out of the tests' max_score) and the extra credit on top.
+        self.graded_part, self.extra = split_score(self.results) if self.graded else (None, None)
+        facts = ((self.results or {}).get("extra_data") or {})
+        self.submission = facts.get("submission") if isinstance(facts.get("submission"), dict) else {}
+        self.hints = [h for h in facts.get("hints") or [] if isinstance(h, dict) and isinstance(h.get("what"), str)]
+
+    @property
+    def who(self) -> str:
+        return "; ".join(p.name for p in self.sub.submitters if p.name)
+
+
+def test_columns(all_results: list[dict]) -> list[tuple[str, str, float]]:
+    """Every test seen, as ``(number, name, max_score)``, sorted by number."""
+    seen: dict[tuple[str, str], float] = {}
+    for results in all_results:
+        for test in results.get("tests", []):
+            seen.setdefault(_key(test), float(test.get("max_score", 0)))
+    return sorted(((number, name, top) for (number, name), top in seen.items()),
+                  key=lambda t: (_number_key(t[0]), t[1]))
+
+
+def scores_csv(rows: list[_Row], tests: list[tuple[str, str, float]]) -> str:
+    """One row per submission: id, names, emails, sids, submission time, status,
+    total, the score Gradescope recorded, then the points of every test (headed
+    ``<number> <name>``). Empty cells for what is unknown."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["id", "name", "email", "sid", "created_at", "status", "total", "gradescope_score",
+                     "gradescope_version"] + [f"{number} {name}".strip() for number, name, _ in tests])
+    for row in rows:
+        people = row.sub.submitters
+        cells = [row.sub.id, "; ".join(p.name for p in people), "; ".join(p.email for p in people),
+                 "; ".join(p.sid for p in people), row.sub.created_at, row.status, _fmt(row.total),
+                 _fmt(row.sub.recorded_score), row.sub.recorded_version]
+        for number, name, _ in tests:
+            test = row.tests.get((number, name))
+            cells.append(_fmt(test.get("score")) if test else "")
+        writer.writerow(cells)
+    return buffer.getvalue()
+
+
+def report_markdown(rows: list[_Row], tests: list[tuple[str, str, float]], png: str | None) -> str:
+    graded = [r for r in rows if r.graded]
+    versions = sorted({str((r.results.get("extra_data") or {}).get("version", "?")) for r in graded})
+    lines = ["# Batch regrade", "",
+             f"{len(graded)} of {len(rows)} submissions graded"
+             + (f" with version {', '.join(versions)} of the autograder." if versions else "."), ""]
+    lines += _score_summary(graded, _top(tests), png)
+    lines += _problems(rows)
+    lines += _unusable_files(graded)
+    lines += _class_mistakes(graded)
+    lines += _pass_rates(graded, tests)
+    lines += _changes(rows)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _score_summary(graded: list[_Row], top: float, png: str | None) -> list[str]:
+    lines = ["## Scores", ""]
+    if not graded:
+        return lines + ["Nothing was graded.", ""]
+    totals = [r.graded_part for r in graded]
+    lines += [f"- graded part: mean {statistics.mean(totals):.2f}, median {statistics.median(totals):g}, "
+              f"min {min(totals):g}, max {max(totals):g} (out of {top:g})",
+              f"- full marks: {sum(t >= top - 1e-9 for t in totals)}; zero: {sum(t <= 1e-9 for t in totals)}"]
+    lines += [f"- {_extra_credit_line([r.extra for r in graded])}", ""]
+    if png:
+        lines += [f"![Histogram of totals]({png})", ""]
+    return lines
+
+
+def _problems(rows: list[_Row]) -> list[str]:
+    lines = ["## Grading problems", ""]
+    failed = [r for r in rows if not r.graded]
+    if failed:
+        lines += ["Submissions whose grading errored or timed out (rerun the batch to retry them; "
+                  "`logs/<id>.log` has the grader's output):", "",
+                  "| submission | who | status | what happened |", "| --- | --- | --- | --- |"]
+        lines += [f"| {r.sub.id} | {_cell(r.who)} | {r.status} | {_cell(r.message)} |" for r in failed]
+    else:
+        lines.append("Every submission was graded.")
+    slow = [(r, [n for (n, _), t in r.tests.items() if TIMEOUT_WORDS.search(str(t.get("output", "")))])
+            for r in rows if r.graded]
+    slow = [(r, numbers) for r, numbers in slow if numbers]
+    if slow:
+        lines += ["", "Graded, but the student's code timed out in some tests (an infinite loop, or far too slow):", ""]
+        lines += [f"- {r.sub.id} ({_cell(r.who) or 'no name'}): tests {', '.join(sorted(numbers, key=_number_key))}"
+                  for r, numbers in slow]
+    return lines + [""]
+
+
+def _extra_credit_line(extra: list[float]) -> str:
+    """The same words in the report and on the plot."""
+    earned = [e for e in extra if e > 1e-9]
+    if not earned:
+        return "extra credit: none earned"
+    return (f"extra credit (on top): {len(earned)} of {len(extra)} submissions earned some, "
+            f"mean +{statistics.mean(earned):.2f} among them, max +{max(earned):g}")
+
+
+def _unusable_files(graded: list[_Row]) -> list[str]:
+    """Graded submissions whose files could not all be used: nothing found, a module
+    missing, or one that did not import (from the facts the grader recorded)."""
+    found = []
+    for r in graded:
+        facts = r.submission
+        reasons = []
+        if facts.get("found") is False:
+            reasons.append("no expected files found")
+        elif facts.get("missing"):
+            reasons.append("missing " + ", ".join(f"{m}.py" for m in facts["missing"]))
+        errors = facts.get("import_errors") or {}
+        if isinstance(errors, dict) and errors:
+            reasons.append("did not import: " + ", ".join(f"{m}.py ({kind})" for m, kind in sorted(errors.items())))
+        if reasons:
+            found.append((r, "; ".join(reasons)))
+    if not found:
+        return []
+    lines = ["## Submissions whose files could not be used", "",
+             f"{len(found)} submission{'s' * (len(found) != 1)} lost points to the files themselves "
+             "(a wrong name or folder, a syntax error, an import that is not available): worth a word to the student.",
+             "", "| submission | who | graded part | what happened |", "| --- | --- | ---: | --- |"]
+    lines += [f"| {r.sub.id} | {_cell(r.who)} | {r.graded_part:g} | {_cell(why)} |" for r, why in found]
+    return lines + [""]
+
+
+def _class_mistakes(graded: list[_Row]) -> list[str]:
+    """How many submissions each known mistake explains: what to go over in class."""
+    counts: dict[str, list] = {}
+    for r in graded:
+        for hint in {h.get("id", h["what"]): h for h in r.hints}.values():
+            counts.setdefault(hint.get("id", hint["what"]), [hint["what"], 0])[1] += 1
+    if not counts:
+        return []
+    lines = ["## Known mistakes across the class", ""]
+    lines += [f"- {n} submission{'s' * (n != 1)}: {what}"
+              for what, n in sorted(counts.values(), key=lambda wn: (-wn[1], wn[0]))]
+    return lines + [""]
+
+
+def _pass_rates(graded: list[_Row], tests: list[tuple[str, str, float]]) -> list[str]:
+    stats = []
+    for number, name, top in tests:
+        ran = [r.tests[(number, name)] for r in graded if (number, name) in r.tests]
+        passed = sum(t.get("status") == "passed" for t in ran)
+        mean = statistics.mean(float(t.get("score", 0)) for t in ran) if ran else 0.0
+        stats.append((number, name, top, len(ran), passed, mean))
+    lines = ["## Pass rate of each test", "", "| test | name | points | passed | pass rate | mean points |",
+             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    lines += [f"| {n} | {_cell(name)} | {top:g} | {p}/{ran} | {_rate(p, ran)} | {mean:.2f} |"
+              for n, name, top, ran, p, mean in stats]
+    failing = sorted((s for s in stats if s[3] and s[4] < s[3]), key=lambda s: (s[4] / s[3], _number_key(s[0])))
+    lines += ["", "## Most failed tests", ""]
+    if not failing:
+        return lines + ["Every graded submission passed every test.", ""]
+    lines += ["A test that most of the class fails may be wrong itself: check it first.", "",
+              "| test | name | failed | fail rate |", "| --- | --- | ---: | ---: |"]
+    lines += [f"| {n} | {_cell(name)} | {ran - p}/{ran} | {_rate(ran - p, ran)} |"
+              for n, name, _, ran, p, _ in failing[:MOST_FAILED]]
+    return lines + [""]
+
+
+def _changes(rows: list[_Row]) -> list[str]:
+    """Against the scores Gradescope recorded, when the metadata has them."""
+    recorded = [r for r in rows if r.sub.recorded_score is not None]
+    if not recorded:
+        return []
+    lines = ["## Changes from the scores Gradescope recorded", ""]
+    compared = [r for r in recorded if r.graded]
+    changed = [r for r in compared if abs(r.total - r.sub.recorded_score) > 1e-6]
+    if changed:
+        lines.append(f"{len(changed)} submission{'s' * (len(changed) != 1)} changed score: "
+                     + ", ".join(f"{r.sub.id}{f' ({r.who})' if r.who else ''} "
+                                 f"{r.sub.recorded_score:g} -> {r.total:g}" for r in changed) + ".")
+    else:
+        lines.append("No submission changed score.")
+    lines.append("")
+    lines.append(f"{len(compared) - len(changed)} unchanged; {len(recorded) - len(compared)} with a recorded score "
+                 f"could not be compared (not graded here); {len(rows) - len(recorded)} had no recorded score.")
+    if changed:
+        lines += ["", "| submission | who | Gradescope | now | change |", "| --- | --- | ---: | ---: | ---: |"]
+        lines += [f"| {r.sub.id} | {_cell(r.who)} | {r.sub.recorded_score:g} | {r.total:g} | "
+                  f"{r.total - r.sub.recorded_score:+g} |" for r in changed]
+    return lines + [""]
+
+
+def histogram(totals: list[float], path: Path, top: float, extra: list[float] | None = None) -> bool:
+    """Save a histogram of ``totals`` (the graded part, 0 to ``top``) as a PNG, the
+    extra credit said below the title as in the report; False when there is nothing
+    to plot or matplotlib is missing."""
+    if not totals:
+        return False
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # no display on a grading server
+        import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
+    except ImportError:
+        return False
+    top = max([top, *totals, 1.0])  # the graded part never exceeds top; extra credit is not on this axis
+    fig, ax = plt.subplots(figsize=(7, 3.5), dpi=100)
+    ax.hist(totals, bins=20, range=(0, top), color="#4c72b0", edgecolor="white")
+    ax.set_xlabel("graded part of the score")
+    ax.set_ylabel("submissions")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # submissions come in whole numbers
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    title = f"{len(totals)} submissions, graded part: mean {statistics.mean(totals):.1f} / {top:g}"
+    ax.set_title(title + "\n" + _extra_credit_line(list(extra or [])), fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Software": None})  # no version stamp: same scores, same bytes
+    plt.close(fig)
+    return True
+
+
+def _load(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _key(test: dict) -> tuple[str, str]:
+    return str(test.get("number", "")), str(test.get("name", ""))
+
+
+def _number_key(number: str) -> list:
+    """Gradescope's sort key: "1.10" after "1.9"."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in number.split(".")] if number else []
+
+
+def _top(tests: list[tuple[str, str, float]]) -> float:
+    return sum(top for _, _, top in tests)
+
+
+def _fmt(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return f"{round(float(value), 4):g}"
+
+
+def _rate(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a markdown table cell."""
+    return " ".join(str(text).split()).replace("|", "\\|")[:300]

@@ -1,0 +1,277 @@
+"""Grade a submission on this machine exactly as Gradescope would.
+
+    python -m autograder.staff.simulate --autograder dist/autograder.zip --submission <dir or zip> \
+        [--results build/grade/results.json] [--instructor]
+
+Unpacks the autograder zip into a fresh tree laid out like Gradescope's
+(``source/``, ``submission/``, ``results/``, ``submission_metadata.json``), runs the
+real ``setup.sh`` (once per requirements; the venv is cached) and ``run_autograder``,
+copies ``results.json`` out and prints the student's view. Exits 0 whatever the score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+
+from autograder.sandbox import cgroup, rundir
+from autograder.sandbox.limits import descendants, sweep_free_slots
+from autograder.grade.results import split_score
+from autograder.runtime.text import printable
+from autograder.staff.unpack import UnpackError, unpack
+
+TIMEOUT_SECONDS = 900  # far above the grader's own budget: only a runaway grader hits it
+
+
+def grader_home() -> Path:
+    """Where venvs and run trees live: world-readable when root (the sandbox user
+    must be able to run the venv's Python), the project's build/ otherwise."""
+    if os.environ.get("GRADER_HOME"):
+        return Path(os.environ["GRADER_HOME"])
+    return Path("/opt/convnet-grader") if os.geteuid() == 0 else Path("build/grade-home").resolve()
+
+
+def grading_python() -> str:
+    """Python 3.10 (Gradescope's) when the sandbox user can run it, else python3."""
+    if os.environ.get("GRADER_PYTHON"):
+        return os.environ["GRADER_PYTHON"]
+    for candidate in ("python3.10", "/usr/bin/python3", "python3"):
+        path = shutil.which(candidate)
+        if path and _usable_by_others(path):
+            return path
+    return sys.executable
+
+
+def _usable_by_others(python: str) -> bool:
+    """True when not root, or when every folder on the way to the interpreter and its
+    standard library is open to other users."""
+    if os.geteuid() != 0:
+        return True
+    try:
+        prefix = subprocess.run([python, "-c", "import sys; print(sys.base_prefix)"], capture_output=True, text=True,
+                                timeout=30, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return False
+    for path in (Path(python).resolve(), Path(prefix)):
+        for folder in [path, *path.parents]:
+            if folder.exists() and not os.stat(folder).st_mode & 0o005:
+                return False
+    return True
+
+
+def build_tree(autograder_zip: Path, submission: Path, home: Path) -> tuple[Path, list[str]]:
+    """A fresh Gradescope-like tree; returns it and notes about the submission."""
+    runs = home / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    os.chmod(runs, 0o700)  # the sandbox users must not reach other runs' trees (submissions, results)
+    root = Path(tempfile.mkdtemp(prefix="autograder-", dir=runs))
+    os.chmod(root, 0o755)
+    with zipfile.ZipFile(autograder_zip) as zf:
+        zf.extractall(root / "source")
+        for info in zf.infolist():  # zipfile drops permissions; Gradescope keeps them
+            mode = info.external_attr >> 16
+            if mode:
+                os.chmod(root / "source" / info.filename, mode & 0o777)
+    (root / "results").mkdir()
+    (root / "submission").mkdir()
+    notes: list[str] = []
+    if submission.is_dir():
+        shutil.copytree(submission, root / "submission", symlinks=True, dirs_exist_ok=True)
+    else:
+        try:
+            notes = unpack(submission, root / "submission")
+        except UnpackError as err:
+            notes = [str(err)]
+    (root / "submission_metadata.json").write_text(json.dumps({
+        "id": 1, "created_at": "2026-01-01T00:00:00Z", "assignment": {"title": "local simulation"},
+        "users": [{"name": "Local Student", "email": "student@example.com"}], "previous_submissions": [],
+    }, indent=2))
+    return root, notes
+
+
+def setup(root: Path, home: Path, python: str) -> Path:
+    """Run the zip's setup.sh into a cached venv (one at a time: a lock guards it)."""
+    key = hashlib.sha256((root / "source" / "requirements.txt").read_bytes() + python.encode()).hexdigest()[:12]
+    venv = home / f"venv-{key}"
+    with open(home / ".setup.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        env = {**os.environ, "GRADER_VENV": str(venv), "GRADER_PYTHON": python}
+        subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, check=True)
+    return venv
+
+
+class GradingTimeout(RuntimeError):
+    """run_autograder did not finish in time; its whole process tree was killed."""
+
+
+_RUNNING: set[subprocess.Popen] = set()  # run_autograder processes alive now, for stop_all()
+_RUNNING_LOCK = threading.Lock()
+
+
+def run(root: Path, venv: Path, timeout: float = TIMEOUT_SECONDS) -> str:
+    """Run run_autograder; return what it printed (instructor-only on Gradescope),
+    without control characters (:func:`~autograder.runtime.text.printable`).
+
+    Raises :class:`GradingTimeout` after ``timeout`` seconds, once every process the
+    run started (the grader, the student's process and its children) is killed."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AUTOGRADER_ROOT": str(root), "GRADER_VENV": str(venv),
+           "LANG": "C.UTF-8"}
+    # A session of its own: a timeout or stop_all() kills the run and nothing else,
+    # and a Ctrl-C meant for a batch does not reach the grader (which would then write
+    # an "interrupted" results.json that looks like a real score).
+    proc = subprocess.Popen(["bash", str(root / "source" / "run_autograder")], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace", cwd=root, start_new_session=True)
+    with _RUNNING_LOCK:
+        _RUNNING.add(proc)
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+        return printable(output)
+    except subprocess.TimeoutExpired:
+        _kill_tree(proc)
+        output, _ = proc.communicate()
+        sweep_killed_runs()
+        tail = printable((output or "")[-2000:])
+        raise GradingTimeout(f"run_autograder timed out after {timeout:g} s\n{tail}") from None
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
+
+
+def stop_all() -> None:
+    """Kill every run_autograder started by :func:`run` that is still going (for a
+    batch that is interrupted); their :func:`grade` calls then fail."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for proc in running:
+        _kill_tree(proc)
+    for proc in running:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+    sweep_killed_runs()
+
+
+def sweep_killed_runs() -> None:
+    """A killed run_autograder could not clean up: remove its run folder and what its
+    sandbox user left running or behind (both only where no live run holds them)."""
+    rundir.sweep()
+    sweep_free_slots()
+    cgroup.sweep()
+
+
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """SIGKILL ``proc`` and every descendant. The student's process runs in a session
+    of its own, so killing the process group alone would leave it running; freezing
+    the tree first (SIGSTOP) keeps a forking process from outrunning the kill, and
+    keeps orphans from being reparented out of sight."""
+    if proc.returncode is not None:
+        return  # already reaped: its pid may belong to another process now
+    frozen: list[int] = []
+    for _ in range(5):
+        fresh = [pid for pid in [proc.pid, *descendants(proc.pid)] if pid not in frozen]
+        if not fresh:
+            break
+        _signal_all(fresh, signal.SIGSTOP)
+        frozen += fresh
+    _signal_all(frozen, signal.SIGKILL)
+
+
+def _signal_all(pids: list[int], sig: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def student_view(results: dict, instructor: bool = False) -> str:
+    """The results as a student sees them before grades are published, without
+    control characters: it is printed on a terminal."""
+    lines = []
+    hidden_points, hidden_count = 0.0, 0
+    width = max([len(t.get("name", "")) for t in results.get("tests", [])] + [10])
+    for test in results.get("tests", []):
+        shown = instructor or test.get("visibility", "visible") == "visible"
+        if not shown:
+            hidden_points += test.get("max_score", 0)
+            hidden_count += 1
+            continue
+        mark = "" if test.get("visibility", "visible") == "visible" else f"  [{test['visibility']}]"
+        lines.append(f"{test.get('number', ''):>5} {test.get('name', ''):<{width}} "
+                     f"{test.get('score', 0):g}/{test.get('max_score', 0):g}{mark}")
+        if test.get("status") != "passed" and test.get("output"):
+            lines += ["        " + line for line in test["output"].splitlines()]
+    if hidden_count:
+        lines.append(f"      ({hidden_count} more tests worth {hidden_points:g} points are shown when grades are published)")
+    lines += ["", results.get("output", "")]
+    if instructor or not hidden_count:
+        graded, bonus = split_score(results)
+        lines.append(f"Total: {graded:g}" + (f" + {bonus:g} extra credit" if bonus else ""))
+    return printable("\n".join(lines))
+
+
+def grade(autograder_zip: Path, submission: Path, results_path: Path, keep: bool = False,
+          timeout: float = TIMEOUT_SECONDS) -> tuple[dict, str, list[str]]:
+    """Grade one submission; returns (results, grader log, unpack notes). Safe to call
+    from several threads at once: each call has its own tree.
+
+    Raises :class:`GradingTimeout` when run_autograder takes longer than ``timeout``."""
+    home = grader_home()
+    home.mkdir(parents=True, exist_ok=True)
+    os.chmod(home, 0o755)
+    python = grading_python()
+    root, notes = build_tree(autograder_zip, submission, home)
+    try:
+        venv = setup(root, home, python)
+        log = run(root, venv, timeout)
+        results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+        results_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(root / "results" / "results.json", results_path)
+        return results, log, notes
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--autograder", type=Path, default=Path("dist/autograder.zip"))
+    parser.add_argument("--submission", type=Path, required=True)
+    parser.add_argument("--results", type=Path, default=Path("build/grade/results.json"))
+    parser.add_argument("--instructor", action="store_true", help="show every test, whatever its visibility")
+    parser.add_argument("--log", action="store_true", help="print run_autograder's own output (instructor-only)")
+    args = parser.parse_args(argv)
+    if not args.submission.exists():
+        print(f"error: {args.submission} does not exist: give a submission folder or zip", file=sys.stderr)
+        return 2
+    if not args.autograder.is_file():
+        print(f"error: {args.autograder} not found: run `make autograder` first", file=sys.stderr)
+        return 2
+    try:
+        results, log, notes = grade(args.autograder, args.submission, args.results)
+    except GradingTimeout as err:
+        print(printable(f"error: {err}"), file=sys.stderr)
+        return 1
+    if args.log:
+        print(printable(log))
+    for note in notes:
+        print(printable(f"note: {note}"))
+    print(student_view(results, args.instructor))
+    print(f"\nresults.json: {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
