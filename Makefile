@@ -21,7 +21,7 @@ NEED_OUTPUTS = @test -n "$(OUTPUTS)" || { echo "error: $(ASSIGNMENT) cannot be r
 IS_DEFAULT = $(filter $(abspath $(DEFAULT_ASSIGNMENT)),$(abspath $(ASSIGNMENT)))
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-docker-like test-slurm student autograder grade grade-all bench-grade bench-grade-all bench-slurm bench bench-feedback release new-assignment clean
+.PHONY: help install lint test test-docker-like test-slurm student autograder grade grade-all bench-grade bench-grade-all bench-slurm bench bench-feedback release new-assignment clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -32,6 +32,10 @@ $(STAMP): requirements.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP) ## create .venv from the pinned requirements
+
+lint: $(STAMP) ## ruff and mypy, configured in pyproject.toml (zero findings expected)
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 test: $(STAMP) ## run the project's tests
 	$(PY) -m pytest
