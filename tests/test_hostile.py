@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import pwd
+import re
 import socket
 import threading
 import time
@@ -113,6 +114,11 @@ def _proc(pid: int) -> tuple[set[int], int, str, str] | None:
         return None
 
 
+# A grader's process, of this checkout or of another one grading on the same machine
+# (an older release's runner was autograder.runner).
+RUNNER = re.compile(r"-m autograder\.(grade\.)?runner\b")
+
+
 def survivors() -> list[str]:
     """Live processes of a sandbox user that no running grader owns (not zombies)."""
     uids, found = sandbox_uids(), []
@@ -127,7 +133,7 @@ def survivors() -> list[str]:
             parent = _proc(ppid) if ppid > 1 else None
             if parent is None:
                 break
-            if "autograder.grade.runner" in parent[3]:
+            if RUNNER.search(parent[3]):
                 owned = True
                 break
             ppid = parent[1]
