@@ -90,6 +90,21 @@ def load_catalogue(path: Path, reference: ModuleType, alias: str) -> list[Mistak
     return mistakes
 
 
+def catalogue_hints(assignment: Any, reference: ModuleType, warn: Callable[[str], None]) -> Callable[..., Any] | None:
+    """The ``diagnose`` function for :class:`~autograder.runtime.pytest_plugin.GradingPlugin`:
+    the assignment's catalogue (``diagnoses:``) matched against ``reference``, or None
+    when it has none or it cannot be loaded (said through ``warn``: grade without hints
+    rather than not at all)."""
+    if assignment.diagnoses is None:
+        return None
+    try:
+        catalogue = load_catalogue(assignment.diagnoses, reference, f"_diagnoses_{assignment.package}")
+    except CatalogueError as err:
+        warn(f"GRADER WARNING: no diagnoses: {err}")
+        return None
+    return Diagnoser(catalogue, reference).hints
+
+
 class Diagnoser:
     """Matches failed checks against a catalogue of mistakes."""
 

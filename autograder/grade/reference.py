@@ -9,17 +9,9 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from autograder.runtime.packages import load_package
 
-def load_package(path: Path, alias: str) -> ModuleType:
-    """Import the package at ``path`` as ``alias``, so that it can sit beside a
-    student's package of the same name."""
-    if alias in sys.modules:
-        return sys.modules[alias]
-    spec = importlib.util.spec_from_file_location(alias, path / "__init__.py", submodule_search_locations=[str(path)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[alias] = module
-    spec.loader.exec_module(module)
-    return module
+__all__ = ["exports", "load_package"]
 
 
 def exports(package: ModuleType, modules: tuple[str, ...]) -> dict[str, str]:

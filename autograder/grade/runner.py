@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from autograder.runtime import config
-from autograder.grade import locate, reference
+from autograder.grade import diagnose, locate, reference
 from autograder.runtime.pytest_plugin import GradingPlugin
 from autograder.grade.results import build_results, failure_results, split_score, write_results
 from autograder.sandbox import cgroup, rundir
@@ -88,7 +88,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
 
         plugin = GradingPlugin(
             assignment, lambda: StudentProxy(sandbox), reference=lambda: ref, case_output=lambda item: sandbox.take_output(),
-            stopwatch=lambda: SandboxStopwatch(identity),
+            stopwatch=lambda: SandboxStopwatch(identity), diagnose=diagnose.catalogue_hints(assignment, ref, log),
         )
         tests = root / "source" / "assignment" / "tests"
         code = pytest.main(

@@ -11,10 +11,10 @@ Two ways in:
 - the trusted runner (``autograder.grade.runner``) registers a :class:`GradingPlugin` whose
   ``student`` is a sandbox proxy and reads the scores back from it.
 
-Where the reference is at hand and assignment.yaml names a catalogue of known mistakes
-(``diagnoses:``), a failed check that carries evidence is matched against it and the
-case records the hints found (see :mod:`autograder.grade.diagnose`); the student release has
-neither, so its public tests never diagnose.
+Hints about known mistakes come from outside: the trusted runner passes ``diagnose``
+(the catalogue matched by :mod:`autograder.grade.diagnose`); the student release has
+no catalogue, so its public tests never diagnose. This module imports nothing of the
+framework beyond ``autograder.runtime``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import pytest
 from autograder.runtime import calls, characterise
 from autograder.runtime import config as config_mod
 from autograder.runtime.scoring import CaseOutcome, GroupScore, Hint, characterisation, score_group
+from autograder.runtime.packages import load_package
 from autograder.runtime.stopwatch import Stopwatch
 from autograder.runtime.testkit import Evidence, GradingFailure, trusted_function
 
@@ -58,8 +59,6 @@ def pytest_configure(config: pytest.Config) -> None:
     student_dir = Path(config.getoption("--student-dir") or config.rootpath).resolve()
     reference = None
     if assignment.reference is not None:
-        from autograder.grade.reference import load_package  # the student release has no reference
-
         reference = lambda: load_package(assignment.reference, f"_reference_{assignment.package}")  # noqa: E731
     imported: list[Any] = []
 
@@ -173,8 +172,7 @@ class GradingPlugin:
         stopwatch: Callable[[], Any] | None = None,
         import_problems: Callable[[], list[str]] | None = None,
     ):
-        """``diagnose`` maps a failed check's evidence to hints; by default, the
-        assignment's catalogue when it has one and ``reference`` is given."""
+        """``diagnose`` maps a failed check's evidence to hints (none when not given)."""
         self.assignment = assignment
         self._student_factory = student_factory
         self._reference_factory = reference
@@ -253,21 +251,6 @@ class GradingPlugin:
                 "add it under parts[...].tests with its points"
             )
         return group
-
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        if self._diagnose is not None or self.assignment.diagnoses is None or self._reference_factory is None:
-            return
-        from autograder.grade.diagnose import CatalogueError, Diagnoser, load_catalogue  # not in the student release
-
-        reference = self._reference_factory()
-        try:
-            catalogue = load_catalogue(self.assignment.diagnoses, reference, f"_diagnoses_{self.assignment.package}")
-        except CatalogueError as err:  # grade without hints rather than not at all
-            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-            if reporter is not None:
-                reporter.write_line(f"GRADER WARNING: no diagnoses: {err}")
-            return
-        self._diagnose = Diagnoser(catalogue, reference).hints
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
