@@ -16,6 +16,8 @@ def load_package(path: Path, alias: str) -> ModuleType:
     if alias in sys.modules:
         return sys.modules[alias]
     spec = importlib.util.spec_from_file_location(alias, path / "__init__.py", submodule_search_locations=[str(path)])
+    if spec is None or spec.loader is None:  # never for a .py path, whether or not the file exists
+        raise ImportError(f"{path}: cannot be imported as a Python package")
     module = importlib.util.module_from_spec(spec)
     sys.modules[alias] = module
     spec.loader.exec_module(module)
@@ -29,6 +31,7 @@ def exports(package: ModuleType, modules: tuple[str, ...]) -> dict[str, str]:
     for module in modules:
         mod = importlib.import_module(f"{package.__name__}.{module}")
         for name, obj in vars(mod).items():
-            if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == mod.__name__ and not name.startswith("_"):
+            defined_here = (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == mod.__name__
+            if defined_here and not name.startswith("_"):
                 found[name] = module
     return found
