@@ -18,6 +18,7 @@ machine-dependent: nothing here is asserted by the tests.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -41,7 +42,11 @@ CONV_LAYERS = [
     ("conv1x1", (32, 256, 28, 28), (64, 256, 1, 1), {"stride": 1, "pad": 0}),
 ]
 POOL = {"pool_height": 2, "pool_width": 2, "stride": 2}
-POOL_LAYERS = [(f"{kind}pool2x2 {name.split()[-1]}", kind, x_shape) for kind in ("max", "avg") for name, x_shape, _, _ in CONV_LAYERS]
+POOL_LAYERS = [
+    (f"{kind}pool2x2 {name.split()[-1]}", kind, x_shape)
+    for kind in ("max", "avg")
+    for name, x_shape, _, _ in CONV_LAYERS
+]
 # The loop reference is timed once on the full batch, unless a probe on LOOP_PROBE images
 # predicts more than LOOP_BUDGET seconds: then the probe's time, scaled to the full
 # batch (the cost is about linear in N), stands in and the table says so.
@@ -73,7 +78,7 @@ def matmul_gflops(sizes=(1024, 2048)):
     for n in sizes:
         a, b = rng.random((n, n)), rng.random((n, n))
         out = np.empty((n, n))
-        best = max(best, 2 * n**3 / best_time(lambda: np.matmul(a, b, out=out), repeat=5) / 1e9)
+        best = max(best, 2 * n**3 / best_time(functools.partial(np.matmul, a, b, out=out), repeat=5) / 1e9)
     return best
 
 
@@ -199,19 +204,16 @@ def bench_conv(kernels, torch, *, repeat, loop, matmul_n):
         fast = kernels["fast"]
         cases = {"fast": numpy_case(fast.conv_forward_fast, fast.conv_backward_fast, (x, w, b, param))}
         if torch is not None:
-            conv2d = torch.nn.functional.conv2d
-
-            def op(xt, wt, bt):
-                return conv2d(xt, wt, bt, stride=param["stride"], padding=param["pad"])
-
+            # op(xt, wt, bt): this layer's convolution, its param bound now rather than read from the loop.
+            op = functools.partial(torch.nn.functional.conv2d, stride=param["stride"], padding=param["pad"])
             cases["torch"] = torch_case(torch, op, [torch.tensor(a, requires_grad=True) for a in (x, w, b)])
         square, square_flops = square_matmul(matmul_n)
         cases["matmul"] = (square, square)
         times = side_by_side(cases, repeat=repeat)
         base["matmul_gflops_alongside"] = round(square_flops / times.pop("matmul")[0] / 1e9, 1)
 
-        t_fwd, t_all, timed = loop_timings(kernels["conv"].conv_forward, kernels["conv"].conv_backward, x, (w, b, param),
-                                           **loop)
+        conv = kernels["conv"]
+        t_fwd, t_all, timed = loop_timings(conv.conv_forward, conv.conv_backward, x, (w, b, param), **loop)
         times = {"loop": (t_fwd, t_all), **times}
         for impl, (t_fwd, t_all) in times.items():
             rows.append({**base, "impl": impl, "timed_batch": timed if impl == "loop" else n, "fwd_s": t_fwd,
@@ -238,7 +240,7 @@ def bench_pool(kernels, torch, *, repeat, loop):
         cases = {"fast": numpy_case(getattr(fast, fwd + "_fast"), getattr(fast, bwd + "_fast"), (x, POOL))}
         if torch is not None:
             op = getattr(torch.nn.functional, torch_op)
-            cases["torch"] = torch_case(torch, lambda xt: op(xt, 2, 2), [torch.tensor(x, requires_grad=True)])
+            cases["torch"] = torch_case(torch, lambda xt, op=op: op(xt, 2, 2), [torch.tensor(x, requires_grad=True)])
         for impl, (t_fwd, t_all) in side_by_side(cases, repeat=repeat).items():
             rows.append({**base, "impl": impl, "timed_batch": n, "fwd_s": t_fwd, "fwd_bwd_s": t_all})
     return rows
@@ -328,7 +330,8 @@ def targets(conv_rows):
 
 def print_report(report):
     matmul = report["matmul_gflops"]
-    print(f"CPU: {report['machine']['cpu']}, one thread, {report['clock']} time; numpy {report['blas']['numpy']}", end="")
+    print(f"CPU: {report['machine']['cpu']}, one thread, {report['clock']} time; "
+          f"numpy {report['blas']['numpy']}", end="")
     for pool in report["blas"].get("threadpools", []):
         kernel = f" {pool['version']} kernel {pool['architecture']}" if pool["architecture"] else ""
         print(f"; {pool['internal_api']}{kernel} x{pool['num_threads']}", end="")
@@ -341,7 +344,8 @@ def print_report(report):
               f"{machine['load_before']} before, {machine['load_after']} after): figures are noisy", end="")
     alongside = ", ".join(f"{v['layer']} {v['matmul_gflops']:.1f}" for v in report["targets"])
     print(f"\nnumpy matmul (float64, square): {matmul:.1f} GFLOP/s at the start; in each layer's rounds: {alongside}\n")
-    header = f"{'layer':<18} {'impl':<6} {'fwd ms':>10} {'fwd+bwd ms':>11} {'GFLOP/s':>8} {'% matmul':>8} {'vs torch':>8} {'GEMM-only':>9}  note"
+    header = (f"{'layer':<18} {'impl':<6} {'fwd ms':>10} {'fwd+bwd ms':>11} {'GFLOP/s':>8} {'% matmul':>8} "
+              f"{'vs torch':>8} {'GEMM-only':>9}  note")
     print(header)
     print("-" * len(header))
     rows = report["conv"] + report["pool"]
@@ -391,10 +395,10 @@ def main(argv=None):
     torch = None if args.no_torch else import_torch()
     matmul = matmul_gflops((512,) if args.quick else (1024, 2048))
     conv_rows = bench_conv(kernels, torch, repeat=repeat, loop=loop, matmul_n=512 if args.quick else 1024)
+    busy_fraction = round(sum(s > 0 for s in BUSY_SAMPLES) / len(BUSY_SAMPLES), 2) if BUSY_SAMPLES else None
     report = {
         "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "python": platform.python_version(),
-                    "load_before": load_before, "load_after": _load(),
-                    "busy_fraction": round(sum(s > 0 for s in BUSY_SAMPLES) / len(BUSY_SAMPLES), 2) if BUSY_SAMPLES else None},
+                    "load_before": load_before, "load_after": _load(), "busy_fraction": busy_fraction},
         "blas": blas_info(torch),
         "threads": 1,
         "clock": args.clock,

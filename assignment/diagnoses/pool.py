@@ -71,8 +71,10 @@ def mistakes(ref):
             "average pooling divides by one side of the window squared instead of the window's area",
             "A window holds pool_height * pool_width values; the two differ for windows that are not square.",
             {  # either side squared
-                "avg_pool_forward": tuple(lambda x, p, s=side: avg_forward_square(x, p, s) for side in ("height", "width")),
-                "avg_pool_backward": tuple(lambda d, c, s=side: avg_backward_square(d, c, s) for side in ("height", "width")),
+                "avg_pool_forward": tuple(
+                    lambda x, p, s=side: avg_forward_square(x, p, s) for side in ("height", "width")),
+                "avg_pool_backward": tuple(
+                    lambda d, c, s=side: avg_backward_square(d, c, s) for side in ("height", "width")),
             },
         ),
     ]

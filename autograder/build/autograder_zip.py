@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from autograder.runtime import archive, config
 from autograder.build import validate
+from autograder.runtime import archive, config
 
 FRAMEWORK = Path(__file__).resolve().parents[1]  # autograder/
 GRADESCOPE = FRAMEWORK / "grade" / "gradescope"
@@ -40,9 +40,9 @@ def stage(assignment: config.Assignment, out: Path) -> Path:
             if rel.parts[0] != "gradescope":  # at the zip's top, above
                 archive.copy_file(FRAMEWORK / folder / rel, out / "autograder" / folder / rel)
     for kind in ("public", "hidden"):
-        folder = assignment.root / "tests" / kind
-        for rel in archive.tree_files(folder):
-            archive.copy_file(folder / rel, out / "assignment" / "tests" / kind / rel)
+        tests = assignment.root / "tests" / kind
+        for rel in archive.tree_files(tests):
+            archive.copy_file(tests / rel, out / "assignment" / "tests" / kind / rel)
     # The reference and the catalogue may live anywhere on the TA's machine: in the zip
     # they sit at fixed places, and the zip's assignment.yaml says so.
     places = {"reference": (assignment.reference, Path("solutions") / assignment.package),
@@ -62,8 +62,10 @@ def stage(assignment: config.Assignment, out: Path) -> Path:
 def grader_requirements(assignment: config.Assignment) -> str:
     """The zip's requirements.txt: the framework's pins and the assignment's
     ``packages.code`` and ``packages.graders``."""
-    return config.requirements_text(assignment.packages.grader_pins(), "What the autograder installs on Gradescope "
-                                    "(Python 3.10), generated from assignment.yaml's packages: and the framework's pins.")
+    return config.requirements_text(
+        assignment.packages.grader_pins(),
+        "What the autograder installs on Gradescope (Python 3.10), generated from assignment.yaml's packages: "
+        "and the framework's pins.")
 
 
 def build_autograder(assignment: config.Assignment, zip_path: Path) -> Path:

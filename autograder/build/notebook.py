@@ -32,7 +32,8 @@ from autograder.runtime import archive
 
 CHECKS_DIR = "checks"
 MASTER_DIR = "notebook"
-SOLUTION_MARKERS = re.compile(r"#\s*(BEGIN|END) SOLUTION|#\s*SOLUTION\b|#\s*(BEGIN|END) (TESTS|QUESTION)|ASSIGNMENT CONFIG")
+SOLUTION_MARKERS = re.compile(
+    r"#\s*(BEGIN|END) SOLUTION|#\s*SOLUTION\b|#\s*(BEGIN|END) (TESTS|QUESTION)|ASSIGNMENT CONFIG")
 KEPT_CELL_METADATA = ("tags", "deletable", "editable")
 
 
@@ -67,10 +68,7 @@ def assign_notebook(master: Path, out: Path, *, package: str) -> list[Path]:
         for rel in archive.tree_files(student):
             if rel.parts[0] == package:
                 continue  # the package comes from the stub generator only
-            if rel.parts[0] == "tests":
-                dst = Path(CHECKS_DIR, *rel.parts[1:])
-            else:
-                dst = rel
+            dst = Path(CHECKS_DIR, *rel.parts[1:]) if rel.parts[0] == "tests" else rel
             (out / dst).parent.mkdir(parents=True, exist_ok=True)
             if rel == Path(master.name):
                 notebook = normalize(json.loads((student / rel).read_text(encoding="utf-8")))

@@ -28,13 +28,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from autograder.runtime import archive, config
-from autograder.staff import simulate
 from autograder.build import validate
 from autograder.build.autograder_zip import build_autograder
 from autograder.build.student_release import build_student
 from autograder.grade.results import split_score
-
+from autograder.runtime import archive, config
+from autograder.staff import simulate
 
 MANIFEST = "MANIFEST.json"
 FRAMEWORK = Path(__file__).resolve().parent.parent  # the whole of autograder/
@@ -95,19 +94,26 @@ def git_state(where: Path, sources: list[Path]) -> tuple[str | None, bool | None
     return commit, bool(status.strip())
 
 
+def _reference(assignment: config.Assignment) -> Path:
+    """The reference package's folder; :func:`validate.check` refuses an assignment without one."""
+    if assignment.reference is None:
+        raise config.ConfigError(assignment.path, "reference", "is needed to build the releases")
+    return assignment.reference
+
+
 def check(assignment: config.Assignment, student_release: Path, dist: Path) -> list[str]:
     """Grade the reference and the stubs; return the problems found ([] when fine)."""
     problems = []
     expectations = [
-        ("reference", assignment.reference, assignment.total_points),
+        ("reference", _reference(assignment), assignment.total_points),
         ("stubs", student_release / assignment.package, 0.0),
     ]
     with tempfile.TemporaryDirectory() as tmp:
         for label, submission, expected in expectations:
             results, log, _ = simulate.grade(dist / "autograder.zip", submission, Path(tmp) / f"{label}.json")
             graded, bonus = split_score(results)  # the bonus depends on timing: reported, not required
-            print(f"  {label:<10} {graded:g}/{assignment.total_points:g}" + (f" + {bonus:g} extra credit" if bonus else "")
-                  + f"  ({results['execution_time']:.1f} s)")
+            extra = f" + {bonus:g} extra credit" if bonus else ""
+            print(f"  {label:<10} {graded:g}/{assignment.total_points:g}{extra}  ({results['execution_time']:.1f} s)")
             if abs(graded - expected) > 1e-9:
                 failing = [f"{t['number']} {t['name']}: {t['output'][:300]}" for t in results["tests"]
                            if t["max_score"] and (t["score"] < t["max_score"]) == (expected > 0)]
@@ -129,7 +135,7 @@ def check_public_tests(assignment: config.Assignment, student_release: Path) -> 
         work = Path(tmp) / "release"
         shutil.copytree(student_release, work, ignore=shutil.ignore_patterns("__pycache__", ".OTTER_LOG"))
         shutil.rmtree(work / assignment.package)
-        shutil.copytree(assignment.reference, work / assignment.package, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(_reference(assignment), work / assignment.package, ignore=shutil.ignore_patterns("__pycache__"))
         try:
             done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider"], cwd=work,
                                   capture_output=True, text=True, timeout=900)
@@ -160,7 +166,7 @@ def release(assignment: config.Assignment, student_release: Path, dist: Path) ->
         build_autograder(assignment, staging / "autograder.zip")
         problems = check(assignment, student_release, staging)
         if problems:
-            print("\nRELEASE CHECK FAILED (nothing was put into " + f"{dist}/):\n" + "\n".join(problems), file=sys.stderr)
+            print(f"\nRELEASE CHECK FAILED (nothing was put into {dist}/):\n" + "\n".join(problems), file=sys.stderr)
             return 1
         for artifact in sorted(staging.glob("*.zip")):
             shutil.move(str(artifact), dist / artifact.name)

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import yaml
 
-from autograder.runtime import archive, config
 from autograder.build import notebook, validate
 from autograder.build.stubs import stub_file
+from autograder.runtime import archive, config
 
 FRAMEWORK = Path(__file__).resolve().parents[1]  # autograder/
 # What the public tests need on a student's laptop: the package's __init__ and the
 # runtime, whole, each file marked as a copy (see generated_copy).
-RUNTIME = ("__init__.py", *(Path("runtime") / rel for rel in archive.tree_files(FRAMEWORK / "runtime")))
+RUNTIME = (Path("__init__.py"), *(Path("runtime") / rel for rel in archive.tree_files(FRAMEWORK / "runtime")))
 PYTEST_INI = """\
 [pytest]
 testpaths = tests

@@ -26,9 +26,9 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-from autograder.runtime import config
-from autograder.grade import reference
 from autograder.build.stubs import BEGIN, MarkerError, stub_source
+from autograder.grade import reference
+from autograder.runtime import config
 
 
 class ValidationError(config.ConfigError):
@@ -53,16 +53,17 @@ def check(assignment: config.Assignment) -> None:
 
 def problems(assignment: config.Assignment) -> list[config.ConfigError]:
     found = list(_student_folder(assignment))
-    if assignment.reference is None:
+    ref_dir = assignment.reference
+    if ref_dir is None:
         return found + [config.ConfigError(assignment.path, "reference", "is needed to build the releases")]
-    module_problems = list(_modules(assignment))
+    module_problems = list(_modules(assignment, ref_dir))
     found += module_problems
     if not module_problems:
-        found += list(_solution_regions(assignment))
+        found += list(_solution_regions(assignment, ref_dir))
     tests = _test_functions(assignment)
     found += list(_tests_match_yaml(assignment, tests))
     if not module_problems:
-        found += list(_calls_are_graded(assignment))
+        found += list(_calls_are_graded(assignment, ref_dir))
     return found
 
 
@@ -76,21 +77,26 @@ def _student_folder(a: config.Assignment) -> Iterator[config.ConfigError]:
                                  f"{a.path.name}; remove this file and pin the packages there")
 
 
-def _modules(a: config.Assignment) -> Iterator[config.ConfigError]:
-    files = {p.stem for p in a.reference.glob("*.py") if p.name != "__init__.py"}
+def _modules(a: config.Assignment, ref_dir: Path) -> Iterator[config.ConfigError]:
+    """``ref_dir``: ``a.reference``, known to be set."""
+    files = {p.stem for p in ref_dir.glob("*.py") if p.name != "__init__.py"}
     for i, module in enumerate(a.modules):
         if module not in files:
             near = ", ".join(sorted(files)) or "none"
-            yield config.ConfigError(a.path, f"modules[{i}]", f"{module!r} has no file {a.reference / (module + '.py')} "
+            yield config.ConfigError(a.path, f"modules[{i}]", f"{module!r} has no file {ref_dir / (module + '.py')} "
                                      f"(the reference's modules: {near})")
     for extra in sorted(files - set(a.modules)):
-        yield config.ConfigError(a.path, "modules", f"{a.reference / (extra + '.py')} is not listed: add {extra!r} "
+        yield config.ConfigError(a.path, "modules", f"{ref_dir / (extra + '.py')} is not listed: add {extra!r} "
                                  "to modules (students submit only the listed modules)")
 
 
-def _solution_regions(a: config.Assignment) -> Iterator[config.ConfigError]:
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _solution_regions(a: config.Assignment, ref_dir: Path) -> Iterator[config.ConfigError]:
+    """``ref_dir``: ``a.reference``, known to be set."""
     for module in a.modules:
-        path = a.reference / f"{module}.py"
+        path = ref_dir / f"{module}.py"
         source = path.read_text(encoding="utf-8")
         try:
             stub_source(source, str(path))
@@ -104,7 +110,7 @@ def _solution_regions(a: config.Assignment) -> Iterator[config.ConfigError]:
             continue
         lines = source.splitlines()
         for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+            if isinstance(node, _DEFINITIONS) and not node.name.startswith("_"):
                 body = lines[node.lineno - 1:node.end_lineno]
                 if not any(line.strip() == BEGIN for line in body):
                     kind = "class" if isinstance(node, ast.ClassDef) else "function"
@@ -160,9 +166,10 @@ def _tests_match_yaml(a: config.Assignment, tests: list[_TestFunction]) -> Itera
                                      "parts[...].tests with its points (or rename it if it is a helper)")
 
 
-def _calls_are_graded(a: config.Assignment) -> Iterator[config.ConfigError]:
-    """``student.<name>`` in the tests: graded, and exported where students run them."""
-    ref = reference.load_package(a.reference, f"_validate_{a.package}_{abs(hash(str(a.reference)))}")
+def _calls_are_graded(a: config.Assignment, ref_dir: Path) -> Iterator[config.ConfigError]:
+    """``student.<name>`` in the tests: graded, and exported where students run them.
+    ``ref_dir``: ``a.reference``, known to be set."""
+    ref = reference.load_package(ref_dir, f"_validate_{a.package}_{abs(hash(str(ref_dir)))}")
     graded = reference.exports(ref, a.modules)
     for kind in ("public", "hidden"):
         folder = a.root / "tests" / kind
@@ -178,10 +185,11 @@ def _calls_are_graded(a: config.Assignment) -> Iterator[config.ConfigError]:
                     continue
                 seen.add(node.attr)
                 if node.attr not in graded:
-                    yield config.ConfigError(path, f"line {node.lineno}", f"calls student.{node.attr}, which no module "
-                                             f"of modules ({', '.join(a.modules)}) defines as a public function or class")
+                    yield config.ConfigError(path, f"line {node.lineno}",
+                                             f"calls student.{node.attr}, which no module of modules "
+                                             f"({', '.join(a.modules)}) defines as a public function or class")
                 elif kind == "public" and not hasattr(ref, node.attr):
                     yield config.ConfigError(path, f"line {node.lineno}", f"calls student.{node.attr}, which "
-                                             f"{a.reference / '__init__.py'} does not export: students' own runs of "
+                                             f"{ref_dir / '__init__.py'} does not export: students' own runs of "
                                              f"this test would fail (add `from .{graded[node.attr]} import "
                                              f"{node.attr}` there)")

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from numbers import Integral, Real
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -52,7 +52,7 @@ class Mistake:
     id: str
     what: str
     advice: str
-    variants: Mapping[str, Callable[..., Any]]
+    variants: Mapping[str, Callable[..., Any] | Sequence[Callable[..., Any]]]
 
     @property
     def hint(self) -> Hint:
@@ -84,7 +84,7 @@ def load_catalogue(path: Path, reference: ModuleType, alias: str) -> list[Mistak
         for function, variant in m.variants.items():
             if not callable(getattr(reference, function, None)):
                 raise CatalogueError(f"{where}: {function!r} is not a function of the reference")
-            family = variant if isinstance(variant, (tuple, list)) else (variant,)
+            family = _family(variant)
             if not family or not all(callable(v) for v in family):
                 raise CatalogueError(f"{where}: the variant for {function!r} is not callable")
     return mistakes
@@ -121,14 +121,20 @@ class Diagnoser:
         replay = evidence.replay
         found = []
         for mistake in self.mistakes:
-            family = mistake.variants.get(replay.function, ())
-            family = family if isinstance(family, (tuple, list)) else (family,)
+            family = _family(mistake.variants.get(replay.function, ()))
             if any(same(evidence.actual, _run(v, replay), evidence.rtol, evidence.atol) for v in family):
                 found.append(mistake.hint)
         right = getattr(self.reference, replay.function, None)
         if found and right is not None and same(evidence.actual, _run(right, replay), evidence.rtol, evidence.atol):
             return ()
         return tuple(found)
+
+
+def _family(variant: Callable[..., Any] | Sequence[Callable[..., Any]]) -> tuple[Callable[..., Any], ...]:
+    """A variant as the tuple of callables of its family (one, or the tuple or list given)."""
+    if isinstance(variant, (tuple, list)):
+        return tuple(variant)
+    return (cast(Callable[..., Any], variant),)  # anything else is one callable (load_catalogue checks it)
 
 
 _FAILED = object()  # what _run gives when the function raised; equal to nothing
@@ -163,7 +169,8 @@ def same(actual: Any, produced: Any, rtol: float = 0.0, atol: float = 0.0) -> bo
         return math.isclose(float(actual), float(produced), rel_tol=rtol, abs_tol=atol) or (
             math.isnan(float(actual)) and math.isnan(float(produced)))
     if isinstance(actual, (list, tuple)) and isinstance(produced, (list, tuple)):
-        return len(actual) == len(produced) and all(same(a, p, rtol, atol) for a, p in zip(actual, produced))
+        return len(actual) == len(produced) and all(
+            same(a, p, rtol, atol) for a, p in zip(actual, produced, strict=True))
     if isinstance(actual, dict) and isinstance(produced, dict):
         return actual.keys() == produced.keys() and all(same(actual[k], produced[k], rtol, atol) for k in actual)
     try:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
-import sys
-from pathlib import Path
 from types import ModuleType
 
 from autograder.runtime.packages import load_package
@@ -21,6 +19,7 @@ def exports(package: ModuleType, modules: tuple[str, ...]) -> dict[str, str]:
     for module in modules:
         mod = importlib.import_module(f"{package.__name__}.{module}")
         for name, obj in vars(mod).items():
-            if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == mod.__name__ and not name.startswith("_"):
+            defined_here = (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == mod.__name__
+            if defined_here and not name.startswith("_"):
                 found[name] = module
     return found

@@ -45,7 +45,7 @@ def show_comparison(actual: Any, expected: Any, title: str, rtol: float = 1e-7, 
     panels = 2 if small else 3
     fig, axes = plt.subplots(1, panels, figsize=(3.2 * panels, 3.2))
     low, high = float(np.nanmin([got.min(), want.min()])), float(np.nanmax([got.max(), want.max()]))
-    for ax, values, name in zip(axes, (got, want), ("your output", "expected")):
+    for ax, values, name in zip(axes[:2], (got, want), ("your output", "expected"), strict=True):  # the third: below
         ax.imshow(values, cmap="Blues" if small else "gray", vmin=low, vmax=high if high > low else low + 1)
         if small:
             for (i, j), value in np.ndenumerate(values):

@@ -14,6 +14,7 @@ moved in right after it starts, before it has loaded anything of the student's.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -39,10 +40,8 @@ class Group:
     def pids(self) -> list[int]:
         found: set[int] = set()
         for folder in self.dirs:
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 found |= {int(p) for p in (folder / "cgroup.procs").read_text().split()}
-            except (OSError, ValueError):
-                pass
         return sorted(found)
 
     def oom_kills(self) -> int:
@@ -61,19 +60,15 @@ class Group:
         """SIGKILL every process of the group (``cgroup.kill`` where the kernel has it)."""
         for folder in self.dirs:
             if (folder / "cgroup.kill").exists():
-                try:
+                with contextlib.suppress(OSError):
                     (folder / "cgroup.kill").write_text("1")
-                except OSError:
-                    pass
         for _ in range(20):
             left = self.pids()
             if not left:
                 return
             for pid in left:
-                try:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
             time.sleep(0.01)
 
     def remove(self) -> None:
@@ -161,10 +156,11 @@ def create(memory_mb: int, max_processes: int) -> tuple[Group | None, str]:
     made: list[Path] = []
     try:
         for controller in V1_CONTROLLERS:
-            point = next((p for p, kind, opts in mounts if kind == "cgroup" and controller in opts.split(",")), None)
-            if point is None or controller not in own:
+            points = (p for p, kind, opts in mounts if kind == "cgroup" and controller in opts.split(","))
+            hierarchy = next(points, None)
+            if hierarchy is None or controller not in own:
                 raise OSError(0, f"no {controller} hierarchy")
-            folder = Path(point) / own[controller].lstrip("/") / name
+            folder = Path(hierarchy) / own[controller].lstrip("/") / name
             folder.mkdir()
             made.append(folder)
         memory, pids = made
@@ -175,10 +171,8 @@ def create(memory_mb: int, max_processes: int) -> tuple[Group | None, str]:
         return Group("v1", tuple(made), memory_mb, max_processes), ""
     except OSError as err:
         for folder in reversed(made):
-            try:
+            with contextlib.suppress(OSError):
                 folder.rmdir()
-            except OSError:
-                pass
         notes.append(f"cgroup v1: {err.strerror or err}")
     return None, "; ".join(notes)[:300]
 

@@ -26,6 +26,7 @@ makes it exit with code 111 (the caller then falls back), except ``/proc``, whic
 optional. Standard library only: this file runs before any framework is importable.
 """
 
+import contextlib
 import ctypes
 import json
 import os
@@ -207,8 +208,8 @@ def init(child):
 
 def main():
     if sys.argv[1] == "--init":  # the second stage, inside the view (see start_command)
-        _, _, inner, separator, *command = sys.argv
-        start_command(json.loads(inner), command)
+        _, _, inner_json, separator, *command = sys.argv
+        start_command(json.loads(inner_json), command)
     plan_path, separator, command = sys.argv[1], sys.argv[2], sys.argv[3:]
     if separator != "--" or not command:
         sys.exit("usage: launcher.py PLAN.json -- COMMAND...")
@@ -232,11 +233,10 @@ def main():
         # This process is PID 1, whose command line every process in the namespace
         # can read: become the copy of this file inside the view, run by the student's
         # interpreter, so that it names no path of the grader's.
-        try:
+        # If the exec fails, stay as we are: the view is built, only the command line shows more.
+        with contextlib.suppress(OSError):
             os.execv(command[0], [command[0], "-I", "-S", plan["reexec"], "--init", json.dumps(inner), "--",
                                   *command])
-        except OSError:
-            pass  # then stay as we are: the view is built, only the command line shows more
     start_command(inner, command)
 
 

@@ -10,6 +10,7 @@ refuses creating SysV objects and memfds; this is the sweep behind it.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shutil
@@ -32,8 +33,8 @@ def sysv_objects(uid: int) -> list[tuple[str, int]]:
             continue
         columns = header.split()
         for row in rows:
-            values = dict(zip(columns, row.split()))
             try:
+                values = dict(zip(columns, row.split(), strict=True))  # a row unlike its header: skipped
                 if uid in (int(values["uid"]), int(values["cuid"])):
                     found.append((kind, int(values[id_column])))
             except (KeyError, ValueError):
@@ -89,10 +90,8 @@ def remove_leftovers(uid: int, skip: tuple[str, ...] = ()) -> dict[str, int]:
     skip = (*skip, str(base()))
     counts = {"ipc": 0, "files": 0}
     for kind, ident in sysv_objects(uid):
-        try:
+        with contextlib.suppress(OSError, AttributeError):
             counts["ipc"] += _remove_sysv(kind, ident)
-        except (OSError, AttributeError):
-            pass
     for path in owned_files(uid, skip=skip):
         try:
             if os.path.isdir(path) and not os.path.islink(path):

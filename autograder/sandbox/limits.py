@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import os
@@ -205,20 +206,19 @@ def kill_user_processes(identity: Identity, rounds: int = 20) -> int:
     least once even when a scan finds nothing. A process whose real or saved uid is the
     user's but whose effective uid is not (a setuid program) is killed by pid.
     """
-    if not identity.dedicated:
+    uid = identity.uid
+    if uid is None:  # not a dedicated user: ourselves
         return 0
     left: list[int] = []
     for _ in range(rounds):
         subprocess.run(
-            ["/bin/true"], user=identity.uid, group=identity.gid, extra_groups=[],
+            ["/bin/true"], user=uid, group=identity.gid, extra_groups=[],
             preexec_fn=lambda: os.kill(-1, signal.SIGKILL), check=False,
         )
-        left = [p for p in user_processes(identity.uid) if not _is_zombie(p)]
+        left = [p for p in user_processes(uid) if not _is_zombie(p)]
         for pid in left:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         left = [p for p in left if not _is_zombie(p)]
         if not left:
             return 0

@@ -117,7 +117,9 @@ def _load_blob(blobs, index):
     try:
         fp = io.BytesIO(blob)
         version = np.lib.format.read_magic(fp)
-        shape, _, dtype = np.lib.format._read_array_header(fp, version)
+        # The header alone (every .npy version), so that the size is charged before the
+        # data is read; private, and missing from numpy's type stubs.
+        shape, _, dtype = np.lib.format._read_array_header(fp, version)  # type: ignore[attr-defined]
     except Exception as err:  # a malformed .npy: never trust it
         raise ProtocolError(f"unreadable array: {err}") from None
     if not all(isinstance(n, int) and n >= 0 for n in shape):
@@ -275,7 +277,8 @@ def _decode_hashed(data, blobs, resolve_handle, depth):
             return {decode(k, blobs, resolve_handle, depth + 1): decode(v, blobs, resolve_handle, depth + 1)
                     for k, v in items}
         kind = frozenset if "__frozenset__" in data else set
-        return kind(decode(v, blobs, resolve_handle, depth + 1) for v in _list(data.get("__set__", data.get("__frozenset__"))))
+        elements = _list(data.get("__set__", data.get("__frozenset__")))
+        return kind(decode(v, blobs, resolve_handle, depth + 1) for v in elements)
     except TypeError:  # an unhashable key or element (a list, say)
         raise ProtocolError("unhashable key or set element in frame") from None
 

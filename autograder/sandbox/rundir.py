@@ -11,6 +11,7 @@ submission outlives its run into the next one that gets the same sandbox user.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -29,10 +30,8 @@ def base() -> Path:
 
 def _ensure_base() -> Path:
     folder = base()
-    try:
+    with contextlib.suppress(FileExistsError):
         os.mkdir(folder, 0o711)
-    except FileExistsError:
-        pass
     st = os.lstat(folder)
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
         raise RuntimeError(f"{folder} is not a folder of ours: remove it")
@@ -65,7 +64,7 @@ class RunDir:
 
 def _unheld(remove: bool) -> list[str]:
     folder = base()
-    found = []
+    found: list[str] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from autograder.staff import simulate
 
-TIMING = re.compile(r"timing: ([\d.]+) s in all, ([\d.]+) s in the student's process .*?, ([\d.]+) s of grader overhead")
+TIMING = re.compile(
+    r"timing: ([\d.]+) s in all, ([\d.]+) s in the student's process .*?, ([\d.]+) s of grader overhead")
 
 
 def measure(autograder_zip: Path, submission: Path, repeat: int) -> dict:

@@ -187,8 +187,12 @@ def _submission(sub_id: str, path: Path, info: dict[str, Any]) -> Submission:
         Submitter(name=_text(s.get("name")), email=_text(s.get("email")), sid=_text(s.get("sid")))
         for s in info.get("submitters") or [] if isinstance(s, dict)
     )
-    results = info.get("results") if isinstance(info.get("results"), dict) else {}
-    extra = results.get("extra_data") if isinstance(results.get("extra_data"), dict) else {}
+    results = info.get("results")
+    if not isinstance(results, dict):
+        results = {}
+    extra = results.get("extra_data")
+    if not isinstance(extra, dict):
+        extra = {}
     return Submission(sub_id, path, submitters, created_at=_text(info.get("created_at")),
                       recorded_score=_number(info.get("score", results.get("score"))),
                       recorded_version=_text(extra.get("version")))
@@ -219,6 +223,7 @@ def _construct_tagged(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node)
         return loader.construct_mapping(node, deep=True)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
+    assert isinstance(node, yaml.ScalarNode), node  # yaml's third and last kind of node
     value = loader.construct_scalar(node)
     if "BigDecimal" in tag_suffix:  # Ruby's "18:0.85e2": precision, then the value
         try:

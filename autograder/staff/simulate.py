@@ -12,6 +12,7 @@ copies ``results.json`` out and prints the student's view. Exits 0 whatever the 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -25,10 +26,10 @@ import threading
 import zipfile
 from pathlib import Path
 
-from autograder.sandbox import cgroup, rundir
-from autograder.sandbox.limits import descendants, sweep_free_slots
 from autograder.grade.results import split_score
 from autograder.runtime.text import printable
+from autograder.sandbox import cgroup, rundir
+from autograder.sandbox.limits import descendants, sweep_free_slots
 from autograder.staff.unpack import UnpackError, unpack
 
 TIMEOUT_SECONDS = 900  # far above the grader's own budget: only a runaway grader hits it
@@ -156,10 +157,8 @@ def stop_all() -> None:
     for proc in running:
         _kill_tree(proc)
     for proc in running:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
     sweep_killed_runs()
 
 
@@ -190,10 +189,8 @@ def _kill_tree(proc: subprocess.Popen) -> None:
 
 def _signal_all(pids: list[int], sig: int) -> None:
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 def student_view(results: dict, instructor: bool = False) -> str:
@@ -214,7 +211,8 @@ def student_view(results: dict, instructor: bool = False) -> str:
         if test.get("status") != "passed" and test.get("output"):
             lines += ["        " + line for line in test["output"].splitlines()]
     if hidden_count:
-        lines.append(f"      ({hidden_count} more tests worth {hidden_points:g} points are shown when grades are published)")
+        lines.append(f"      ({hidden_count} more tests worth {hidden_points:g} points "
+                     "are shown when grades are published)")
     lines += ["", results.get("output", "")]
     if instructor or not hidden_count:
         graded, bonus = split_score(results)

@@ -27,7 +27,9 @@ class UnpackError(ValueError):
         super().__init__(printable(message))  # it names the zip, which the student named
 
 
-def unpack(zip_path: Path, target: Path, *, max_bytes: int = MAX_TOTAL_BYTES, max_entries: int = MAX_ENTRIES) -> list[str]:
+def unpack(
+    zip_path: Path, target: Path, *, max_bytes: int = MAX_TOTAL_BYTES, max_entries: int = MAX_ENTRIES
+) -> list[str]:
     """Extract ``zip_path`` into ``target``; return notes about skipped entries. The
     limits suit one student's upload; a whole class's export needs larger ones."""
     notes: list[str] = []

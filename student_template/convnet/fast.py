@@ -24,7 +24,8 @@ filter taps, never over pixels. Pooling windows that tile the input exactly
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .shapes import conv_output_size, pool_output_size
+# Output sizes, for the code below (which may do without them).
+from .shapes import conv_output_size, pool_output_size  # noqa: F401
 
 
 def conv_forward_fast(x, w, b, conv_param):

@@ -32,11 +32,12 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from autograder.staff import simulate
 from autograder.runtime.text import printable
+from autograder.staff import simulate
 
 if TYPE_CHECKING:
     from autograder.staff.export import Submission
@@ -60,7 +61,7 @@ class Outcome:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Outcome":
+    def from_json(cls, data: dict[str, Any]) -> Outcome:
         fields = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in fields})
 
@@ -87,7 +88,7 @@ class ExecutorError(RuntimeError):
 class Executor(Protocol):
     name: str
 
-    def grade(self, job: GradeJob, todo: list["Submission"], done: Callable[[Outcome], None]) -> None:
+    def grade(self, job: GradeJob, todo: list[Submission], done: Callable[[Outcome], None]) -> None:
         """Grade every submission of ``todo`` into ``job.out``; see the module's docstring."""
 
 
@@ -122,7 +123,10 @@ def grade_one(job: GradeJob, sub_id: str, path: Path, stopping: threading.Event 
     elif status != "graded":
         final.unlink(missing_ok=True)  # an older result must not pass for this run's
     write_atomic(out / "logs" / f"{sub_id}.log", "".join(f"note: {n}\n" for n in notes) + (log or ""))
-    score = float(results.get("score", 0)) if status == "graded" else None
+    score = None
+    if status == "graded":
+        assert results is not None  # "graded" is only ever set from the grader's results, above
+        score = float(results.get("score", 0))
     return Outcome(sub_id, status, round(time.monotonic() - started, 2), printable(message), score,
                    job.autograder_sha256)
 

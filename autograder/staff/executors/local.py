@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from typing import Callable
 
-from autograder.staff import simulate
-from autograder.staff.export import Submission
 from autograder.sandbox.limits import MAX_SLOTS
+from autograder.staff import simulate
 from autograder.staff.executors import GradeJob, Outcome, grade_one
+from autograder.staff.export import Submission
 
 
 def default_jobs() -> int:

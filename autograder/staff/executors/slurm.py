@@ -41,12 +41,13 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
-from autograder.staff.export import Submission
 from autograder.staff.executors import ExecutorError, GradeJob, Outcome, read_json, write_atomic
 from autograder.staff.executors.slurm_task import already_done, prepare_venv
+from autograder.staff.export import Submission
 
 ROOT = Path(__file__).resolve().parents[3]
 MAX_SHARDS = 1000  # Slurm's default MaxArraySize is 1001
@@ -251,7 +252,7 @@ class SlurmExecutor:
 
     def _say_sandboxes(self, folder: Path) -> None:
         """Which sandbox the tasks had on the nodes, as their records say."""
-        modes = Counter()
+        modes: Counter[str] = Counter()
         for path in (folder / "tasks").glob("*.json"):
             sandbox = (read_json(path) or {}).get("sandbox") or {}
             if sandbox:

@@ -7,8 +7,9 @@ and its sha256, ``OUT``, the time limit per submission and the shards (lists of
 ``{"id", "path"}``). The task first makes sure the grading venv exists in
 ``GRADER_HOME`` (built once per node, or once on a shared filesystem, and reused),
 then grades its submissions one by one through the local executor (one at a time,
-:func:`autograder.staff.executors.grade_one`, as ``make grade-all`` does), and after each writes its outcome atomically to
-``OUT/slurm/outcomes/<id>.json`` (the outcome's fields plus ``run``). A submission
+:func:`autograder.staff.executors.grade_one`, as ``make grade-all`` does), and after
+each writes its outcome atomically to ``OUT/slurm/outcomes/<id>.json`` (the outcome's
+fields plus ``run``). A submission
 already graded with the same zip (or by this same run, for a requeued task) is
 skipped, unless the plan says ``force``.
 
@@ -33,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from autograder.staff import simulate
-from autograder.staff.export import Submission
 from autograder.staff.executors import GradeJob, Outcome, read_json, write_atomic
 from autograder.staff.executors.local import LocalExecutor
+from autograder.staff.export import Submission
 
 
 def prepare_venv(autograder_zip: Path) -> float:

@@ -21,6 +21,7 @@ case and on no passing case; :func:`wording` says it in a sentence:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -181,7 +182,7 @@ def _candidates(name: str, values: list[Any]):
         return
     if all(_number(v) for v in distinct):
         ordered = sorted(distinct)
-        for low, high in zip(ordered, ordered[1:]):
+        for low, high in itertools.pairwise(ordered):
             below = Condition(name, "==", low) if low == ordered[0] else Condition(name, "<=", low)
             above = Condition(name, "==", high) if high == ordered[-1] else Condition(name, ">", low)
             yield 1, Condition(name, ">", low), below

@@ -79,13 +79,13 @@ def run_public_test(
     head = f"{group.number} {group.name} ({_points(group.points)}): "
     head += f"{len(failures)} of {len(cases)} cases failed" if len(cases) > 1 else "failed"
     lines = [head] + characterise.wording(characterise.separators(outcomes))
-    for case_id, exc in failures[:MAX_SHOWN]:
+    for case_id, failure in failures[:MAX_SHOWN]:
         label = f"[{case_id}] " if case_id else ""
-        lines.append(f"- {label}{describe_failure(exc)}")
+        lines.append(f"- {label}{describe_failure(failure)}")
     if len(failures) > MAX_SHOWN:
         lines.append(f"- ... and {len(failures) - MAX_SHOWN} more")
     message = "\n".join(lines)
-    if all(isinstance(exc, NotImplementedError) for _, exc in failures):
+    if all(isinstance(failure, NotImplementedError) for _, failure in failures):
         raise NotImplementedError(message)
     raise GradingFailure(message)
 
@@ -137,7 +137,7 @@ def parametrized_cases(test: Callable[..., Any]) -> Iterator[tuple[str, dict[str
             else:
                 explicit_id, row = None, (value,) if len(names) == 1 else tuple(value)
             case_id = explicit_id or (ids[i] if isinstance(ids, (list, tuple)) else _case_id(row))
-            axis.append((case_id, dict(zip(names, row))))
+            axis.append((case_id, dict(zip(names, row, strict=True))))  # pytest requires a value per name
         axes.append(axis)
     if not axes:
         yield "", {}
@@ -187,6 +187,8 @@ def _load_module(path: Path) -> Any:
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:  # never for a .py path, whether or not the file exists
+        raise ImportError(f"{path}: cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:

@@ -16,6 +16,8 @@ def load_package(path: Path, alias: str) -> ModuleType:
     if alias in sys.modules:
         return sys.modules[alias]
     spec = importlib.util.spec_from_file_location(alias, path / "__init__.py", submodule_search_locations=[str(path)])
+    if spec is None or spec.loader is None:  # never for a .py path, whether or not the file exists
+        raise ImportError(f"{path}: cannot be imported as a Python package")
     module = importlib.util.module_from_spec(spec)
     sys.modules[alias] = module
     spec.loader.exec_module(module)

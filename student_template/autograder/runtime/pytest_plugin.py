@@ -125,7 +125,8 @@ def import_package(name: str, directory: Path, modules: tuple[str, ...] = ()) ->
     package = types.ModuleType(name)
     package.__path__ = [str(directory / name)]
     sys.modules[name] = package
-    loaded, problems = {}, {}
+    loaded: dict[str, Any] = {}
+    problems: dict[tuple[str, int | None], ImportProblem] = {}
     for module in modules:
         try:
             loaded[module] = importlib.import_module(f"{name}.{module}")
@@ -263,7 +264,8 @@ class GradingPlugin:
         report = yield
         if report.when == "call" or (report.when == "setup" and report.failed):
             passed = report.passed
-            message, replayed, hints = "", "", ()
+            message, replayed = "", ""
+            hints: tuple[Hint, ...] = ()
             if not passed and call.excinfo is not None:
                 message = self._failure_message(call.excinfo.value)
                 if isinstance(call.excinfo.value, (GradingFailure, NotImplementedError)) or hasattr(

@@ -5,11 +5,12 @@
                                 [--include NOTEBOOK.ipynb ...]
 
 The zip holds ``<package>/__init__.py`` and ``<package>/<module>.py`` for every module
-the assignment lists (an optional module only when its file is there) (plus any ``--include`` files at its root), always the same bytes
-for the same files. It is not written when a required file is missing or when those
-files, alone in a fresh interpreter, do not import: what would fail on the grader
-fails here, with the reason. Functions that still raise ``NotImplementedError`` are
-listed as a warning; the zip is written anyway.
+the assignment lists (an optional module only when its file is there), plus any
+``--include`` files at its root, always the same bytes for the same files. It is not
+written when a required file is missing or when those files, alone in a fresh
+interpreter, do not import: what would fail on the grader fails here, with the reason.
+Functions that still raise ``NotImplementedError`` are listed as a warning; the zip is
+written anyway.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.runtime import archive, config
@@ -91,7 +93,7 @@ def build_submission(
     root: Path,
     out: Path,
     *,
-    include: list[str] = (),
+    include: Sequence[str] = (),
     warn=print,
 ) -> Path:
     """Check the package under ``root`` and write ``out``; return ``out``.
@@ -155,7 +157,7 @@ def submit(
     *,
     root: str | Path = ".",
     out: str | Path = "submission.zip",
-    include: list[str] = (),
+    include: Sequence[str] = (),
 ) -> Path:
     """What ``make submit`` and a notebook's last cell run: :func:`build_submission`
     with the release's config, printing warnings and the zip's contents.
@@ -177,10 +179,12 @@ def submit(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--assignment", type=Path, default=Path("tests/grading.yaml"), help="the release's grading.yaml")
+    parser.add_argument("--assignment", type=Path, default=Path("tests/grading.yaml"),
+                        help="the release's grading.yaml")
     parser.add_argument("--root", type=Path, default=Path("."), help="folder holding the package (default: .)")
     parser.add_argument("--out", type=Path, default=Path("submission.zip"))
-    parser.add_argument("--include", action="append", default=[], metavar="FILE", help="an extra file for the zip's root")
+    parser.add_argument("--include", action="append", default=[], metavar="FILE",
+                        help="an extra file for the zip's root")
     args = parser.parse_args(argv)
     try:
         submit(args.assignment, root=args.root, out=args.out, include=args.include)
