@@ -18,14 +18,14 @@ from pathlib import Path
 
 import yaml
 
-from autograder.runtime import archive, config
 from autograder.build import notebook, validate
 from autograder.build.stubs import stub_file
+from autograder.runtime import archive, config
 
 FRAMEWORK = Path(__file__).resolve().parents[1]  # autograder/
 # What the public tests need on a student's laptop: the package's __init__ and the
 # runtime, whole, each file marked as a copy (see generated_copy).
-RUNTIME = ("__init__.py", *(Path("runtime") / rel for rel in archive.tree_files(FRAMEWORK / "runtime")))
+RUNTIME = (Path("__init__.py"), *(Path("runtime") / rel for rel in archive.tree_files(FRAMEWORK / "runtime")))
 PYTEST_INI = """\
 [pytest]
 testpaths = tests
@@ -55,7 +55,7 @@ def build_student(assignment: config.Assignment, out: Path) -> Path:
         archive.copy_file(public / src, out / "tests" / src)
     (out / "tests" / "grading.yaml").write_text(
         "# Points of the public tests (generated from the course's assignment.yaml).\n"
-        + yaml.safe_dump(assignment.public_only(), sort_keys=False),
+        + yaml.safe_dump(assignment.public_only(validate.public_tolerances(assignment)), sort_keys=False),
         encoding="utf-8",
     )
 

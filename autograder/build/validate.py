@@ -14,7 +14,10 @@ students):
   function has an entry;
 - every ``student.<name>`` the tests use is graded (defined in one of the modules)
   and, for the public tests that students run on their laptop, exported by the
-  reference's ``__init__.py``.
+  reference's ``__init__.py``;
+- every ``tolerances["<name>"]`` the tests use is named under ``tolerances:``, and
+  written out (the student release ships the ones its public tests use:
+  :func:`public_tolerances`).
 
 Each problem is a :class:`~autograder.runtime.config.ConfigError`: the file, the key or line,
 the reason. :func:`check` raises them all at once as :class:`ValidationError`.
@@ -26,9 +29,9 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-from autograder.runtime import config
-from autograder.grade import reference
 from autograder.build.stubs import BEGIN, MarkerError, stub_source
+from autograder.grade import reference
+from autograder.runtime import config
 
 
 class ValidationError(config.ConfigError):
@@ -63,6 +66,7 @@ def problems(assignment: config.Assignment) -> list[config.ConfigError]:
     found += list(_tests_match_yaml(assignment, tests))
     if not module_problems:
         found += list(_calls_are_graded(assignment))
+    found += list(_tolerances_are_named(assignment))
     return found
 
 
@@ -77,18 +81,20 @@ def _student_folder(a: config.Assignment) -> Iterator[config.ConfigError]:
 
 
 def _modules(a: config.Assignment) -> Iterator[config.ConfigError]:
+    assert a.reference is not None  # problems() checks it first
     files = {p.stem for p in a.reference.glob("*.py") if p.name != "__init__.py"}
     for i, module in enumerate(a.modules):
         if module not in files:
             near = ", ".join(sorted(files)) or "none"
-            yield config.ConfigError(a.path, f"modules[{i}]", f"{module!r} has no file {a.reference / (module + '.py')} "
-                                     f"(the reference's modules: {near})")
+            yield config.ConfigError(a.path, f"modules[{i}]", f"{module!r} has no file "
+                                     f"{a.reference / (module + '.py')} (the reference's modules: {near})")
     for extra in sorted(files - set(a.modules)):
         yield config.ConfigError(a.path, "modules", f"{a.reference / (extra + '.py')} is not listed: add {extra!r} "
                                  "to modules (students submit only the listed modules)")
 
 
 def _solution_regions(a: config.Assignment) -> Iterator[config.ConfigError]:
+    assert a.reference is not None  # problems() checks it first
     for module in a.modules:
         path = a.reference / f"{module}.py"
         source = path.read_text(encoding="utf-8")
@@ -104,7 +110,9 @@ def _solution_regions(a: config.Assignment) -> Iterator[config.ConfigError]:
             continue
         lines = source.splitlines()
         for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            if not node.name.startswith("_"):
                 body = lines[node.lineno - 1:node.end_lineno]
                 if not any(line.strip() == BEGIN for line in body):
                     kind = "class" if isinstance(node, ast.ClassDef) else "function"
@@ -160,8 +168,52 @@ def _tests_match_yaml(a: config.Assignment, tests: list[_TestFunction]) -> Itera
                                      "parts[...].tests with its points (or rename it if it is a helper)")
 
 
+class _ToleranceUse:
+    """``tolerances[<name>]`` at ``path:line`` of a test file; ``name`` None when the
+    key is not a string written out."""
+
+    def __init__(self, name: str | None, path: Path, line: int, kind: str):
+        self.name, self.path, self.line, self.kind = name, path, line, kind
+
+
+def _tolerance_uses(a: config.Assignment) -> Iterator[_ToleranceUse]:
+    """Every subscript of a name ``tolerances`` (the fixture) in the Python files of
+    ``tests/public/`` and ``tests/hidden/``."""
+    for kind in ("public", "hidden"):
+        folder = a.root / "tests" / kind
+        for path in sorted(folder.rglob("*.py")) if folder.is_dir() else []:
+            try:
+                tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            except SyntaxError:
+                continue  # pytest reports it, with the line
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+                        and node.value.id == "tolerances":
+                    key = node.slice
+                    name = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+                    yield _ToleranceUse(name, path, node.lineno, kind)
+
+
+def public_tolerances(a: config.Assignment) -> set[str]:
+    """The names of the tolerances the public tests take from the ``tolerances``
+    fixture: what the student release's grading.yaml must hold besides ``default``."""
+    return {u.name for u in _tolerance_uses(a) if u.kind == "public" and u.name is not None}
+
+
+def _tolerances_are_named(a: config.Assignment) -> Iterator[config.ConfigError]:
+    for use in _tolerance_uses(a):
+        if use.name is None:
+            yield config.ConfigError(use.path, f"line {use.line}", "takes a tolerance by a computed name: write it out "
+                                     "(tolerances[\"numerical_gradient\"]) so that the build can check it and ship it "
+                                     "with the public tests")
+        elif use.name not in a.tolerances:
+            yield config.ConfigError(use.path, f"line {use.line}", f"uses tolerances[{use.name!r}], which is not named "
+                                     f"under tolerances: in {a.path} (there: {', '.join(a.tolerances)})")
+
+
 def _calls_are_graded(a: config.Assignment) -> Iterator[config.ConfigError]:
     """``student.<name>`` in the tests: graded, and exported where students run them."""
+    assert a.reference is not None  # problems() checks it first
     ref = reference.load_package(a.reference, f"_validate_{a.package}_{abs(hash(str(a.reference)))}")
     graded = reference.exports(ref, a.modules)
     for kind in ("public", "hidden"):
@@ -178,8 +230,9 @@ def _calls_are_graded(a: config.Assignment) -> Iterator[config.ConfigError]:
                     continue
                 seen.add(node.attr)
                 if node.attr not in graded:
-                    yield config.ConfigError(path, f"line {node.lineno}", f"calls student.{node.attr}, which no module "
-                                             f"of modules ({', '.join(a.modules)}) defines as a public function or class")
+                    yield config.ConfigError(path, f"line {node.lineno}", f"calls student.{node.attr}, which no "
+                                             f"module of modules ({', '.join(a.modules)}) defines as a public "
+                                             "function or class")
                 elif kind == "public" and not hasattr(ref, node.attr):
                     yield config.ConfigError(path, f"line {node.lineno}", f"calls student.{node.attr}, which "
                                              f"{a.reference / '__init__.py'} does not export: students' own runs of "

@@ -3,9 +3,9 @@
 A notebook check (an otter exception-based test) calls
 ``run_public_test(package, "test_zero_pad_small")``: the case itself is defined once, in
 the public pytest file, and runs here exactly as pytest would run it, once per
-``@pytest.mark.parametrize`` case, with the ``student`` and ``tolerance`` arguments
-filled in from the release's ``grading.yaml``. Only those two fixtures and
-``parametrize`` marks are supported, which is all the public tests use.
+``@pytest.mark.parametrize`` case, with the ``student``, ``tolerance``, ``tolerances``
+and ``oracle`` arguments filled in from the release's ``grading.yaml``. Only those
+fixtures and ``parametrize`` marks are supported, which is all the public tests use.
 
 :func:`skip_unimplemented` lets a notebook cell that calls a stub print one line
 instead of a traceback, so that a notebook runs to the end before everything is
@@ -26,7 +26,7 @@ from typing import Any
 from autograder.runtime import calls, characterise, config
 from autograder.runtime.testkit import GradingFailure, trusted_function
 
-FIXTURES = ("student", "tolerance", "oracle")
+FIXTURES = ("student", "tolerance", "tolerances", "oracle")
 MAX_SHOWN = 3  # failing cases quoted in one message
 
 
@@ -56,7 +56,8 @@ def run_public_test(
     test = find_test(tests_dir, test_id)
     fixtures = {
         "student": calls.direct(student),
-        "tolerance": group.tolerance,
+        "tolerance": assignment.tolerance_of(group),
+        "tolerances": assignment.tolerances,
         "oracle": lambda student, name, *checks: trusted_function(student, None, name, checks),
     }
 
@@ -78,13 +79,13 @@ def run_public_test(
     head = f"{group.number} {group.name} ({_points(group.points)}): "
     head += f"{len(failures)} of {len(cases)} cases failed" if len(cases) > 1 else "failed"
     lines = [head] + characterise.wording(characterise.separators(outcomes))
-    for case_id, exc in failures[:MAX_SHOWN]:
+    for case_id, failure in failures[:MAX_SHOWN]:
         label = f"[{case_id}] " if case_id else ""
-        lines.append(f"- {label}{describe_failure(exc)}")
+        lines.append(f"- {label}{describe_failure(failure)}")
     if len(failures) > MAX_SHOWN:
         lines.append(f"- ... and {len(failures) - MAX_SHOWN} more")
     message = "\n".join(lines)
-    if all(isinstance(exc, NotImplementedError) for _, exc in failures):
+    if all(isinstance(failure, NotImplementedError) for _, failure in failures):
         raise NotImplementedError(message)
     raise GradingFailure(message)
 
@@ -136,7 +137,7 @@ def parametrized_cases(test: Callable[..., Any]) -> Iterator[tuple[str, dict[str
             else:
                 explicit_id, row = None, (value,) if len(names) == 1 else tuple(value)
             case_id = explicit_id or (ids[i] if isinstance(ids, (list, tuple)) else _case_id(row))
-            axis.append((case_id, dict(zip(names, row))))
+            axis.append((case_id, dict(zip(names, row, strict=True))))
         axes.append(axis)
     if not axes:
         yield "", {}
@@ -186,6 +187,8 @@ def _load_module(path: Path) -> Any:
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path} as a module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:

@@ -1,5 +1,5 @@
 """The pytest side of grading: maps test functions to the groups of assignment.yaml,
-provides the ``student`` and ``tolerance`` fixtures, turns failures into short
+provides the ``student``, ``tolerance`` and ``tolerances`` fixtures, turns failures into short
 messages, and scores.
 
 Two ways in:
@@ -125,7 +125,8 @@ def import_package(name: str, directory: Path, modules: tuple[str, ...] = ()) ->
     package = types.ModuleType(name)
     package.__path__ = [str(directory / name)]
     sys.modules[name] = package
-    loaded, problems = {}, {}
+    loaded: dict[str, Any] = {}
+    problems: dict[tuple[str, int | None], ImportProblem] = {}
     for module in modules:
         try:
             loaded[module] = importlib.import_module(f"{name}.{module}")
@@ -210,9 +211,16 @@ class GradingPlugin:
         return lambda student, name, *checks: trusted_function(student, reference, name, checks)
 
     @pytest.fixture
-    def tolerance(self, request: pytest.FixtureRequest) -> dict:
-        """The calling test's tolerances, by dtype name: ``{"float64": Tolerance}``."""
-        return self.group_of(request.node).tolerance
+    def tolerance(self, request: pytest.FixtureRequest) -> config_mod.Tolerance:
+        """The calling test's own tolerance: ``default`` of assignment.yaml's
+        ``tolerances:``, unless the test's entry names another."""
+        return self.assignment.tolerance_of(self.group_of(request.node))
+
+    @pytest.fixture
+    def tolerances(self) -> config_mod.Tolerances:
+        """Every named tolerance of assignment.yaml (``tolerances["numerical_gradient"]``);
+        an unknown name fails the test saying which names there are."""
+        return self.assignment.tolerances
 
     @pytest.fixture
     def stopwatch(self) -> Any:
@@ -279,7 +287,7 @@ class GradingPlugin:
         report = yield
         if report.when == "call" or (report.when == "setup" and report.failed):
             passed = report.passed
-            message, replayed, hints = "", "", ()
+            message, replayed, hints = "", "", tuple[Hint, ...]()
             if not passed and call.excinfo is not None:
                 message = self._failure_message(call.excinfo.value)
                 if isinstance(call.excinfo.value, (GradingFailure, NotImplementedError)) or hasattr(
