@@ -288,7 +288,8 @@ class GradingPlugin:
         report = yield
         if report.when == "call" or (report.when == "setup" and report.failed):
             passed = report.passed
-            message, replayed, hints = "", "", tuple[Hint, ...]()
+            message, replayed = "", ""
+            hints: tuple[Hint, ...] = ()
             if not passed and call.excinfo is not None:
                 message = self._failure_message(call.excinfo.value)
                 if isinstance(call.excinfo.value, (GradingFailure, NotImplementedError)) or hasattr(
