@@ -58,7 +58,8 @@ def write_vectorised(folder: Path) -> Path:
     package = Path(folder) / "convnet"
     shutil.copytree(REFERENCE, package, ignore=shutil.ignore_patterns("__pycache__"))
     with open(package / "conv.py", "a") as f:
-        f.write("\n\nfrom .fast import conv_backward_fast as conv_backward, conv_forward_fast as conv_forward  # noqa\n")
+        f.write("\n\nfrom .fast import conv_backward_fast as conv_backward, "
+                "conv_forward_fast as conv_forward  # noqa\n")
     with open(package / "pool.py", "a") as f:
         f.write("\n\nfrom .fast import (  # noqa\n    avg_pool_backward_fast as avg_pool_backward,\n"
                 "    avg_pool_forward_fast as avg_pool_forward,\n    max_pool_backward_fast as max_pool_backward,\n"
@@ -67,8 +68,8 @@ def write_vectorised(folder: Path) -> Path:
 
 
 def grade_gradescope(zip_path: Path, folder: Path) -> dict:
-    from autograder.staff import simulate
     from autograder.grade.results import split_score
+    from autograder.staff import simulate
 
     results = simulate.grade(zip_path, folder, folder.parent / f"{folder.name}-results.json")[0]
     failed = [t for t in results.get("tests", []) if t.get("score", 0) < t.get("max_score", 0)]
@@ -99,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
 
-    from autograder.runtime import config
     from autograder.build.autograder_zip import build_autograder
+    from autograder.runtime import config
 
     assignment = config.load(ROOT / "assignment" / "assignment.yaml")
     chosen = [s for s in submissions() if not args.only or s[1] in args.only.split(",")]
@@ -128,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(summary(rows))
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)  # build/ is not there in a fresh checkout
         args.json.write_text(json.dumps(rows, indent=1))
     return 0
 

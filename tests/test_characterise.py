@@ -3,9 +3,8 @@ separate failing cases from passing ones."""
 
 import numpy as np
 
-from autograder.runtime import characterise
+from autograder.runtime import characterise, config
 from autograder.runtime.characterise import Condition, case_features, separators, wording
-from autograder.runtime import config
 from autograder.runtime.scoring import CaseOutcome, GroupScore, characterisation
 
 
@@ -70,8 +69,7 @@ def test_inputs_and_size():
 
 def _score(outcomes, public):
     group = config.TestGroup(id="t", name="a test", points=4, part="1", number="1.1",
-                      visibility="visible" if public else "after_published", tolerance={"float64": config.Tolerance(1e-7, 1e-9)},
-                      public=public)
+                      visibility="visible" if public else "after_published", public=public)
     return GroupScore(group, 0.0, tuple(outcomes))
 
 

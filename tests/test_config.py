@@ -12,11 +12,13 @@ version: "1"
 package: pkg
 modules: [m]
 total_points: 3
+tolerances:
+  loose: {rtol: 1.0e-3, atol: 0}
 parts:
   - name: P
     tests:
       - {id: test_one, name: one, points: 1, public: true}
-      - {id: test_two, name: two, points: 2, tolerance: {float64: {rtol: 1.0e-3, atol: 0}}}
+      - {id: test_two, name: two, points: 2, tolerance: loose}
 """
 
 
@@ -39,7 +41,7 @@ def test_defaults_and_overrides(tmp_path):
     a = config.load(write(tmp_path, GOOD))
     one, two = a.groups
     assert (one.number, one.visibility, two.number, two.visibility) == ("1.1", "visible", "1.2", "after_published")
-    assert two.tolerance["float64"].rtol == 1e-3 and one.tolerance["float64"].rtol == 1e-7
+    assert a.tolerance_of(two).rtol == 1e-3 and a.tolerance_of(one) == config.DEFAULT_TOLERANCE  # see test_tolerances
 
 
 @pytest.mark.parametrize(

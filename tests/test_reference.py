@@ -5,7 +5,12 @@ import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
+from autograder.runtime import config
 from autograder.runtime.testkit import numerical_gradient
+from tests.conftest import ROOT
+
+# The assignment's own step; the reference is held to tighter tolerances than students.
+STEP = config.load(ROOT / "assignment" / "assignment.yaml").tolerances["numerical_gradient"].step
 
 VGG16 = (
     [{"type": "conv", "filters": 64, "size": 3, "stride": 1, "pad": 1}] * 2
@@ -69,9 +74,9 @@ def test_conv_backward_matches_numerical_gradient(ref, seed):
     dout = np.random.default_rng(seed).normal(size=out.shape)
     dx, dw, db = ref.conv_backward(dout, cache)
     fwd = lambda **k: ref.conv_forward(k.get("x", x), k.get("w", w), k.get("b", b), param)[0]  # noqa: E731
-    np.testing.assert_allclose(dx, numerical_gradient(lambda v: fwd(x=v), x, dout), rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(dw, numerical_gradient(lambda v: fwd(w=v), w, dout), rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(db, numerical_gradient(lambda v: fwd(b=v), b, dout), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dx, numerical_gradient(lambda v: fwd(x=v), x, dout, step=STEP), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dw, numerical_gradient(lambda v: fwd(w=v), w, dout, step=STEP), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(db, numerical_gradient(lambda v: fwd(b=v), b, dout, step=STEP), rtol=1e-6, atol=1e-8)
 
 
 def random_pool_case(rng):
@@ -89,11 +94,12 @@ def test_pool_forward_and_backward(ref, seed, kind, reduce):
     x, param = random_pool_case(np.random.default_rng(seed))
     forward, backward = getattr(ref, f"{kind}_pool_forward"), getattr(ref, f"{kind}_pool_backward")
     out, cache = forward(x, param)
-    np.testing.assert_allclose(out, oracle_pool(x, param["pool_height"], param["pool_width"], param["stride"], reduce), atol=1e-12)
+    expected = oracle_pool(x, param["pool_height"], param["pool_width"], param["stride"], reduce)
+    np.testing.assert_allclose(out, expected, atol=1e-12)
     assert cache[0] is x and cache[1] is param
     if seed < 15:
         dout = np.random.default_rng(seed).normal(size=out.shape)
-        expected = numerical_gradient(lambda v: forward(v, param)[0], x, dout)
+        expected = numerical_gradient(lambda v: forward(v, param)[0], x, dout, step=STEP)
         np.testing.assert_allclose(backward(dout, cache), expected, rtol=1e-6, atol=1e-8)
 
 
@@ -109,7 +115,7 @@ def test_inputs_are_not_modified(ref):
     out, cache = ref.conv_forward(x, w, b, param)
     ref.conv_backward(np.ones_like(out), cache)
     ref.zero_pad(x, 2)
-    for original, now in zip(copies, (x, w, b)):
+    for original, now in zip(copies, (x, w, b), strict=False):
         np.testing.assert_array_equal(original, now)
 
 
@@ -118,7 +124,8 @@ def test_inputs_are_not_modified(ref):
 def test_lecture_output_sizes(ref):
     assert [ref.conv_output_size(7, 3, s) for s in (1, 2)] == [5, 3]
     assert [ref.conv_output_size(7, 3, s, 1) for s in (1, 2, 3)] == [7, 4, 3]
-    with pytest.raises(ValueError, match=r"\(7 - 3 \+ 2\*0\)/3 \+ 1 = 2\.33: a filter of size 3 does not fit an input of size 7 along this axis with stride 3"):
+    with pytest.raises(ValueError, match=r"\(7 - 3 \+ 2\*0\)/3 \+ 1 = 2\.33: a filter of size 3 does not fit an input "
+                                         r"of size 7 along this axis with stride 3"):
         ref.conv_output_size(7, 3, 3)
     assert ref.conv_params(1, 64, 32) == 64 * 32 + 32
     assert ref.receptive_field(2, 3) == 4 and ref.same_padding(3) == 1
@@ -158,15 +165,23 @@ def test_lecture_pooling_example(ref):
         (lambda r: r.conv_output_size(3, 7), "larger than the 3x3 input"),
         (lambda r: r.pool_output_size(5, 2, 2), r"\(5 - 2\)/2 \+ 1 = 2.50"),
         (lambda r: r.same_padding(4), "no 'same' padding"),
-        (lambda r: r.conv_forward(np.zeros((1, 3, 5, 5)), np.zeros((2, 2, 3, 3)), np.zeros(2), {"stride": 1, "pad": 0}), "x has 3 channels"),
-        (lambda r: r.conv_forward(np.zeros((1, 3, 5, 5)), np.zeros((2, 3, 3, 3)), np.zeros(3), {"stride": 1, "pad": 0}), r"b must have shape \(2,\)"),
-        (lambda r: r.conv_forward(np.zeros((1, 3, 5, 5)), np.zeros((2, 3, 3, 3)), np.zeros(2), {"stride": 3, "pad": 0}), "does not fit"),
-        (lambda r: r.conv_forward(np.zeros((3, 5, 5)), np.zeros((2, 3, 3, 3)), np.zeros(2), {"stride": 1, "pad": 0}), "4 dimensions"),
-        (lambda r: r.max_pool_forward(np.zeros((1, 1, 5, 5)), {"pool_height": 2, "pool_width": 2, "stride": 2}), "does not fit"),
+        (lambda r: r.conv_forward(np.zeros((1, 3, 5, 5)), np.zeros((2, 2, 3, 3)), np.zeros(2), {"stride": 1, "pad": 0}),
+         "x has 3 channels"),
+        (lambda r: r.conv_forward(np.zeros((1, 3, 5, 5)), np.zeros((2, 3, 3, 3)), np.zeros(3), {"stride": 1, "pad": 0}),
+         r"b must have shape \(2,\)"),
+        (lambda r: r.conv_forward(np.zeros((1, 3, 5, 5)), np.zeros((2, 3, 3, 3)), np.zeros(2), {"stride": 3, "pad": 0}),
+         "does not fit"),
+        (lambda r: r.conv_forward(np.zeros((3, 5, 5)), np.zeros((2, 3, 3, 3)), np.zeros(2), {"stride": 1, "pad": 0}),
+         "4 dimensions"),
+        (lambda r: r.max_pool_forward(np.zeros((1, 1, 5, 5)), {"pool_height": 2, "pool_width": 2, "stride": 2}),
+         "does not fit"),
         (lambda r: r.avg_pool_forward(np.zeros((1, 1, 4, 4)), {"pool_height": 2}), "pool_param must be a dict"),
-        (lambda r: r.network_summary([{"type": "conv", "filters": 4, "size": 3, "stride": 2}], (8, 8, 3)), r"layer 0 \(conv\)"),
-        (lambda r: r.network_summary([{"type": "fc", "units": 2}, {"type": "dropout"}], (8, 8, 3)), r"layer 1 \(dropout\): unknown layer type"),
-        (lambda r: r.network_summary([{"type": "pool", "size": 2}], (8, 8, 3)), r"layer 0 \(pool\): missing key 'stride'"),
+        (lambda r: r.network_summary([{"type": "conv", "filters": 4, "size": 3, "stride": 2}], (8, 8, 3)),
+         r"layer 0 \(conv\)"),
+        (lambda r: r.network_summary([{"type": "fc", "units": 2}, {"type": "dropout"}], (8, 8, 3)),
+         r"layer 1 \(dropout\): unknown layer type"),
+        (lambda r: r.network_summary([{"type": "pool", "size": 2}], (8, 8, 3)),
+         r"layer 0 \(pool\): missing key 'stride'"),
     ],
 )
 def test_bad_inputs_raise_value_error(ref, call, match):

@@ -55,7 +55,7 @@ def build_student(assignment: config.Assignment, out: Path) -> Path:
         archive.copy_file(public / src, out / "tests" / src)
     (out / "tests" / "grading.yaml").write_text(
         "# Points of the public tests (generated from the course's assignment.yaml).\n"
-        + yaml.safe_dump(assignment.public_only(), sort_keys=False),
+        + yaml.safe_dump(assignment.public_only(validate.public_tolerances(assignment)), sort_keys=False),
         encoding="utf-8",
     )
 

@@ -14,7 +14,10 @@ students):
   function has an entry;
 - every ``student.<name>`` the tests use is graded (defined in one of the modules)
   and, for the public tests that students run on their laptop, exported by the
-  reference's ``__init__.py``.
+  reference's ``__init__.py``;
+- every ``tolerances["<name>"]`` the tests use is named under ``tolerances:``, and
+  written out (the student release ships the ones its public tests use:
+  :func:`public_tolerances`).
 
 Each problem is a :class:`~autograder.runtime.config.ConfigError`: the file, the key or line,
 the reason. :func:`check` raises them all at once as :class:`ValidationError`.
@@ -64,6 +67,7 @@ def problems(assignment: config.Assignment) -> list[config.ConfigError]:
     found += list(_tests_match_yaml(assignment, tests))
     if not module_problems:
         found += list(_calls_are_graded(assignment, ref_dir))
+    found += list(_tolerances_are_named(assignment))
     return found
 
 
@@ -164,6 +168,49 @@ def _tests_match_yaml(a: config.Assignment, tests: list[_TestFunction]) -> Itera
         if a.group(t.name) is None:
             yield config.ConfigError(t.path, f"line {t.line}", f"test {t.name} has no entry in {a.path}: add it under "
                                      "parts[...].tests with its points (or rename it if it is a helper)")
+
+
+class _ToleranceUse:
+    """``tolerances[<name>]`` at ``path:line`` of a test file; ``name`` None when the
+    key is not a string written out."""
+
+    def __init__(self, name: str | None, path: Path, line: int, kind: str):
+        self.name, self.path, self.line, self.kind = name, path, line, kind
+
+
+def _tolerance_uses(a: config.Assignment) -> Iterator[_ToleranceUse]:
+    """Every subscript of a name ``tolerances`` (the fixture) in the Python files of
+    ``tests/public/`` and ``tests/hidden/``."""
+    for kind in ("public", "hidden"):
+        folder = a.root / "tests" / kind
+        for path in sorted(folder.rglob("*.py")) if folder.is_dir() else []:
+            try:
+                tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            except SyntaxError:
+                continue  # pytest reports it, with the line
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+                        and node.value.id == "tolerances":
+                    key = node.slice
+                    name = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+                    yield _ToleranceUse(name, path, node.lineno, kind)
+
+
+def public_tolerances(a: config.Assignment) -> set[str]:
+    """The names of the tolerances the public tests take from the ``tolerances``
+    fixture: what the student release's grading.yaml must hold besides ``default``."""
+    return {u.name for u in _tolerance_uses(a) if u.kind == "public" and u.name is not None}
+
+
+def _tolerances_are_named(a: config.Assignment) -> Iterator[config.ConfigError]:
+    for use in _tolerance_uses(a):
+        if use.name is None:
+            yield config.ConfigError(use.path, f"line {use.line}", "takes a tolerance by a computed name: write it out "
+                                     "(tolerances[\"numerical_gradient\"]) so that the build can check it and ship it "
+                                     "with the public tests")
+        elif use.name not in a.tolerances:
+            yield config.ConfigError(use.path, f"line {use.line}", f"uses tolerances[{use.name!r}], which is not named "
+                                     f"under tolerances: in {a.path} (there: {', '.join(a.tolerances)})")
 
 
 def _calls_are_graded(a: config.Assignment, ref_dir: Path) -> Iterator[config.ConfigError]:

@@ -3,6 +3,11 @@
 The file is the single source of truth for what is graded: test groups with their
 points, numbers, names, visibility and tolerances, and the sandbox limits. A bad file
 stops everything with a :class:`ConfigError` naming the file, the key and the reason.
+
+Tolerances are named, once, under ``tolerances:`` (``name: {rtol, atol[, step]}``); the
+names are the assignment's, except ``default``: what a test's ``tolerance`` fixture is
+unless its entry names another (``tolerance: <name>``). Tests take any other by name
+from the ``tolerances`` fixture (a :class:`Tolerances`).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +39,49 @@ class ConfigError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class Tolerance:
+    """How close two computed numbers must be: ``|actual - expected| <= atol + rtol *
+    |expected|`` (numpy's ``isclose``); ``step``: the step of a numerical derivative
+    compared with this tolerance (central differences), where it has one."""
+
     rtol: float
     atol: float
+    step: float | None = None
+
+
+DEFAULT_TOLERANCE_NAME = "default"  # a test's own tolerance unless its entry names another
+DEFAULT_TOLERANCE = Tolerance(rtol=1e-7, atol=1e-9)  # float64 arithmetic done in another order
+
+
+class UnknownTolerance(KeyError):
+    """A test asked for a tolerance that assignment.yaml does not name."""
+
+    def __str__(self) -> str:  # KeyError would quote the sentence
+        return str(self.args[0])
+
+
+class Tolerances(Mapping[str, Tolerance]):
+    """The named tolerances of an assignment (``tolerances["numerical_gradient"]``);
+    an unknown name raises :class:`UnknownTolerance` saying which names there are and
+    in which file."""
+
+    def __init__(self, named: Mapping[str, Tolerance], source: Path | str = "assignment.yaml"):
+        self._named, self.source = dict(named), str(source)
+
+    def __getitem__(self, name: str) -> Tolerance:
+        try:
+            return self._named[name]
+        except KeyError:
+            raise UnknownTolerance(f"no tolerance named {name!r} under tolerances: in {self.source} "
+                                   f"(there: {', '.join(self._named)})") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._named)
+
+    def __len__(self) -> int:
+        return len(self._named)
+
+    def __repr__(self) -> str:
+        return f"Tolerances({self._named!r})"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,7 +95,7 @@ class TestGroup:
     public: bool
     visibility: str
     part: str  # the part's name, for the points table
-    tolerance: dict[str, Tolerance]  # by dtype name
+    tolerance: str = DEFAULT_TOLERANCE_NAME  # the name, under tolerances:, of its ``tolerance`` fixture
     extra_credit: bool = False  # points on top of total_points (results.json max_score 0)
     key: str = ""  # where it is in assignment.yaml, e.g. "parts[2].tests[0]" (for messages)
 
@@ -136,6 +183,8 @@ class Assignment:
     diagnoses: Path | None = None  # catalogue of known mistakes (autograder only; see autograder.grade.diagnose)
     optional_modules: tuple[str, ...] = ()  # modules a submission may leave out (only their tests lose)
     packages: Packages = dataclasses.field(default_factory=Packages)
+    tolerances: Tolerances = dataclasses.field(
+        default_factory=lambda: Tolerances({DEFAULT_TOLERANCE_NAME: DEFAULT_TOLERANCE}))
 
     @property
     def required_modules(self) -> tuple[str, ...]:
@@ -148,10 +197,16 @@ class Assignment:
     def group(self, test_id: str) -> TestGroup | None:
         return next((g for g in self.groups if g.id == test_id), None)
 
-    def public_only(self) -> dict[str, Any]:
+    def tolerance_of(self, group: TestGroup) -> Tolerance:
+        """The tolerance of ``group``'s ``tolerance`` fixture."""
+        return self.tolerances[group.tolerance]
+
+    def public_only(self, tolerances_used: Collection[str] = ()) -> dict[str, Any]:
         """The config as plain data with the hidden groups removed (for the student
-        release: hidden group names must not reach students)."""
-        return _to_yaml_data(self, lambda g: g.public)
+        release: hidden group names must not reach students), and of the tolerances
+        only ``default``, the public groups' own and ``tolerances_used`` (the names
+        the public tests take from the ``tolerances`` fixture)."""
+        return _to_yaml_data(self, lambda g: g.public, tolerances_used)
 
 
 def load(path: Path | str) -> Assignment:
@@ -170,12 +225,17 @@ def _parse(path: Path, raw: Any) -> Assignment:
     r = _Reader(path)
     top = r.mapping(raw, "(top level)")
     r.only(top, "(top level)", {"name", "slug", "version", "package", "modules", "optional_modules", "reference",
-                                "diagnoses", "total_points", "defaults", "sandbox", "parts", "packages"})
+                                "diagnoses", "total_points", "defaults", "sandbox", "parts", "packages",
+                                "tolerances"})
     defaults = r.mapping(top.get("defaults", {}), "defaults")
+    if "tolerance" in defaults:
+        r.fail("defaults.tolerance", "tolerances are named under the top-level tolerances: (the one every "
+               f"test gets unless it names another is {DEFAULT_TOLERANCE_NAME}: {{rtol: ..., atol: ...}})")
+    r.only(defaults, "defaults", {"visibility"})
     default_vis = r.mapping(defaults.get("visibility", {}), "defaults.visibility")
     vis_public = r.choice(default_vis.get("public", "visible"), "defaults.visibility.public", VISIBILITIES)
     vis_hidden = r.choice(default_vis.get("hidden", "after_published"), "defaults.visibility.hidden", VISIBILITIES)
-    default_tol = r.tolerances(defaults.get("tolerance", {"float64": {"rtol": 1e-7, "atol": 1e-9}}), "defaults.tolerance")
+    tolerances = _tolerances(r, top.get("tolerances", {}))
 
     groups: list[TestGroup] = []
     parts = r.sequence(top.get("parts"), "parts")
@@ -194,9 +254,9 @@ def _parse(path: Path, raw: Any) -> Assignment:
             public = r.boolean(test.get("public", False), f"{tkey}.public")
             extra = r.boolean(test.get("extra_credit", False), f"{tkey}.extra_credit")
             if extra and public:
-                r.fail(f"{tkey}.extra_credit", "an extra-credit test cannot be public (it is graded on Gradescope only)")
-            tol = dict(default_tol)
-            tol.update(r.tolerances(test.get("tolerance", {}), f"{tkey}.tolerance"))
+                r.fail(f"{tkey}.extra_credit",
+                       "an extra-credit test cannot be public (it is graded on Gradescope only)")
+            tol = r.tolerance_name(test.get("tolerance", DEFAULT_TOLERANCE_NAME), f"{tkey}.tolerance", tolerances)
             groups.append(
                 TestGroup(
                     id=test_id,
@@ -231,11 +291,10 @@ def _parse(path: Path, raw: Any) -> Assignment:
         r.fail("optional_modules", "at least one module must be required")
 
     sandbox_raw = r.mapping(top.get("sandbox", {}), "sandbox")
-    fields = {f.name: f for f in dataclasses.fields(SandboxLimits)}
-    r.only(sandbox_raw, "sandbox", set(fields))
-    sandbox = SandboxLimits(
-        **{k: type(fields[k].default)(r.number(v, f"sandbox.{k}", minimum=0)) for k, v in sandbox_raw.items()}
-    )
+    defaults_limits = SandboxLimits()
+    r.only(sandbox_raw, "sandbox", {f.name for f in dataclasses.fields(SandboxLimits)})
+    sandbox = SandboxLimits(**{k: type(getattr(defaults_limits, k))(r.number(v, f"sandbox.{k}", minimum=0))
+                               for k, v in sandbox_raw.items()})
 
     return Assignment(
         path=path,
@@ -251,10 +310,31 @@ def _parse(path: Path, raw: Any) -> Assignment:
         sandbox=sandbox,
         diagnoses=_package(r, path, top.get("diagnoses"), "diagnoses"),
         packages=_packages(r, top.get("packages", {})),
+        tolerances=tolerances,
     )
 
 
-def _packages(r: "_Reader", value) -> Packages:
+def _tolerances(r: _Reader, value) -> Tolerances:
+    """``tolerances:`` -> :class:`Tolerances`, with ``default`` the framework's
+    :data:`DEFAULT_TOLERANCE` unless the file gives it."""
+    named = {DEFAULT_TOLERANCE_NAME: DEFAULT_TOLERANCE}
+    for name, raw in r.mapping(value if value is not None else {}, "tolerances").items():
+        key = f"tolerances.{name}"
+        r.identifier(name, key)
+        tol = r.mapping(raw, key)
+        r.only(tol, key, {"rtol", "atol", "step"})
+        step = tol.get("step")
+        if step is not None and r.number(step, f"{key}.step", minimum=0) == 0:
+            r.fail(f"{key}.step", "must be > 0 (the step of a numerical derivative)")
+        named[name] = Tolerance(
+            rtol=float(r.number(tol.get("rtol"), f"{key}.rtol", 0)),
+            atol=float(r.number(tol.get("atol"), f"{key}.atol", 0)),
+            step=None if step is None else float(step),
+        )
+    return Tolerances(named, r.path)
+
+
+def _packages(r: _Reader, value) -> Packages:
     """``packages:`` -> :class:`Packages`; a name pinned twice (in two sections, or
     against the framework's own pins) with different versions stops the build."""
     raw = r.mapping(value, "packages")
@@ -271,18 +351,19 @@ def _packages(r: "_Reader", value) -> Packages:
                 r.fail(key, f"must be an exact version as a quoted string (\"1.2.3\"), got {version!r}")
             other = seen.get(_normal(name))
             if other and other[0] != version:
-                r.fail(key, f"pins {name}=={version}, but {other[1]} pin {name}=={other[0]}: one version for both sides")
+                r.fail(key, f"pins {name}=={version}, but {other[1]} pin {name}=={other[0]}: "
+                            "one version for both sides")
             seen[_normal(name)] = (version, f"packages.{section}")
             pins[name] = version
         sections[section] = pins
     return Packages(**sections)
 
 
-def _reference(r: "_Reader", path: Path, value) -> Path | None:
+def _reference(r: _Reader, path: Path, value) -> Path | None:
     return _package(r, path, value, "reference")
 
 
-def _package(r: "_Reader", path: Path, value, key: str) -> Path | None:
+def _package(r: _Reader, path: Path, value, key: str) -> Path | None:
     """A package folder given relative to assignment.yaml, or None when absent."""
     if value is None:
         return None
@@ -341,32 +422,30 @@ class _Reader:
     def only(self, mapping, key, allowed):
         unknown = sorted(set(mapping) - set(allowed))
         if unknown:
-            self.fail(unknown[0] if key == "(top level)" else f"{key}.{unknown[0]}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
+            self.fail(unknown[0] if key == "(top level)" else f"{key}.{unknown[0]}",
+                      f"unknown key; allowed: {', '.join(sorted(allowed))}")
 
-    def tolerances(self, value, key) -> dict[str, Tolerance]:
-        out = {}
-        for dtype, tol in self.mapping(value, key).items():
-            tkey = f"{key}.{dtype}"
-            tol = self.mapping(tol, tkey)
-            self.only(tol, tkey, {"rtol", "atol"})
-            out[str(dtype)] = Tolerance(
-                rtol=float(self.number(tol.get("rtol"), f"{tkey}.rtol", 0)),
-                atol=float(self.number(tol.get("atol"), f"{tkey}.atol", 0)),
-            )
-        return out
+    def tolerance_name(self, value, key, named: Mapping[str, Tolerance]) -> str:
+        if isinstance(value, dict):
+            self.fail(key, "must name a tolerance of the top-level tolerances: (the numbers are written there, "
+                           f"once), got a mapping {value!r}"[:200])
+        if not isinstance(value, str) or value not in named:
+            self.fail(key, f"must be one of the names under tolerances: ({', '.join(named)}); got {value!r}")
+        return value
 
 
 def _kind(value) -> str:
     return "nothing" if value is None else f"{type(value).__name__} {value!r}"[:80]
 
 
-def _to_yaml_data(a: Assignment, keep) -> dict[str, Any]:
+def _to_yaml_data(a: Assignment, keep, tolerances_used: Collection[str]) -> dict[str, Any]:
     parts: dict[str, list] = {}
     numbers: dict[str, str] = {}
     for g in a.groups:
         if keep(g):
             parts.setdefault(g.part, []).append(g)
             numbers.setdefault(g.part, g.number.split(".")[0])
+    wanted = {DEFAULT_TOLERANCE_NAME, *tolerances_used, *(g.tolerance for gs in parts.values() for g in gs)}
     return {
         "name": a.name,
         "slug": a.slug,
@@ -376,6 +455,8 @@ def _to_yaml_data(a: Assignment, keep) -> dict[str, Any]:
         **({"optional_modules": list(a.optional_modules)} if a.optional_modules else {}),
         **({"packages": {"code": dict(a.packages.code)}} if a.packages.code else {}),
         "total_points": sum(g.points for gs in parts.values() for g in gs if not g.extra_credit),
+        "tolerances": {name: {k: v for k, v in dataclasses.asdict(tol).items() if v is not None}
+                       for name, tol in a.tolerances.items() if name in wanted},
         "parts": [
             {
                 "name": part,
@@ -388,7 +469,7 @@ def _to_yaml_data(a: Assignment, keep) -> dict[str, Any]:
                         "points": g.points,
                         "public": g.public,
                         "visibility": g.visibility,
-                        "tolerance": {k: dataclasses.asdict(v) for k, v in g.tolerance.items()},
+                        **({"tolerance": g.tolerance} if g.tolerance != DEFAULT_TOLERANCE_NAME else {}),
                         **({"extra_credit": True} if g.extra_credit else {}),
                     }
                     for g in gs

@@ -3,9 +3,9 @@
 A notebook check (an otter exception-based test) calls
 ``run_public_test(package, "test_zero_pad_small")``: the case itself is defined once, in
 the public pytest file, and runs here exactly as pytest would run it, once per
-``@pytest.mark.parametrize`` case, with the ``student`` and ``tolerance`` arguments
-filled in from the release's ``grading.yaml``. Only those two fixtures and
-``parametrize`` marks are supported, which is all the public tests use.
+``@pytest.mark.parametrize`` case, with the ``student``, ``tolerance``, ``tolerances``
+and ``oracle`` arguments filled in from the release's ``grading.yaml``. Only those
+fixtures and ``parametrize`` marks are supported, which is all the public tests use.
 
 :func:`skip_unimplemented` lets a notebook cell that calls a stub print one line
 instead of a traceback, so that a notebook runs to the end before everything is
@@ -26,7 +26,7 @@ from typing import Any
 from autograder.runtime import calls, characterise, config
 from autograder.runtime.testkit import GradingFailure, trusted_function
 
-FIXTURES = ("student", "tolerance", "oracle")
+FIXTURES = ("student", "tolerance", "tolerances", "oracle")
 MAX_SHOWN = 3  # failing cases quoted in one message
 
 
@@ -56,7 +56,8 @@ def run_public_test(
     test = find_test(tests_dir, test_id)
     fixtures = {
         "student": calls.direct(student),
-        "tolerance": group.tolerance,
+        "tolerance": assignment.tolerance_of(group),
+        "tolerances": assignment.tolerances,
         "oracle": lambda student, name, *checks: trusted_function(student, None, name, checks),
     }
 

@@ -1,5 +1,5 @@
 """The pytest side of grading: maps test functions to the groups of assignment.yaml,
-provides the ``student`` and ``tolerance`` fixtures, turns failures into short
+provides the ``student``, ``tolerance`` and ``tolerances`` fixtures, turns failures into short
 messages, and scores.
 
 Two ways in:
@@ -209,9 +209,16 @@ class GradingPlugin:
         return lambda student, name, *checks: trusted_function(student, reference, name, checks)
 
     @pytest.fixture
-    def tolerance(self, request: pytest.FixtureRequest) -> dict:
-        """The calling test's tolerances, by dtype name: ``{"float64": Tolerance}``."""
-        return self.group_of(request.node).tolerance
+    def tolerance(self, request: pytest.FixtureRequest) -> config_mod.Tolerance:
+        """The calling test's own tolerance: ``default`` of assignment.yaml's
+        ``tolerances:``, unless the test's entry names another."""
+        return self.assignment.tolerance_of(self.group_of(request.node))
+
+    @pytest.fixture
+    def tolerances(self) -> config_mod.Tolerances:
+        """Every named tolerance of assignment.yaml (``tolerances["numerical_gradient"]``);
+        an unknown name fails the test saying which names there are."""
+        return self.assignment.tolerances
 
     @pytest.fixture
     def stopwatch(self) -> Any:

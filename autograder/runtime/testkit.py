@@ -18,7 +18,13 @@ import copy
 import dataclasses
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from autograder.runtime.calls import changed_inputs
+from autograder.runtime.config import DEFAULT_TOLERANCE
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # numpy is imported only by the checks of arrays: an assignment without numpy runs
 # without it. A value can only be an array when numpy is loaded already.
@@ -26,8 +32,6 @@ from typing import Any
 
 def _loaded_numpy():
     return sys.modules.get("numpy")
-
-from autograder.runtime.calls import changed_inputs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,8 +118,9 @@ def check_array(
     diagnose: Replay | None = None,
 ) -> None:
     """Check that ``actual`` is an ndarray of ``expected``'s shape and dtype whose
-    values match within the tolerance for that dtype (``{"rtol", "atol"}``, or an
-    object with those attributes). ``what`` names the value ("out", "dx");
+    values match within ``tolerance`` (a :class:`~autograder.runtime.config.Tolerance`
+    from the ``tolerance`` or ``tolerances`` fixture, or ``{"rtol", "atol"}``; by
+    default the framework's ``default``). ``what`` names the value ("out", "dx");
     ``diagnose`` says how ``actual`` was computed (see :class:`Replay`)."""
     import numpy as np
 
@@ -124,7 +129,7 @@ def check_array(
         raise GradingFailure(f"{where} is None: did you forget a return statement?")
     if not isinstance(actual, np.ndarray):
         raise GradingFailure(f"{where} is a {type(actual).__name__}, expected a numpy array of shape {expected.shape}")
-    rtol, atol = _tolerance(tolerance, expected.dtype)
+    rtol, atol = _tolerance(tolerance)
     evidence = Evidence(diagnose, actual, rtol, atol) if diagnose is not None else None
     if actual.shape != expected.shape:
         raise GradingFailure(f"{where} has shape {actual.shape}, expected {expected.shape}", evidence)
@@ -154,8 +159,8 @@ def check_value(actual: Any, expected: Any, *, what: str, call: str, diagnose: R
     evidence = Evidence(diagnose, actual) if diagnose is not None else None
     np = _loaded_numpy()
     integers = (int, np.integer) if np is not None else (int,)
-    if isinstance(expected, int) and not isinstance(expected, bool):
-        if isinstance(actual, bool) or not isinstance(actual, integers):
+    if (isinstance(expected, int) and not isinstance(expected, bool)
+            and (isinstance(actual, bool) or not isinstance(actual, integers))):
             raise GradingFailure(f"{where} is {_brief(actual)} ({type(actual).__name__}), expected an int", evidence)
     if actual != expected:
         raise GradingFailure(f"{where} is {_brief(actual)}, which is not the expected value", evidence)
@@ -199,6 +204,45 @@ def check_unchanged(student: Any, *, call: str, names: tuple[str, ...] = ()) -> 
         raise GradingFailure(f"{call} modified its input {name} in place: work on a copy instead")
 
 
+def check_contract(
+    student: Any,
+    function: str,
+    args: tuple,
+    *,
+    params: tuple[str, ...],
+    returns: Mapping[str, Any],
+    tolerance: Any = None,
+) -> Any:
+    """The contract of a function that computes arrays: ``student.<function>(*args)``
+    changes none of its arguments (``params`` names them in messages) and returns,
+    for each ``name: like`` of ``returns`` in order, a numpy array of the shape and
+    dtype of the array ``like``: a tuple of them when there are several, the array
+    itself when there is one. Returns the result.
+
+    A wrong shape or dtype carries evidence (a known mistake may give it), held to
+    ``tolerance`` as in :func:`check_array`."""
+    import numpy as np
+
+    call = describe(function, *args)
+    names = list(returns)
+    replays = [Replay(function, args, part=(i,) if len(names) > 1 else ()) for i in range(len(names))]
+    result = getattr(student, function)(*args)
+    check_unchanged(student, call=call, names=params)
+    if len(names) > 1 and (not isinstance(result, tuple) or len(result) != len(names)):
+        raise GradingFailure(f"{call} must return a tuple ({', '.join(names)}), got {_brief(result)}")
+    rtol, atol = _tolerance(tolerance)
+    for name, got, replay in zip(names, result if len(names) > 1 else (result,), replays, strict=True):
+        like = returns[name]
+        if not isinstance(got, np.ndarray):
+            raise GradingFailure(f"{call}: {name} is a {type(got).__name__}, expected a numpy array")
+        seen = Evidence(replay, got, rtol, atol)
+        if got.shape != like.shape:
+            raise GradingFailure(f"{call}: {name} has shape {got.shape}, expected {like.shape}", seen)
+        if got.dtype != like.dtype:
+            raise GradingFailure(f"{call}: {name} has dtype {got.dtype}, expected {like.dtype}", seen)
+    return result
+
+
 def trusted_function(student: Any, reference: Any, name: str, checks: tuple = ()) -> Callable[..., Any]:
     """The function ``name`` to compute a check's expected values with (the forward
     pass a gradient check differentiates): ``reference.name`` when there is a
@@ -220,14 +264,21 @@ def trusted_function(student: Any, reference: Any, name: str, checks: tuple = ()
     return function
 
 
-def numerical_gradient(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dout: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central-difference gradient of ``sum(f(x) * dout)`` with respect to ``x``.
+def numerical_gradient(
+    f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dout: np.ndarray, *, step: float | None
+) -> np.ndarray:
+    """Central-difference gradient of ``sum(f(x) * dout)`` with respect to ``x``, each
+    entry nudged by ``step`` (the ``step`` of a named tolerance in assignment.yaml,
+    the one the gradient is then compared with).
 
     ``f`` must not keep a reference to ``x``: entries of ``x`` are nudged in place
     and restored.
     """
     import numpy as np
 
+    if isinstance(step, bool) or not isinstance(step, (int, float)) or not step > 0:
+        raise ValueError(f"numerical_gradient needs a step > 0 (a tolerance's step: in assignment.yaml), got {step!r}")
+    h = float(step)
     x = np.array(x, dtype=np.float64)
     grad = np.zeros_like(x)
     for index in np.ndindex(x.shape):
@@ -241,11 +292,11 @@ def numerical_gradient(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dou
     return grad
 
 
-def _tolerance(tolerance: Any, dtype: np.dtype) -> tuple[float, float]:
+def _tolerance(tolerance: Any) -> tuple[float, float]:
+    """``(rtol, atol)`` of a Tolerance, a ``{"rtol", "atol"}`` mapping, or None (the
+    framework's default)."""
     if tolerance is None:
-        return 1e-7, 1e-9
-    if isinstance(tolerance, Mapping) and str(dtype) in tolerance:
-        tolerance = tolerance[str(dtype)]
+        tolerance = DEFAULT_TOLERANCE
     if isinstance(tolerance, Mapping):
         return float(tolerance["rtol"]), float(tolerance["atol"])
     return float(tolerance.rtol), float(tolerance.atol)

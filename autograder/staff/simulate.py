@@ -197,27 +197,43 @@ def student_view(results: dict, instructor: bool = False) -> str:
     """The results as a student sees them before grades are published, without
     control characters: it is printed on a terminal."""
     lines = []
-    hidden_points, hidden_count = 0.0, 0
+    hidden_points, hidden_count, hidden_bonus = 0.0, 0, 0
     width = max([len(t.get("name", "")) for t in results.get("tests", [])] + [10])
     for test in results.get("tests", []):
         shown = instructor or test.get("visibility", "visible") == "visible"
         if not shown:
-            hidden_points += test.get("max_score", 0)
-            hidden_count += 1
+            if test.get("max_score") == 0:  # extra credit (see split_score): on top, said apart
+                hidden_bonus += 1
+            else:
+                hidden_points += test.get("max_score", 0)
+                hidden_count += 1
             continue
         mark = "" if test.get("visibility", "visible") == "visible" else f"  [{test['visibility']}]"
         lines.append(f"{test.get('number', ''):>5} {test.get('name', ''):<{width}} "
                      f"{test.get('score', 0):g}/{test.get('max_score', 0):g}{mark}")
         if test.get("status") != "passed" and test.get("output"):
             lines += ["        " + line for line in test["output"].splitlines()]
-    if hidden_count:
-        lines.append(f"      ({hidden_count} more tests worth {hidden_points:g} points "
-                     "are shown when grades are published)")
+    if hidden_count or hidden_bonus:
+        held_back = _hidden_summary(hidden_count, hidden_points, hidden_bonus)
+        lines.append(f"      ({held_back} shown when grades are published)")
     lines += ["", results.get("output", "")]
-    if instructor or not hidden_count:
+    if instructor or not (hidden_count or hidden_bonus):
         graded, bonus = split_score(results)
         lines.append(f"Total: {graded:g}" + (f" + {bonus:g} extra credit" if bonus else ""))
     return printable("\n".join(lines))
+
+
+def _hidden_summary(count: int, points: float, bonus: int) -> str:
+    """``"21 more tests worth 70 points + 2 extra-credit tests are"``: the graded part
+    and the extra credit apart (extra credit adds to no maximum)."""
+    graded = f"{count} more {_tests(count)} worth {points:g} points" if count else ""
+    extra = f"{bonus} extra-credit {_tests(bonus)}" if bonus else ""
+    said = " + ".join(part for part in (graded, extra) if part)
+    return f"{said} {'is' if count + bonus == 1 else 'are'}"
+
+
+def _tests(n: int) -> str:
+    return "test" if n == 1 else "tests"
 
 
 def grade(autograder_zip: Path, submission: Path, results_path: Path, keep: bool = False,

@@ -1,11 +1,11 @@
 """Hidden graders: the backward passes' contract on unseen shapes: dout and the cache
-left as they were, one float64 gradient per input, shaped like it."""
+left as they were, one gradient per input, shaped like it and of its dtype."""
 
 import numpy as np
 import pytest
 from hidden_cases import conv_case, pool_case
 
-from autograder.runtime.testkit import Evidence, GradingFailure, Replay, check_unchanged, describe
+from autograder.runtime.testkit import check_contract
 
 
 def _conv(seed):
@@ -29,20 +29,6 @@ CASES = [_conv(s) for s in (1, 3, 4)] + [_pool("max", s) for s in (0, 1, 5)] + [
 
 @pytest.mark.parametrize("function, dout, cache, names", CASES,
                          ids=[f"{c[0]}-{i % 3}" for i, c in enumerate(CASES)])
-def test_backward_contract_hidden(student, function, dout, cache, names):
-    call = describe(function, dout, cache)
-    replays = [Replay(function, (dout, cache), part=i if len(names) > 1 else ()) for i in range(len(names))]
-    result = getattr(student, function)(dout, cache)
-    check_unchanged(student, call=call, names=("dout", "cache"))
-    grads = result if len(names) > 1 else (result,)
-    if len(names) > 1 and (not isinstance(result, tuple) or len(result) != len(names)):
-        raise GradingFailure(f"{call} must return a tuple ({', '.join(names)}), got {type(result).__name__}")
-    for name, grad, given, replay in zip(names, grads, cache, replays):
-        if not isinstance(grad, np.ndarray):
-            raise GradingFailure(f"{call}: {name} is a {type(grad).__name__}, expected a numpy array")
-        seen = Evidence(replay, grad, 1e-7, 1e-9)  # a known mistake may give this shape or dtype
-        if grad.shape != given.shape:
-            raise GradingFailure(f"{call}: {name} has shape {grad.shape}, expected {given.shape} (the shape of its input)",
-                                 seen)
-        if grad.dtype != np.float64:
-            raise GradingFailure(f"{call}: {name} has dtype {grad.dtype}, expected float64", seen)
+def test_backward_contract_hidden(student, tolerance, function, dout, cache, names):
+    check_contract(student, function, (dout, cache), params=("dout", "cache"),
+                   returns=dict(zip(names, cache, strict=False)), tolerance=tolerance)

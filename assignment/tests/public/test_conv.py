@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from autograder.runtime.testkit import Evidence, GradingFailure, Replay, check_array, check_unchanged, describe, numerical_gradient
+from autograder.runtime.testkit import (
+    Replay,
+    check_array,
+    check_contract,
+    check_unchanged,
+    describe,
+    numerical_gradient,
+)
 
 # A 5x5 image, dark on the left and bright on the right: a vertical edge.
 EDGE_IMAGE = np.array([[0, 0, 0, 9, 9]] * 5, dtype=np.float64)[None, None]
@@ -18,7 +25,8 @@ EDGE_RESPONSE = np.array(
 ZERO_PAD_CASES = [((2, 3, 2, 3), 2), ((2, 3, 2, 3), 0), ((1, 1, 3, 3), 1), ((1, 2, 4, 2), 1), ((3, 1, 2, 2), 3)]
 
 
-@pytest.mark.parametrize("shape, pad", ZERO_PAD_CASES, ids=[f"{'x'.join(map(str, s))}-pad{p}" for s, p in ZERO_PAD_CASES])
+@pytest.mark.parametrize("shape, pad", ZERO_PAD_CASES,
+                         ids=[f"{'x'.join(map(str, s))}-pad{p}" for s, p in ZERO_PAD_CASES])
 def test_zero_pad_small(student, tolerance, shape, pad):
     """x in the middle of a border of pad zeros on both spatial axes."""
     x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) + 1
@@ -78,7 +86,7 @@ GRADCHECK_CASES = [
 @pytest.mark.parametrize("x_shape, w_shape, stride, pad", GRADCHECK_CASES,
                          ids=[f"x{'x'.join(map(str, x))}-w{'x'.join(map(str, w))}-stride{s}-pad{p}"
                               for x, w, s, p in GRADCHECK_CASES])
-def test_conv_backward_gradcheck(student, oracle, tolerance, x_shape, w_shape, stride, pad):
+def test_conv_backward_gradcheck(student, oracle, tolerance, tolerances, x_shape, w_shape, stride, pad):
     """dx, dw and db against central differences of a trusted forward pass: the
     reference's on Gradescope; on your machine your own conv_forward, once it passes
     its own tests (so that a mistake in it is not blamed on conv_backward)."""
@@ -97,13 +105,16 @@ def test_conv_backward_gradcheck(student, oracle, tolerance, x_shape, w_shape, s
         args = {"x": x, "w": w, "b": b, **change}
         return conv_forward(args["x"], args["w"], args["b"], param)[0]
 
-    loose = {"rtol": 1e-5, "atol": 1e-7}
-    check_array(dx, numerical_gradient(lambda v: forward(x=v), x, dout), what="dx", call=call, tolerance=loose,
-                diagnose=replays[0])
-    check_array(dw, numerical_gradient(lambda v: forward(w=v), w, dout), what="dw", call=call, tolerance=loose,
-                diagnose=replays[1])
-    check_array(db, numerical_gradient(lambda v: forward(b=v), b, dout), what="db", call=call, tolerance=loose,
-                diagnose=replays[2])
+    gradient = tolerances["numerical_gradient"]
+
+    def numerical(arg):
+        """Central differences of the trusted forward pass in its input ``arg``."""
+        value = {"x": x, "w": w, "b": b}[arg]
+        return numerical_gradient(lambda v: forward(**{arg: v}), value, dout, step=gradient.step)
+
+    check_array(dx, numerical("x"), what="dx", call=call, tolerance=gradient, diagnose=replays[0])
+    check_array(dw, numerical("w"), what="dw", call=call, tolerance=gradient, diagnose=replays[1])
+    check_array(db, numerical("b"), what="db", call=call, tolerance=gradient, diagnose=replays[2])
 
 
 # The backward passes' contract, on small non-square cases: dout and the cache are
@@ -120,27 +131,9 @@ BACKWARD_CASES = {
 
 
 @pytest.mark.parametrize("function", list(BACKWARD_CASES))
-def test_backward_contract(student, function):
+def test_backward_contract(student, tolerance, function):
+    """``function(dout, cache)`` changes neither, and returns one gradient per name,
+    shaped like the matching input of the cache and of its dtype."""
     dout, cache, names = BACKWARD_CASES[function]
-    check_backward_contract(student, function, dout, cache, names)
-
-
-def check_backward_contract(student, function, dout, cache, names):
-    """``function(dout, cache)`` changes neither, and returns one float64 array per
-    name, shaped like the matching input of the cache."""
-    call = describe(function, dout, cache)
-    replays = [Replay(function, (dout, cache), part=i if len(names) > 1 else ()) for i in range(len(names))]
-    result = getattr(student, function)(dout, cache)
-    check_unchanged(student, call=call, names=("dout", "cache"))
-    grads = result if len(names) > 1 else (result,)
-    if len(names) > 1 and (not isinstance(result, tuple) or len(result) != len(names)):
-        raise GradingFailure(f"{call} must return a tuple ({', '.join(names)}), got {type(result).__name__}")
-    for name, grad, given, replay in zip(names, grads, cache, replays):
-        if not isinstance(grad, np.ndarray):
-            raise GradingFailure(f"{call}: {name} is a {type(grad).__name__}, expected a numpy array")
-        seen = Evidence(replay, grad, 1e-7, 1e-9)  # a known mistake may give this shape or dtype
-        if grad.shape != given.shape:
-            raise GradingFailure(f"{call}: {name} has shape {grad.shape}, expected {given.shape} (the shape of its input)",
-                                 seen)
-        if grad.dtype != np.float64:
-            raise GradingFailure(f"{call}: {name} has dtype {grad.dtype}, expected float64", seen)
+    check_contract(student, function, (dout, cache), params=("dout", "cache"),
+                   returns=dict(zip(names, cache, strict=False)), tolerance=tolerance)

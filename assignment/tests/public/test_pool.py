@@ -40,17 +40,18 @@ def test_avg_pool_lecture(student, tolerance, pool_param):
     _lecture(student, tolerance, "avg", pool_param)
 
 
-def _gradcheck(student, oracle, kind, x, pool_param, checks):
-    """dx against central differences of a trusted forward pass (see test_conv.py)."""
+def _gradcheck(student, oracle, gradient, kind, x, pool_param, checks):
+    """dx against central differences of a trusted forward pass (see test_conv.py),
+    within the tolerance ``gradient`` (with its step)."""
     forward = oracle(student, f"{kind}_pool_forward", *checks)
     backward = getattr(student, f"{kind}_pool_backward")
     out, _ = forward(x, pool_param)
     dout = np.random.default_rng(2).normal(size=np.shape(out))
     replay = Replay(f"{kind}_pool_backward", (dout, (x, pool_param)))
     dx = backward(dout, (x, pool_param))
-    expected = numerical_gradient(lambda v: forward(v, pool_param)[0], x, dout)
+    expected = numerical_gradient(lambda v: forward(v, pool_param)[0], x, dout, step=gradient.step)
     call = describe(f"{kind}_pool_backward", dout, (x, pool_param))
-    check_array(dx, expected, what="dx", call=call, tolerance={"rtol": 1e-5, "atol": 1e-7}, diagnose=replay)
+    check_array(dx, expected, what="dx", call=call, tolerance=gradient, diagnose=replay)
 
 
 # (x shape, pool_height, pool_width, stride): overlapping 3x3 windows with stride 2,
@@ -61,15 +62,17 @@ GRADCHECK_IDS = [f"x{'x'.join(map(str, x))}-{h}x{w}-stride{s}" for x, h, w, s in
 
 
 @pytest.mark.parametrize("x_shape, pool_height, pool_width, stride", GRADCHECK_CASES, ids=GRADCHECK_IDS)
-def test_max_pool_backward_gradcheck(student, oracle, tolerance, x_shape, pool_height, pool_width, stride):
+def test_max_pool_backward_gradcheck(student, oracle, tolerance, tolerances, x_shape, pool_height, pool_width, stride):
     # Distinct values far apart (no ties).
     x = np.random.default_rng(3).permutation(int(np.prod(x_shape))).reshape(x_shape) * 0.1
-    _gradcheck(student, oracle, "max", x, {"pool_height": pool_height, "pool_width": pool_width, "stride": stride},
+    pool_param = {"pool_height": pool_height, "pool_width": pool_width, "stride": stride}
+    _gradcheck(student, oracle, tolerances["numerical_gradient"], "max", x, pool_param,
                [lambda s, p=p: test_max_pool_lecture(s, tolerance, p) for p in POOL_PARAMS])
 
 
 @pytest.mark.parametrize("x_shape, pool_height, pool_width, stride", GRADCHECK_CASES, ids=GRADCHECK_IDS)
-def test_avg_pool_backward_gradcheck(student, oracle, tolerance, x_shape, pool_height, pool_width, stride):
+def test_avg_pool_backward_gradcheck(student, oracle, tolerance, tolerances, x_shape, pool_height, pool_width, stride):
     x = np.random.default_rng(4).normal(size=x_shape)
-    _gradcheck(student, oracle, "avg", x, {"pool_height": pool_height, "pool_width": pool_width, "stride": stride},
+    pool_param = {"pool_height": pool_height, "pool_width": pool_width, "stride": stride}
+    _gradcheck(student, oracle, tolerances["numerical_gradient"], "avg", x, pool_param,
                [lambda s, p=p: test_avg_pool_lecture(s, tolerance, p) for p in POOL_PARAMS])
