@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from autograder.runtime import config
-from autograder.grade import diagnose, locate, reference
+from autograder.grade import locate, reference
 from autograder.runtime.pytest_plugin import GradingPlugin
 from autograder.grade.results import build_results, failure_results, split_score, write_results
 from autograder.sandbox import cgroup, rundir
@@ -32,6 +32,16 @@ from autograder.sandbox.proxy import Sandbox, SandboxError, SandboxSpec, Student
 from autograder.sandbox.stopwatch import SandboxStopwatch
 
 ASSIGNMENT_YAML = Path("assignment") / "assignment.yaml"
+
+
+def _catalogue_hints(assignment, ref, log):
+    """The catalogue's hints, or None when the assignment has no catalogue (whose
+    matching needs numpy, which an assignment without it does not install)."""
+    if assignment.diagnoses is None:
+        return None
+    from autograder.grade import diagnose
+
+    return diagnose.catalogue_hints(assignment, ref, log)
 
 
 def grade(root: Path, python: str, *, log=print) -> dict:
@@ -88,7 +98,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
 
         plugin = GradingPlugin(
             assignment, lambda: StudentProxy(sandbox), reference=lambda: ref, case_output=lambda item: sandbox.take_output(),
-            stopwatch=lambda: SandboxStopwatch(identity), diagnose=diagnose.catalogue_hints(assignment, ref, log),
+            stopwatch=lambda: SandboxStopwatch(identity), diagnose=_catalogue_hints(assignment, ref, log),
         )
         tests = root / "source" / "assignment" / "tests"
         code = pytest.main(
