@@ -31,8 +31,8 @@ import pytest
 
 from autograder.runtime import calls, characterise
 from autograder.runtime import config as config_mod
-from autograder.runtime.scoring import CaseOutcome, GroupScore, Hint, characterisation, score_group
 from autograder.runtime.packages import load_package
+from autograder.runtime.scoring import CaseOutcome, GroupScore, Hint, characterisation, score_group
 from autograder.runtime.stopwatch import Stopwatch
 from autograder.runtime.testkit import Evidence, GradingFailure, trusted_function
 

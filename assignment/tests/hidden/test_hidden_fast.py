@@ -32,7 +32,7 @@ _MEASURED = pytest.StashKey[dict]()
 def _check_grads(result, expected, call, tolerance):
     if not isinstance(result, tuple) or len(result) != 3:
         raise GradingFailure(f"{call} must return a tuple (dx, dw, db), got {type(result).__name__}")
-    for name, got, want in zip(("dx", "dw", "db"), result, expected):
+    for name, got, want in zip(("dx", "dw", "db"), result, expected, strict=True):
         check_array(got, want, what=name, call=call, tolerance=tolerance)
 
 

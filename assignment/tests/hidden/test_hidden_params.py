@@ -43,7 +43,7 @@ def test_network_summary_vgg16(student, reference, index):
 
 @pytest.mark.parametrize("name", sorted(UNSEEN) + ["vgg16"])
 def test_count_params_unseen(student, reference, name):
-    layers, shape = UNSEEN[name] if name in UNSEEN else (VGG16, (224, 224, 3))
+    layers, shape = UNSEEN.get(name, (VGG16, (224, 224, 3)))
     call, replay = describe("count_params", f"{name} layers", shape), Replay("count_params", (layers, shape))
     check_value(student.count_params(layers, shape), reference.count_params(layers, shape), what="the count", call=call,
                 diagnose=replay)
@@ -56,4 +56,5 @@ def test_network_summary_errors(student, name):
     err = check_raises(student.network_summary, layers, shape, call=call,
                        diagnose=Replay("network_summary", (layers, shape)))
     if f"layer {index}" not in str(err):
-        raise GradingFailure(f"{call}: the ValueError should name the layer that does not fit ('layer {index}'), got: {err}")
+        raise GradingFailure(f"{call}: the ValueError should name the layer that does not fit ('layer {index}'), "
+                             f"got: {err}")

@@ -8,7 +8,8 @@ from autograder.runtime.testkit import Replay, check_raises, check_value, descri
 
 def _fitting(seed):
     rng = np.random.default_rng(3000 + seed)
-    f, stride, pad, out = (int(v) for v in (rng.integers(1, 12), rng.integers(1, 5), rng.integers(0, 4), rng.integers(1, 60)))
+    f, stride, pad, out = (int(v) for v in (rng.integers(1, 12), rng.integers(1, 5), rng.integers(0, 4),
+                                            rng.integers(1, 60)))
     n = (out - 1) * stride + f - 2 * pad
     return (n, f, stride, pad) if n >= 1 else (n + 2 * pad, f, stride, 0)
 

@@ -29,7 +29,8 @@ def network_summary(layers, input_shape):
                 params = conv_params(layer["size"], d, layer["filters"])
                 d = layer["filters"]
             elif layer["type"] == "pool":
-                h, w = pool_output_size(h, layer["size"], layer["stride"]), pool_output_size(w, layer["size"], layer["stride"])
+                size, stride = layer["size"], layer["stride"]
+                h, w = pool_output_size(h, size, stride), pool_output_size(w, size, stride)
                 params = 0
             elif layer["type"] == "fc":
                 params = fc_params(h * w * d, layer["units"])
