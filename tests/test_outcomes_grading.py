@@ -17,7 +17,8 @@ from autograder.staff.executors import Outcome
 from tests.conftest import ASSIGNMENT, ROOT
 
 SLEEPS = "\n\ndef same_padding(f):\n    import time\n    time.sleep(100)\n"
-CRASHES = "\n\ndef fc_params(n_in, n_out, bias=True):\n    import os, signal\n    os.kill(os.getpid(), signal.SIGSEGV)\n"
+CRASHES = ("\n\ndef fc_params(n_in, n_out, bias=True):\n    import os, signal\n"
+           "    os.kill(os.getpid(), signal.SIGSEGV)\n")
 
 
 @pytest.fixture(scope="module")

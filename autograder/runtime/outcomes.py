@@ -57,8 +57,8 @@ NOT_IMPLEMENTED_WORDS = f"is {NOT_IMPLEMENTED_GENERIC}"
 
 
 def not_implemented(function: str) -> str:
-    """The one sentence for a function that is still a stub (the stubs raise it, the
-    sandbox and the plugin show it): ``"conv_forward is not implemented yet"``."""
+    """The one sentence for a function that is still a stub: the stubs raise it (with
+    advice after a colon), the sandbox and the plugin show it."""
     return f"{function} {NOT_IMPLEMENTED_WORDS}"
 
 
