@@ -114,6 +114,18 @@ def test_each_test_says_why_in_extra_data():
     assert not grader_failed(results)
 
 
+def test_a_broken_graders_session_is_flagged_on_the_results_and_on_the_tests_that_did_not_run():
+    groups = ASSIGNMENT.groups
+    scores = [score_group(groups[0], [CaseOutcome("", True)])] + [score_group(g, []) for g in groups[1:]]
+    results = build_results(ASSIGNMENT, scores, execution_time=1.0, problems=[], extra_data={"version": "1"},
+                            graders_failed=True)
+    jsonschema.validate(results, SCHEMA)
+    assert grader_failed(results) and results["extra_data"]["version"] == "1"
+    assert "grader_failure" not in results["tests"][0]["extra_data"]
+    assert all(t["extra_data"]["grader_failure"] is True for t in results["tests"][1:])
+    assert results["tests"][0]["output"] == "Passed."  # what the student reads is unchanged
+
+
 def test_a_grader_failure_is_flagged_on_the_results():
     results = failure_results("could not grade", execution_time=0.5, extra_data={"version": "1"})
     jsonschema.validate(results, SCHEMA)

@@ -15,6 +15,8 @@ from autograder.runtime.scoring import GroupScore, diagnoses, feedback, matched_
 from autograder.runtime.text import printable
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "results_schema.json"
+# What the results' extra_data holds when the trusted side itself failed (read by grader_failed).
+GRADER_FAILURE = {"grader_failure": True, "reason": outcomes.GRADER_ERROR}
 
 
 def build_results(
@@ -27,6 +29,7 @@ def build_results(
     output_chars: int = 1500,
     leaderboard: list[dict[str, Any]] | None = None,
     not_collected: frozenset[str] | set[str] = frozenset(),
+    graders_failed: bool = False,
 ) -> dict[str, Any]:
     """One Gradescope test per group, the student-facing summary on top. Hints about
     known mistakes go only into the output of the group whose cases they explain,
@@ -37,7 +40,10 @@ def build_results(
     Each test's ``extra_data`` says why, as :mod:`~autograder.runtime.outcomes` codes:
     ``{"reason": code, "cases": {code: count}}``, plus ``"grader_failure": true``
     for a group in ``not_collected`` (its test function was never collected: the
-    graders' fault, not the submission's)."""
+    graders' fault, not the submission's). ``graders_failed``: the graders' session
+    itself broke off (pytest's collection errors, an internal error); the results'
+    ``extra_data`` then flags the whole run as a grader failure, and so does every
+    test none of whose cases ran."""
     hints = diagnoses(scores)
     tests: list[dict[str, Any]] = [
         {
@@ -49,7 +55,7 @@ def build_results(
             "visibility": s.group.visibility,
             "output": feedback(s, max_chars=output_chars, diagnosis=hints.get(s.group.id, ())),
             "output_format": "text",
-            "extra_data": test_facts(s, grader_failure=s.group.id in not_collected),
+            "extra_data": test_facts(s, grader_failure=s.group.id in not_collected or (graders_failed and not s.cases)),
         }
         for s in scores
     ]
@@ -62,7 +68,7 @@ def build_results(
         "output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": {**extra_data, "hints": matched_hints(scores)},
+        "extra_data": {**extra_data, "hints": matched_hints(scores), **(GRADER_FAILURE if graders_failed else {})},
         "tests": tests,
         **extra,
     }
@@ -101,7 +107,7 @@ def failure_results(message: str, *, execution_time: float, extra_data: dict[str
         "output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": {**(extra_data or {}), "grader_failure": True, "reason": outcomes.GRADER_ERROR},
+        "extra_data": {**(extra_data or {}), **GRADER_FAILURE},
         "tests": [],
     }
 

@@ -94,12 +94,15 @@ def grade(root: Path, python: str, *, log=print) -> dict:
             plugins=[plugin],
         )
         log(f"pytest exit code: {code}")
+        graders_failed = code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+        if graders_failed:
+            log(f"GRADER ERROR: the graders' pytest session ended with {code!r}")
         missing_groups = [g.id for g in assignment.groups if g.id not in plugin.collected]
         if missing_groups:
             log(f"GRADER ERROR: tests in assignment.yaml that were not collected: {missing_groups}")
         results = build_results(
             assignment, plugin.scores(), execution_time=time.monotonic() - started, problems=problems,
-            leaderboard=plugin.leaderboard_entries(), not_collected=set(missing_groups),
+            leaderboard=plugin.leaderboard_entries(), not_collected=set(missing_groups), graders_failed=graders_failed,
             extra_data={"version": assignment.version, "sandbox": {**_protections(identity), **sandbox.protections()},
                         "submission": _submission_facts(located, sandbox)},
         )
