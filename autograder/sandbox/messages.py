@@ -168,6 +168,16 @@ def import_failed(module: str, reply: dict, packages: tuple[str, ...] = ()) -> M
     return Message(f"{text}\n{tb}" if tb else text, outcomes.UNAVAILABLE)
 
 
+# -- what the student's code printed (no condition: only words) ---------------------------
+
+def output_dropped(characters: int) -> str:
+    return f"\n[... {characters} more characters of output not shown]\n"
+
+
+def output_cut(limit: int) -> str:
+    return f"\n[... output cut at {limit} characters]"
+
+
 # -- locate: the submission's files (the sandbox raises them with :func:`unavailable`) -------
 
 def nothing_found(wanted: str, package: str, seen: str) -> str:

@@ -451,7 +451,7 @@ class Sandbox:
             self._output.append(printable(text))
         dropped = reply.get("dropped")
         if isinstance(dropped, int) and dropped > 0:
-            self._output.append(f"\n[... {dropped} more characters of output not shown]\n")
+            self._output.append(messages.output_dropped(dropped))
 
     def take_output(self) -> str:
         """What the student's code printed since the last call of this method, cut to
@@ -459,7 +459,7 @@ class Sandbox:
         text = "".join(self._output)
         self._output = []
         limit = self.spec.limits.output_chars
-        return text if len(text) <= limit else text[:limit] + f"\n[... output cut at {limit} characters]"
+        return text if len(text) <= limit else text[:limit] + messages.output_cut(limit)
 
 
 def _changed_paths(reported: Any) -> tuple[tuple, ...]:
