@@ -28,7 +28,7 @@ from typing import Any
 from autograder.runtime import outcomes
 from autograder.runtime.config import SandboxLimits
 from autograder.runtime.text import printable
-from autograder.sandbox import cgroup, isolation, messages, protocol, transport
+from autograder.sandbox import cgroup, isolation, messages, protocol, scratch, transport
 from autograder.sandbox.errors import SandboxError, student_error_class
 from autograder.sandbox.limits import Identity, kill_user_processes, make_preexec, make_preexec_from, rlimits
 from autograder.sandbox.messages import Message
@@ -37,7 +37,6 @@ HERE = Path(__file__).resolve().parent
 MAX_REPLY_BYTES = 256 * 2**20
 MAX_REPLY_DECODED = MAX_REPLY_BYTES  # bytes of values decoded from one reply (arrays, text)
 MAX_RUN_DECODED = 2 * 2**30  # the same over every reply of the run
-SCRATCH_ENTRIES = 20_000  # files and folders measured in the scratch folder at the most
 MAX_RESTARTS = 100  # a guard on the total: each function has its own caps below
 MAX_TIMEOUTS_PER_FUNCTION = 3  # then the function's remaining calls fail at once
 MAX_DEATHS_PER_FUNCTION = 3  # calls that killed the process (exit, crash, limit): the same
@@ -375,7 +374,7 @@ class Sandbox:
             return messages.over_memory(self.spec.limits.memory_mb, doing)
         if self._over_disk():
             self.stop()
-            self._empty_scratch()
+            scratch.empty(self.scratch)
             return messages.over_disk(self.scratch_mb, doing)
         return None
 
@@ -414,34 +413,7 @@ class Sandbox:
         """Whether the student's files pass the scratch folder's size. A private view
         gives a tmpfs of that size; without one the folder is on the machine's disk
         (the one results.json is written to), so it is measured here instead."""
-        if self.isolation.active:
-            return False
-        used, budget = 0, SCRATCH_ENTRIES
-        stack = [str(self.scratch)]
-        while stack:
-            try:
-                entries = list(os.scandir(stack.pop()))
-            except OSError:
-                continue
-            for entry in entries:
-                budget -= 1
-                if budget < 0:
-                    return True  # a folder of countless files is over any limit
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                used += st.st_blocks * 512
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-        return used > self.scratch_mb * 2**20
-
-    def _empty_scratch(self) -> None:
-        for entry in self.scratch.iterdir():
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
+        return not self.isolation.active and scratch.over(self.scratch, self.scratch_mb * 2**20)
 
     # -- what the student printed ----------------------------------------------------------
 
