@@ -107,14 +107,15 @@ class Sandbox:
             shutil.copyfile(HERE / name, self.child_dir / name)
         (self.child_dir / "exports.json").write_text(json.dumps(spec.exports, sort_keys=True))
         self.scratch.mkdir(exist_ok=True)
-        if spec.identity.dedicated:
-            os.chown(self.scratch, spec.identity.uid, spec.identity.gid)
+        uid, gid = spec.identity.uid, spec.identity.gid  # both set for the dedicated user, neither otherwise
+        if uid is not None and gid is not None:
+            os.chown(self.scratch, uid, gid)
         os.chmod(self.scratch, 0o700)
         os.chmod(self.child_dir, 0o755)
         # Without namespaces, the sandbox user reaches its files through run_dir: let
         # in that user's group only, not the sandbox users of other runs.
-        if spec.identity.dedicated:
-            os.chown(spec.run_dir, -1, spec.identity.gid)
+        if uid is not None and gid is not None:
+            os.chown(spec.run_dir, -1, gid)
         os.chmod(spec.run_dir, 0o750 if spec.identity.dedicated else 0o700)
         for path in self.child_dir.iterdir():
             os.chmod(path, 0o644)
