@@ -53,6 +53,9 @@ def test_the_code_comes_from_the_exception_not_its_words():
     assert outcomes.reason_of(GradingFailure("wrong")) == outcomes.FAILED
     assert outcomes.reason_of(NotImplementedError("whatever it says")) == outcomes.NOT_IMPLEMENTED
     assert outcomes.reason_of(ValueError("x")) == outcomes.ERROR
+    assert outcomes.reason_of(AssertionError("assert 1 == 2")) == outcomes.FAILED
+    student_assertion = student_error_class(["AssertionError", "Exception"])("raised by the student's code")
+    assert outcomes.reason_of(student_assertion) == outcomes.ERROR
     bogus = ValueError("x")
     bogus.reason = "made up"  # type: ignore[attr-defined]
     assert outcomes.reason_of(bogus) == outcomes.ERROR

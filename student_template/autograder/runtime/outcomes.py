@@ -74,12 +74,15 @@ def not_implemented_text(raised: str) -> str:
 
 def reason_of(exc: BaseException, default: str = ERROR) -> str:
     """The reason code an exception carries (``exc.reason``), else what its type says
-    (``NotImplementedError``), else ``default``."""
+    (``NotImplementedError``; an ``AssertionError``: a grader's plain ``assert``
+    failed), else ``default``."""
     reason = getattr(exc, "reason", None)
     if isinstance(reason, str) and reason in ALL:
         return reason
     if isinstance(exc, NotImplementedError):
         return NOT_IMPLEMENTED
+    if isinstance(exc, AssertionError):
+        return FAILED
     return default
 
 
