@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.grade.results import failure_results
 from autograder.runtime import archive
 from autograder.staff import batch, export, report, simulate
 from autograder.sandbox.limits import descendants
@@ -122,13 +123,14 @@ def fake_results(score: float) -> dict:
         {"name": "first", "number": "1.1", "score": min(score, 50.0), "max_score": 50.0,
          "status": "passed" if score >= 50 else "failed", "output": ""},
         {"name": "second", "number": "1.2", "score": max(score - 50, 0.0), "max_score": 50.0,
-         "status": "passed" if score >= 100 else "failed", "output": "Timed out after 5 s" if score == 60 else ""},
+         "status": "passed" if score >= 100 else "failed", "output": "",
+         **({"extra_data": {"reason": "timeout", "cases": {"passed": 1, "timeout": 4}}} if score == 60 else {})},
     ]}
 
 
 class FakeGrader:
     """Grades a folder by its ``plan`` file: a score, ``crash``, ``hang`` or ``fail``
-    (the grader's own failure: a results.json without tests)."""
+    (the grader's own failure: a results.json flagging it)."""
 
     def __init__(self):
         self.graded = []
@@ -140,7 +142,7 @@ class FakeGrader:
             raise RuntimeError("setup.sh failed")
         if plan == "hang":
             raise simulate.GradingTimeout(f"run_autograder timed out after {timeout:g} s\nlast words")
-        results = {"score": 0, "output": "could not grade", "tests": []} if plan == "fail" else fake_results(float(plan))
+        results = failure_results("could not grade", execution_time=0) if plan == "fail" else fake_results(float(plan))
         results_path.write_text(json.dumps(results))
         return results, "log", []
 

@@ -19,6 +19,7 @@ import pytest
 from autograder.staff import simulate
 from autograder.build.autograder_zip import grader_requirements
 from tests.conftest import ASSIGNMENT
+from autograder.runtime.config import SandboxLimits
 from autograder.sandbox import isolation
 from autograder.sandbox.limits import sandbox_identity
 from autograder.sandbox.proxy import Sandbox, SandboxError, SandboxSpec
@@ -264,8 +265,8 @@ def test_memory_is_limited_for_all_the_students_processes_together(grading_pytho
     for path in (run, run / "submission", package):
         os.chmod(path, 0o755)
     spec = SandboxSpec(python=grading_python, package="probe", package_parent=run / "submission",
-                       exports={"hog": "m"}, run_dir=run, identity=sandbox_identity(), memory_mb=256,
-                       call_timeout=20, mechanisms=())
+                       exports={"hog": "m"}, run_dir=run, identity=sandbox_identity(),
+                       limits=SandboxLimits(memory_mb=256, call_timeout_seconds=20), mechanisms=())
     sandbox = Sandbox(spec)
     try:
         assert sandbox.protections()["whole_sandbox_limits"] is True

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder.sandbox import protocol, proxy
+from autograder.sandbox import protocol, proxy, supervisor, transport
 from autograder.sandbox.protocol import LimitExceeded, ProtocolError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -290,8 +290,8 @@ def test_the_run_budget_spans_replies():
 
 
 def test_the_sandbox_defaults():
-    assert proxy.MAX_REPLY_DECODED == proxy.MAX_REPLY_BYTES == 256 * 2**20
-    assert proxy.MAX_RUN_DECODED == 2 * 2**30
+    assert supervisor.MAX_REPLY_DECODED == supervisor.MAX_REPLY_BYTES == 256 * 2**20
+    assert supervisor.MAX_RUN_DECODED == 2 * 2**30
 
 
 # -- every failure of reading or decoding is the student's -----------------------------------
@@ -303,8 +303,8 @@ FAILURES = [ProtocolError("bad header"), ValueError("x"), TypeError("x"), Recurs
 def bare_sandbox(monkeypatch):
     sandbox = object.__new__(proxy.Sandbox)
     sandbox.spec, sandbox.generation, sandbox.stopped = types.SimpleNamespace(), 1, 0
-    sandbox.decoded = protocol.run_budget(proxy.MAX_RUN_DECODED)
-    sandbox._from_child = -1
+    sandbox.decoded = protocol.run_budget(supervisor.MAX_RUN_DECODED)
+    sandbox._channel = transport.Channel(-1, -1)
     monkeypatch.setattr(proxy.Sandbox, "stop", lambda self: setattr(self, "stopped", self.stopped + 1))
     return sandbox
 
@@ -459,6 +459,7 @@ SCRIPT = '''
 import json, shutil, sys, tempfile
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
+from autograder.runtime.config import SandboxLimits
 from autograder.sandbox.limits import Identity
 from autograder.sandbox.proxy import Sandbox, SandboxError, SandboxSpec
 
@@ -474,7 +475,7 @@ package.mkdir(parents=True)
 refs, mb = int(sys.argv[3]), int(sys.argv[4])
 spec = SandboxSpec(python=sys.executable, package="probe", package_parent=run / "submission",
                    exports={f: "m" for f in ("deep", "many", "add", "ones")}, run_dir=run, identity=Identity(),
-                   isolate=False, memory_mb=2048)
+                   isolate=False, limits=SandboxLimits(memory_mb=2048))
 sandbox = Sandbox(spec)
 out = {}
 try:

@@ -14,7 +14,8 @@ import pytest
 from autograder.staff import batch, simulate, unpack
 from autograder.grade import locate
 from autograder.grade.results import write_results
-from autograder.sandbox import proxy
+from autograder.runtime.config import SandboxLimits
+from autograder.sandbox import messages, proxy
 from autograder.runtime.text import printable
 from tests.conftest import ROOT, Graded
 
@@ -82,11 +83,12 @@ def test_results_json_holds_no_control_character(tmp_path):
 
 def test_proxy_messages_from_the_students_process():
     reply = {"type": "Bad\x1b[31mError", "message": DIRTY, "traceback": f'  File "conv.py", line 3\n    {DIRTY}'}
-    spec = SimpleNamespace(max_file_mb=16)
-    for message in (proxy._error_message("conv_forward", reply, spec), proxy._import_message("conv\x1b[2K", reply)):
+    limits = SandboxLimits()
+    for said in (messages.raised("conv_forward", reply, limits), messages.import_failed("conv\x1b[2K", reply)):
+        message = said.text
         assert clean(message) and "visible" in message and "Bad[31mError" in message
     box = proxy.Sandbox.__new__(proxy.Sandbox)  # only its output buffer
-    box._output, box.spec = [], SimpleNamespace(output_chars=2000)
+    box._output, box.spec = [], SimpleNamespace(limits=SandboxLimits(output_chars=2000))
     box._collect_output({"stdout": DIRTY})
     assert box.take_output() == printable(DIRTY)
 

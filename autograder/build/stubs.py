@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from autograder.runtime.outcomes import not_implemented
+
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)")
@@ -40,7 +42,7 @@ def stub_source(source: str, filename: str = "<source>") -> str:
             function = _enclosing_function(out, indent)
             if function:
                 out.append(
-                    f'{indent}raise NotImplementedError("{function} is not implemented yet: '
+                    f'{indent}raise NotImplementedError("{not_implemented(function)}: '
                     'write your code here (see the docstring above)")\n'
                 )
         elif marker == END:

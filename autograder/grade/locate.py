@@ -17,6 +17,7 @@ import stat
 from pathlib import Path
 
 from autograder.runtime.text import printable
+from autograder.sandbox import messages
 
 MAX_FILE_BYTES = 2 * 2**20
 SKIPPED_DIRS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints"}
@@ -39,7 +40,7 @@ class Located:
 
     def summary(self, package: str) -> str:
         if self.folder is None:
-            return next(iter(self.missing.values()), "no files were found")
+            return next(iter(self.missing.values()), messages.NO_FILES)
         return "; ".join(list(self.missing.values()) + self.notes)
 
 
@@ -57,12 +58,10 @@ def locate(submission: Path, package: str, modules: tuple[str, ...], optional: t
     if not candidates:
         seen = _listing(submission)
         wanted = ", ".join(f"{m}.py" for m in modules if m not in optional)
-        where = f"a folder named {package}/ or on their own, at the top of the submission or one folder down"
-        message = (f"None of the expected files ({wanted}) were found: upload them in {where}. "
-                   + (f"Your submission contains: {seen}." if seen else "Your submission is empty."))
+        message = messages.nothing_found(wanted, package, seen)
         notes = _near_misses(submission, modules)
         if any(name.endswith(".ipynb") for name in _names(submission)):
-            notes.append(f"notebooks (.ipynb) are not graded: upload the .py files of your {package}/ folder")
+            notes.append(messages.notebooks_not_graded(package))
         return Located(None, {}, {m: message for m in modules}, notes)
     _, _, folder, found = max(candidates, key=lambda c: (c[0], c[1], c[2].name == package))
     rel = printable(folder.relative_to(submission).as_posix())
@@ -76,13 +75,12 @@ def _why_missing(path: Path, shown: str, found: dict[str, Path], optional: bool 
     """Why a module file next to the others cannot be used, in words."""
     name = path.name
     if optional and not os.path.lexists(path):
-        return f"{name} was not submitted: it is optional, and only the tests that need it score 0."
+        return messages.optional_not_submitted(name)
     if os.path.islink(path):
-        return f"{name} is a symbolic link, which is not accepted: upload the file itself."
+        return messages.symbolic_link(name)
     if _regular_file(path):
-        return (f"{name} is larger than {MAX_FILE_BYTES // 2**20} MB, so it was not graded: keep data and "
-                "generated tables out of your code.")
-    return f"{name} is missing: it was looked for in {shown}, next to {', '.join(p.name for p in found.values())}."
+        return messages.file_too_large(name, MAX_FILE_BYTES // 2**20)
+    return messages.file_missing(name, shown, [p.name for p in found.values()])
 
 
 def copy_package(located: Located, package: str, destination: Path) -> Path:
@@ -155,5 +153,5 @@ def _near_misses(folder: Path, modules) -> list[str]:
         for name in names:
             stem = re.sub(r"[\s_-]*(\(\d+\)|copy|\d+)$", "", name.rsplit(".", 1)[0], flags=re.I)
             if name != f"{module}.py" and stem.lower() == module.lower():
-                notes.append(f"found {printable(name)}: rename it to {module}.py")
+                notes.append(messages.near_miss(name, module))
     return notes

@@ -9,11 +9,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from autograder.runtime import outcomes
 from autograder.runtime.config import Assignment
 from autograder.runtime.scoring import GroupScore, diagnoses, feedback, matched_hints
 from autograder.runtime.text import printable
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "results_schema.json"
+# What the results' extra_data holds when the trusted side itself failed (read by grader_failed).
+GRADER_FAILURE = {"grader_failure": True, "reason": outcomes.GRADER_ERROR}
 
 
 def build_results(
@@ -25,14 +28,24 @@ def build_results(
     extra_data: dict[str, Any],
     output_chars: int = 1500,
     leaderboard: list[dict[str, Any]] | None = None,
+    not_collected: frozenset[str] | set[str] = frozenset(),
+    graders_failed: bool = False,
 ) -> dict[str, Any]:
     """One Gradescope test per group, the student-facing summary on top. Hints about
     known mistakes go only into the output of the group whose cases they explain,
     never into the summary (see :func:`~autograder.runtime.scoring.diagnoses` for what a
     group's hints may draw on). An extra-credit group has ``max_score`` 0 and its
-    earned points as ``score``, so they add on top of the total."""
+    earned points as ``score``, so they add on top of the total.
+
+    Each test's ``extra_data`` says why, as :mod:`~autograder.runtime.outcomes` codes:
+    ``{"reason": code, "cases": {code: count}}``, plus ``"grader_failure": true``
+    for a group in ``not_collected`` (its test function was never collected: the
+    graders' fault, not the submission's). ``graders_failed``: the graders' session
+    itself broke off (pytest's collection errors, an internal error); the results'
+    ``extra_data`` then flags the whole run as a grader failure, and so does every
+    test none of whose cases ran."""
     hints = diagnoses(scores)
-    tests = [
+    tests: list[dict[str, Any]] = [
         {
             "name": s.group.name,
             "number": s.group.number,
@@ -42,6 +55,7 @@ def build_results(
             "visibility": s.group.visibility,
             "output": feedback(s, max_chars=output_chars, diagnosis=hints.get(s.group.id, ())),
             "output_format": "text",
+            "extra_data": test_facts(s, grader_failure=s.group.id in not_collected or (graders_failed and not s.cases)),
         }
         for s in scores
     ]
@@ -54,10 +68,17 @@ def build_results(
         "output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": {**extra_data, "hints": matched_hints(scores)},
+        "extra_data": {**extra_data, "hints": matched_hints(scores), **(GRADER_FAILURE if graders_failed else {})},
         "tests": tests,
         **extra,
     }
+
+
+def test_facts(score: GroupScore, *, grader_failure: bool = False) -> dict[str, Any]:
+    """A test's ``extra_data``: its reason code, its cases by code, and whether the
+    graders themselves failed it."""
+    reason = outcomes.GRADER_ERROR if grader_failure else score.reason
+    return {"reason": reason, "cases": score.reasons, **({"grader_failure": True} if grader_failure else {})}
 
 
 def summary(assignment: Assignment, scores: list[GroupScore], problems: list[str]) -> str:
@@ -77,7 +98,8 @@ def summary(assignment: Assignment, scores: list[GroupScore], problems: list[str
 
 
 def failure_results(message: str, *, execution_time: float, extra_data: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A valid results.json for when grading itself could not run."""
+    """A valid results.json for when grading itself could not run: no tests, and
+    ``extra_data`` flags it (``"grader_failure": true``, ``"reason": "grader_error"``)."""
     return {
         "score": 0.0,
         "execution_time": round(execution_time, 2),
@@ -85,9 +107,15 @@ def failure_results(message: str, *, execution_time: float, extra_data: dict[str
         "output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": extra_data or {},
+        "extra_data": {**(extra_data or {}), **GRADER_FAILURE},
         "tests": [],
     }
+
+
+def grader_failed(results: dict[str, Any]) -> bool:
+    """Whether a results.json says the trusted side itself failed to grade."""
+    extra = results.get("extra_data")
+    return isinstance(extra, dict) and extra.get("grader_failure") is True
 
 
 def write_results(path: Path, results: dict[str, Any]) -> None:

@@ -25,7 +25,7 @@ from autograder.runtime import config
 from autograder.grade import locate, reference
 from autograder.runtime.pytest_plugin import GradingPlugin
 from autograder.grade.results import build_results, failure_results, split_score, write_results
-from autograder.sandbox import cgroup, rundir
+from autograder.sandbox import cgroup, messages, rundir
 from autograder.sandbox.leftovers import remove_leftovers
 from autograder.sandbox.limits import kill_user_processes, sandbox_identity
 from autograder.sandbox.proxy import Sandbox, SandboxError, SandboxSpec, StudentProxy
@@ -79,10 +79,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         spec = SandboxSpec(
             python=python, package=assignment.package, package_parent=package_parent,
             exports=reference.exports(ref, assignment.modules), run_dir=run_dir, identity=identity,
-            call_timeout=limits.call_timeout_seconds, import_timeout=limits.import_timeout_seconds,
-            memory_mb=limits.memory_mb, cpu_seconds=limits.cpu_seconds, max_processes=limits.max_processes,
-            max_file_mb=limits.max_file_mb, output_chars=limits.output_chars,
-            packages=tuple(assignment.packages.code),
+            limits=limits, packages=tuple(assignment.packages.code),
         )
         sandbox = Sandbox(spec, deadline=started + limits.total_budget_seconds, unavailable=located.missing)
         problems = located.problems()
@@ -91,7 +88,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
             problems += [_first_line(m) for m in sandbox.import_problems()]
             printed = sandbox.take_output()
             if printed:
-                problems.append("your code printed this while being imported (remove stray prints):\n" + printed)
+                problems.append(messages.printed_at_import(printed))
         except SandboxError as err:
             problems.append(err.grading_message)
         log(f"sandbox protections: {json.dumps(sandbox.protections(), sort_keys=True)}")
@@ -107,22 +104,21 @@ def grade(root: Path, python: str, *, log=print) -> dict:
             plugins=[plugin],
         )
         log(f"pytest exit code: {code}")
+        graders_failed = code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+        if graders_failed:
+            log(f"GRADER ERROR: the graders' pytest session ended with {code!r}")
         missing_groups = [g.id for g in assignment.groups if g.id not in plugin.collected]
         if missing_groups:
             log(f"GRADER ERROR: tests in assignment.yaml that were not collected: {missing_groups}")
         results = build_results(
             assignment, plugin.scores(), execution_time=time.monotonic() - started, problems=problems,
-            leaderboard=plugin.leaderboard_entries(),
+            leaderboard=plugin.leaderboard_entries(), not_collected=set(missing_groups), graders_failed=graders_failed,
             extra_data={"version": assignment.version, "sandbox": {**_protections(identity), **sandbox.protections()},
                         "submission": _submission_facts(located, sandbox)},
         )
     except Exception as err:  # the grader's own failure: still a valid results.json
         log(f"GRADER ERROR: {type(err).__name__}: {err}")
-        results = failure_results(
-            "The autograder could not grade this submission because of a problem on the course's side; "
-            "your course staff have been told. Please contact them.",
-            execution_time=time.monotonic() - started,
-        )
+        results = failure_results(messages.GRADER_FAILED, execution_time=time.monotonic() - started)
     finally:
         if sandbox is not None:
             sandbox.close()
@@ -140,7 +136,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         if run is not None:
             run.remove()
         if results is None:
-            results = failure_results("The autograder was interrupted.", execution_time=time.monotonic() - started)
+            results = failure_results(messages.INTERRUPTED, execution_time=time.monotonic() - started)
         results["execution_time"] = round(time.monotonic() - started, 2)
         write_results(results_path, results)
         log(f"runner: {json.dumps({'peak_rss_mb': _peak_rss_mb()})}")

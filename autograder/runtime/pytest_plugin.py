@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from autograder.runtime import calls, characterise
+from autograder.runtime import calls, characterise, outcomes
 from autograder.runtime import config as config_mod
 from autograder.runtime.packages import load_package
 from autograder.runtime.scoring import CaseOutcome, GroupScore, Hint, characterisation, score_group
@@ -103,7 +103,8 @@ class PartialPackage:
             if hasattr(module, attr):
                 return getattr(module, attr)
         broken = "; ".join(p.message for p in self.import_problems)
-        raise GradingFailure(f"{attr} is not available: {broken}. Fix it first: only the tests that need it fail.")
+        raise GradingFailure(f"{attr} is not available: {broken}. Fix it first: only the tests that need it fail.",
+                             reason=outcomes.UNAVAILABLE)
 
     def __dir__(self) -> list[str]:
         return sorted({a for m in self._modules.values() for a in dir(m) if not a.startswith("_")})
@@ -272,8 +273,10 @@ class GradingPlugin:
             passed = report.passed
             message, replayed = "", ""
             hints: tuple[Hint, ...] = ()
+            reason = outcomes.PASSED if passed else outcomes.FAILED
             if not passed and call.excinfo is not None:
                 message = self._failure_message(call.excinfo.value)
+                reason = outcomes.reason_of(call.excinfo.value)
                 if isinstance(call.excinfo.value, (GradingFailure, NotImplementedError)) or hasattr(
                     call.excinfo.value, "grading_message"
                 ):
@@ -286,7 +289,8 @@ class GradingPlugin:
             params = dict(item.callspec.params) if hasattr(item, "callspec") else {}
             features, size, inputs = _case_facts(params, shown=group.public and not passed)
             self._outcomes.setdefault(group.id, []).append(
-                CaseOutcome(case, passed, message, self._case_output(item), replayed, hints, features, size, inputs)
+                CaseOutcome(case, passed, message, self._case_output(item), replayed, hints, features, size, inputs,
+                            reason)
             )
         return report
 
@@ -354,8 +358,7 @@ def failure_text(exc: BaseException) -> str:
     if isinstance(exc, GradingFailure):
         return str(exc)
     if isinstance(exc, NotImplementedError):
-        text = str(exc)
-        return text.split(":")[0] if "not implemented yet" in text else f"not implemented yet ({text})"
+        return outcomes.not_implemented_text(str(exc))
     return f"{type(exc).__name__}: {exc}"[:500]
 
 

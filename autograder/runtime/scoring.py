@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from autograder.runtime import characterise
+from autograder.runtime import characterise, outcomes
 from autograder.runtime.config import TestGroup
 
 
@@ -40,6 +40,11 @@ class CaseOutcome:
     features: tuple = ()  # ((name, value), ...): generic features of the case's arguments
     size: int = 0  # how big the case's arguments are (to pick the smallest failing case)
     inputs: str = ""  # the case's arguments written out: public tests only, never hidden ones
+    reason: str = ""  # why it ended so, an :mod:`~autograder.runtime.outcomes` code ("": passed or failed)
+
+    def __post_init__(self) -> None:
+        if not self.reason:
+            object.__setattr__(self, "reason", outcomes.PASSED if self.passed else outcomes.FAILED)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +60,16 @@ class GroupScore:
     @property
     def failed_cases(self) -> list[CaseOutcome]:
         return [c for c in self.cases if not c.passed]
+
+    @property
+    def reasons(self) -> dict[str, int]:
+        """``{reason code: cases}`` (see :func:`autograder.runtime.outcomes.tally`)."""
+        return outcomes.tally(c.reason for c in self.cases)
+
+    @property
+    def reason(self) -> str:
+        """The test's one code (see :func:`autograder.runtime.outcomes.main_reason`)."""
+        return outcomes.main_reason(c.reason for c in self.cases)
 
 
 def score_group(group: TestGroup, cases: list[CaseOutcome]) -> GroupScore:

@@ -11,8 +11,12 @@ import resource
 import shutil
 import signal
 import subprocess
+from typing import TYPE_CHECKING
 
 from autograder.sandbox.seccomp import set_no_new_privs
+
+if TYPE_CHECKING:
+    from autograder.runtime.config import SandboxLimits
 
 SANDBOX_USER = "grader-sandbox"
 
@@ -110,15 +114,16 @@ def _user(name: str, create: bool) -> Identity:
     return Identity(entry.pw_uid, entry.pw_gid, name)
 
 
-def rlimits(memory_mb: int, cpu_seconds: int, max_processes: int, max_file_mb: int) -> list[tuple[str, int, int]]:
-    """``(RLIMIT_NAME, soft, hard)`` for the student's process."""
+def rlimits(limits: SandboxLimits) -> list[tuple[str, int, int]]:
+    """``(RLIMIT_NAME, soft, hard)`` for the student's process, from the assignment's limits."""
+    memory, file_size = limits.memory_mb * 2**20, limits.max_file_mb * 2**20
     return [
-        ("RLIMIT_AS", memory_mb * 2**20, memory_mb * 2**20),
-        ("RLIMIT_CPU", cpu_seconds, cpu_seconds + 2),
-        ("RLIMIT_FSIZE", max_file_mb * 2**20, max_file_mb * 2**20),
+        ("RLIMIT_AS", memory, memory),
+        ("RLIMIT_CPU", limits.cpu_seconds, limits.cpu_seconds + 2),
+        ("RLIMIT_FSIZE", file_size, file_size),
         ("RLIMIT_CORE", 0, 0),
         ("RLIMIT_NOFILE", 256, 256),
-        ("RLIMIT_NPROC", max_processes, max_processes),
+        ("RLIMIT_NPROC", limits.max_processes, limits.max_processes),
     ]
 
 
@@ -139,12 +144,11 @@ def make_preexec_from(limits: list[tuple[str, int, int]], count_own_processes: b
     return apply
 
 
-def make_preexec(memory_mb: int, cpu_seconds: int, max_processes: int, max_file_mb: int, dedicated: bool):
-    """A ``preexec_fn`` that applies the limits in the child, after fork, before exec."""
+def make_preexec(limits: SandboxLimits, *, dedicated: bool):
+    """A ``preexec_fn`` that applies ``limits`` in the child, after fork, before exec."""
     # NPROC counts every process of the real user: exact for the dedicated user;
     # for ourselves (a TA's laptop) it has to leave room for what already runs.
-    return make_preexec_from(rlimits(memory_mb, cpu_seconds, max_processes, max_file_mb),
-                             count_own_processes=not dedicated)
+    return make_preexec_from(rlimits(limits), count_own_processes=not dedicated)
 
 
 def _count_own_processes() -> int:

@@ -305,7 +305,7 @@ def read_frame(read_exact, max_blob_bytes, budget=None):
     values) for decode()."""
     (size,) = struct.unpack("<I", read_exact(4))
     if size > MAX_HEADER:
-        raise ProtocolError(f"header of {size} bytes is too large")
+        raise LimitExceeded(f"header of {size} bytes is too large")
     raw = read_exact(size)
     check_depth(raw)
     try:
@@ -319,6 +319,6 @@ def read_frame(read_exact, max_blob_bytes, budget=None):
         (n,) = struct.unpack("<Q", read_exact(8))
         total += n
         if total > max_blob_bytes:
-            raise ProtocolError(f"the arrays returned add up to more than {max_blob_bytes // 2**20} MB")
+            raise LimitExceeded(f"the arrays returned add up to more than {max_blob_bytes // 2**20} MB")
         blobs.append(read_exact(n))
     return header, blobs

@@ -10,17 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import statistics
 from pathlib import Path
 from typing import Any
 
-from autograder.staff.export import Submission
 from autograder.grade.results import split_score
+from autograder.runtime import outcomes
 from autograder.runtime.text import printable
+from autograder.staff.export import Submission
 
 MOST_FAILED = 10  # rows in the "most failed tests" table
-TIMEOUT_WORDS = re.compile(r"\btimed out\b", re.I)
 
 
 def write_report(out: Path, submissions: list[Submission], outcomes: dict[str, Any]) -> list[Path]:
@@ -62,6 +61,13 @@ class _Row:
     @property
     def who(self) -> str:
         return "; ".join(p.name for p in self.sub.submitters if p.name)
+
+    def tests_where(self, condition) -> list[str]:
+        """The numbers of the tests whose ``extra_data`` (the reason codes the grader
+        recorded, see :func:`autograder.grade.results.test_facts`) meets ``condition``."""
+        found = [number for (number, _), test in self.tests.items()
+                 if isinstance(test.get("extra_data"), dict) and condition(test["extra_data"])]
+        return sorted(found, key=_number_key)
 
 
 def test_columns(all_results: list[dict]) -> list[tuple[str, str, float]]:
@@ -133,14 +139,25 @@ def _problems(rows: list[_Row]) -> list[str]:
         lines += [f"| {r.sub.id} | {_cell(r.who)} | {r.status} | {_cell(r.message)} |" for r in failed]
     else:
         lines.append("Every submission was graded.")
-    slow = [(r, [n for (n, _), t in r.tests.items() if TIMEOUT_WORDS.search(str(t.get("output", "")))])
-            for r in rows if r.graded]
+    broken = [(r, r.tests_where(lambda facts: facts.get("grader_failure") is True)) for r in rows if r.graded]
+    broken = [(r, numbers) for r, numbers in broken if numbers]
+    if broken:
+        lines += ["", "Graded, but some tests did not run because of the graders themselves (check them; "
+                  "the log says which):", ""]
+        lines += [f"- {r.sub.id} ({_cell(r.who) or 'no name'}): tests {', '.join(numbers)}" for r, numbers in broken]
+    slow = [(r, r.tests_where(_timed_out)) for r in rows if r.graded]
     slow = [(r, numbers) for r, numbers in slow if numbers]
     if slow:
         lines += ["", "Graded, but the student's code timed out in some tests (an infinite loop, or far too slow):", ""]
-        lines += [f"- {r.sub.id} ({_cell(r.who) or 'no name'}): tests {', '.join(sorted(numbers, key=_number_key))}"
-                  for r, numbers in slow]
+        lines += [f"- {r.sub.id} ({_cell(r.who) or 'no name'}): tests {', '.join(numbers)}" for r, numbers in slow]
     return lines + [""]
+
+
+def _timed_out(facts: dict) -> bool:
+    """Whether a test's ``extra_data`` counts a case that timed out (or was skipped
+    for timing out before)."""
+    cases = facts.get("cases")
+    return isinstance(cases, dict) and any(cases.get(code) for code in outcomes.TIMED_OUT)
 
 
 def _extra_credit_line(extra: list[float]) -> str:

@@ -36,6 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from autograder.grade.results import grader_failed
 from autograder.runtime.text import printable
 from autograder.staff import simulate
 
@@ -46,7 +47,8 @@ if TYPE_CHECKING:
 @dataclasses.dataclass
 class Outcome:
     """What happened to one submission. ``status`` is ``graded`` (a results.json with
-    tests), ``error`` (grading crashed, or the grader reported its own failure) or
+    tests), ``error`` (grading crashed, or the grader flagged its own failure:
+    ``extra_data.grader_failure`` in results.json) or
     ``timeout``; ``score`` is the total when graded."""
 
     id: str
@@ -111,10 +113,10 @@ def grade_one(job: GradeJob, sub_id: str, path: Path, stopping: threading.Event 
         status, message = "error", f"{type(err).__name__}: {err}"
         log = message
     else:
-        if results.get("tests"):
-            status, message = "graded", ""
-        else:  # the grader's own failure: a valid results.json without any test
+        if grader_failed(results):  # the grader's own failure, flagged in a valid results.json
             status, message = "error", "the grader reported a failure: " + str(results.get("output", ""))[:300]
+        else:
+            status, message = "graded", ""
     if stopping is not None and stopping.is_set():
         partial.unlink(missing_ok=True)
         return None

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from autograder.runtime import calls, characterise, config
+from autograder.runtime import calls, characterise, config, outcomes
 from autograder.runtime.testkit import GradingFailure, trusted_function
 
 FIXTURES = ("student", "tolerance", "tolerances", "oracle")
@@ -158,7 +158,7 @@ def describe_failure(exc: BaseException) -> str:
     if isinstance(exc, GradingFailure):
         return str(exc)
     if isinstance(exc, NotImplementedError):
-        return str(exc).split(":")[0] or "not implemented yet"
+        return outcomes.not_implemented_text(str(exc))
     where = _student_frame(exc)
     return f"{type(exc).__name__}: {exc}" + (f" ({where})" if where else "")
 

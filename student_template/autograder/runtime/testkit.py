@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from autograder.runtime import outcomes
 from autograder.runtime.calls import changed_inputs
 from autograder.runtime.config import DEFAULT_TOLERANCE
 
@@ -81,12 +82,15 @@ class GradingFailure(AssertionError):
     ``evidence`` is set when the check knew how to replay the call (``diagnose=``);
     ``comparison`` (``(actual, expected, rtol, atol)``) when an array had the right
     shape but wrong values: the notebook draws it for a public case, nothing else
-    shows it."""
+    shows it. ``reason`` is the case's :mod:`~autograder.runtime.outcomes` code
+    (``failed`` unless the verdict stands for another condition)."""
 
-    def __init__(self, message: str, evidence: Evidence | None = None, comparison: tuple | None = None):
+    def __init__(self, message: str, evidence: Evidence | None = None, comparison: tuple | None = None,
+                 reason: str = outcomes.FAILED):
         super().__init__(message)
         self.evidence = evidence
         self.comparison = comparison
+        self.reason = reason
 
 
 def describe(name: str, *args: Any, **kwargs: Any) -> str:
@@ -183,8 +187,9 @@ def check_raises(
         raise
     except error as raised:
         return raised
-    except Exception as other:
-        raise GradingFailure(f"{call} raised {type(other).__name__}: {other}; expected a {error.__name__}") from None
+    except Exception as other:  # a timeout or a crash stays one: the check did not see a value
+        raise GradingFailure(f"{call} raised {type(other).__name__}: {other}; expected a {error.__name__}",
+                             reason=outcomes.reason_of(other)) from None
     evidence = Evidence(diagnose, result) if diagnose is not None else None
     raise GradingFailure(f"{call} returned {_brief(result)} instead of raising {error.__name__}", evidence)
 
@@ -260,7 +265,8 @@ def trusted_function(student: Any, reference: Any, name: str, checks: tuple = ()
             first = (str(exc).splitlines() or [type(exc).__name__])[0]
             first = first if len(first) <= 300 else first[:297] + "..."
             raise GradingFailure(
-                f"this check uses your {name}, which fails its own tests: fix it first (there: {first})"
+                f"this check uses your {name}, which fails its own tests: fix it first (there: {first})",
+                reason=outcomes.reason_of(exc, outcomes.FAILED),
             ) from None
     return function
 

@@ -1,0 +1,470 @@
+"""The supervisor of the student's process: a :class:`Sandbox` starts it (confined, as
+the sandbox user, under :class:`~autograder.runtime.config.SandboxLimits`), makes each
+call through a :class:`~autograder.sandbox.transport.Channel`, restarts it after it
+dies, and keeps the budgets: the submission's time, restarts, timeouts and deaths per
+function, bytes decoded.
+
+Every failure of the student's process (crash, timeout, memory, exit, import error)
+becomes a :class:`~autograder.sandbox.errors.SandboxError` carrying the sentence and
+the reason code of :mod:`autograder.sandbox.messages`; the child is restarted for the
+next call. Nothing the child sends is trusted: frames are size-checked and decoded as
+plain data only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import dataclasses
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from autograder.runtime import outcomes
+from autograder.runtime.config import SandboxLimits
+from autograder.runtime.text import printable
+from autograder.sandbox import cgroup, isolation, messages, protocol, scratch, transport
+from autograder.sandbox.errors import SandboxError, student_error_class
+from autograder.sandbox.limits import Identity, kill_user_processes, make_preexec, make_preexec_from, rlimits
+from autograder.sandbox.messages import Message
+
+HERE = Path(__file__).resolve().parent
+MAX_REPLY_BYTES = 256 * 2**20
+MAX_REPLY_DECODED = MAX_REPLY_BYTES  # bytes of values decoded from one reply (arrays, text)
+MAX_RUN_DECODED = 2 * 2**30  # the same over every reply of the run
+MAX_RESTARTS = 100  # a guard on the total: each function has its own caps below
+MAX_TIMEOUTS_PER_FUNCTION = 3  # then the function's remaining calls fail at once
+MAX_DEATHS_PER_FUNCTION = 3  # calls that killed the process (exit, crash, limit): the same
+CHILD_FILES = ("child.py", "protocol.py", "seccomp.py", "landlock.py", "launcher.py")
+
+
+class RemoteHandle(protocol.Handle):
+    """A handle valid only for the child process that created it."""
+
+    __slots__ = ("generation",)
+
+    def __init__(self, id: int, generation: int, type_name: str = ""):
+        super().__init__(id, type_name)
+        self.generation = generation
+
+
+@dataclasses.dataclass(frozen=True)
+class SandboxSpec:
+    python: str  # interpreter the child runs (must be usable by ``identity``)
+    package: str  # package name, e.g. "convnet"
+    package_parent: Path  # folder holding the package folder (a copy of the submission)
+    exports: dict[str, str]  # graded function -> module of the package defining it
+    run_dir: Path  # private working area of this grading run (root-owned when root)
+    identity: Identity
+    limits: SandboxLimits = SandboxLimits()  # assignment.yaml's ``sandbox:``, as loaded
+    isolate: bool = True  # use namespaces where the machine allows it (see isolation.py)
+    mechanisms: tuple[str, ...] | None = None  # restrict isolation.select to these (tests)
+    packages: tuple[str, ...] = ()  # what the student's code may import besides the standard library
+
+
+class Sandbox:
+    """One student process at a time, restarted after it dies."""
+
+    def __init__(self, spec: SandboxSpec, deadline: float | None = None, unavailable: dict[str, str] | None = None):
+        self.spec = spec
+        self.unavailable = dict(unavailable or {})  # module -> why it cannot be called (missing file)
+        self.deadline = deadline  # time.monotonic() after which no call is made
+        self.generation = 0
+        self.import_errors: dict[str, dict] = {}
+        self._proc: subprocess.Popen | None = None
+        self._channel = transport.Channel(-1, -1)
+        self._broken: Message | None = None  # set when restarting cannot help
+        self._output: list[str] = []
+        self._timeouts: dict[str, int] = {}
+        self._deaths: dict[str, int] = {}
+        self.student_seconds = 0.0  # wall time spent waiting for the student's process
+        self.confinement: dict[str, Any] = {}  # what the child could set up on itself (seccomp.install)
+        self.last_changed: tuple[tuple, ...] = ()  # arguments the last call changed in place (paths)
+        self.decoded = protocol.run_budget(MAX_RUN_DECODED)  # kept across restarts
+        self.cgroup: cgroup.Group | None = None
+        self.cgroup_note = "not the dedicated sandbox user: no group of our own"
+        if spec.identity.dedicated:
+            # The wrappers of a namespace (unshare and the launcher, or bubblewrap's helpers) are in it too.
+            self.cgroup, self.cgroup_note = cgroup.create(spec.limits.memory_mb, spec.limits.max_processes + 4)
+        self._oom_kills = 0
+        self._prepare()
+        _become_subreaper()
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        spec = self.spec
+        self.child_dir = spec.run_dir / "child"
+        self.scratch = spec.run_dir / "scratch"
+        self.scratch_mb = 4 * spec.limits.max_file_mb
+        self.child_dir.mkdir(parents=True, exist_ok=True)
+        for name in CHILD_FILES:
+            shutil.copyfile(HERE / name, self.child_dir / name)
+        (self.child_dir / "exports.json").write_text(json.dumps(spec.exports, sort_keys=True))
+        self.scratch.mkdir(exist_ok=True)
+        uid, gid = spec.identity.uid, spec.identity.gid  # both set for the dedicated user, neither otherwise
+        if uid is not None and gid is not None:
+            os.chown(self.scratch, uid, gid)
+        os.chmod(self.scratch, 0o700)
+        os.chmod(self.child_dir, 0o755)
+        # Without namespaces, the sandbox user reaches its files through run_dir: let
+        # in that user's group only, not the sandbox users of other runs.
+        if uid is not None and gid is not None:
+            os.chown(spec.run_dir, -1, gid)
+        os.chmod(spec.run_dir, 0o750 if spec.identity.dedicated else 0o700)
+        for path in self.child_dir.iterdir():
+            os.chmod(path, 0o644)
+        workdir = spec.run_dir / "isolation"  # the launcher's plan and mount point: ours only
+        workdir.mkdir(mode=0o700, exist_ok=True)
+        view = isolation.View(
+            read_only=((str(self.child_dir), "/sandbox/child"), (str(spec.package_parent), "/sandbox/submission")),
+            scratch=(str(self.scratch), "/sandbox/scratch"), scratch_mb=self.scratch_mb, workdir=workdir,
+            launcher="/sandbox/child/launcher.py",
+        )
+        ident = spec.identity
+        self.isolation = isolation.select(
+            view, spec.python, self._env(isolation.NONE), uid=ident.uid, gid=ident.gid, enabled=spec.isolate,
+            mechanisms=spec.mechanisms, limits=rlimits(spec.limits),
+        )
+
+    def _env(self, iso: isolation.Isolation) -> dict[str, str]:
+        """The student's whole environment: nothing of ours (no secrets, no paths)."""
+        home = iso.path(self.scratch)
+        return {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": home,
+            "TMPDIR": home,
+            "LANG": "C.UTF-8",
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+
+    def protections(self) -> dict[str, Any]:
+        """What protects the grader from the student's process (plain data, stable)."""
+        ident = self.spec.identity
+        own, isolated = self.confinement, self.isolation.describe()
+        return {
+            "unprivileged_user": ident.dedicated,
+            "resource_limits": True,
+            **isolated,
+            "no_new_privs": bool(own.get("no_new_privs")),
+            "seccomp_filter": bool(own.get("seccomp")),
+            "no_network": bool(isolated["network_namespace"] or own.get("seccomp")),
+            **(self.cgroup.describe() if self.cgroup else {"whole_sandbox_limits": False,
+                                                           "cgroup_note": self.cgroup_note}),
+            "landlock": bool(own.get("landlock")),
+            "filesystem_confined": bool(isolated["private_filesystem"] or own.get("landlock")),
+            **({"seccomp_note": str(own["note"])[:200]} if own.get("note") else {}),
+            **({"landlock_note": str(own["landlock_note"])[:200]} if own.get("landlock_note") else {}),
+        }
+
+    def start(self) -> None:
+        """Start the child and wait for its import report."""
+        started = time.monotonic()
+        try:
+            self._start()
+        finally:
+            self.student_seconds += time.monotonic() - started
+
+    def _start(self) -> None:
+        spec, limits = self.spec, self.spec.limits
+        down_r, up_w, channel = transport.open_pipes()
+        iso = self.isolation
+        ident = spec.identity
+        if iso.drops_privileges:  # the launcher switches user and applies the limits inside the view
+            who: dict[str, Any] = {}
+        else:
+            who = {"user": ident.uid, "group": ident.gid, "extra_groups": [] if ident.dedicated else None,
+                   "preexec_fn": make_preexec_from(list(iso.limits)) if iso.active else make_preexec(
+                       limits, dedicated=ident.dedicated)}
+        argv = [spec.python, "-I", iso.path(self.child_dir / "child.py"), str(down_r), str(up_w),
+                iso.path(spec.package_parent), spec.package, iso.path(self.child_dir / "exports.json")]
+        try:
+            with iso.opened_command(argv) as (command, fds):
+                self._proc = subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    pass_fds=(down_r, up_w, *fds), cwd="/" if iso.active else self.scratch, env=self._env(iso),
+                    start_new_session=True, **who,
+                )
+        except BaseException:
+            channel.close()
+            raise
+        finally:
+            os.close(down_r)
+            os.close(up_w)
+        if self.cgroup is not None:
+            try:
+                self.cgroup.add(self._proc.pid)  # before it has loaded anything of the student's
+            except OSError as err:
+                self.cgroup_note = f"could not move the student's process into its group: {err}"
+                self.cgroup = None
+        self._channel = channel
+        self.generation += 1
+        try:
+            header, _ = self._receive(min(limits.import_timeout_seconds, self._time_left()), "importing your code")
+        except SandboxError as err:
+            self._broken = messages.broken_at_start(Message(err.grading_message, err.reason))
+            raise SandboxError(self._broken) from None
+        if header.get("kind") != "ready" or not isinstance(header.get("import_errors"), dict):
+            self._broken = messages.unexpected_reply("starting")
+            raise SandboxError(self._broken)
+        self.import_errors = header["import_errors"]
+        confinement = header.get("confinement")
+        self.confinement = {k: v for k, v in confinement.items() if isinstance(v, (bool, str))} \
+            if isinstance(confinement, dict) else {}
+        self._collect_output(header)
+
+    def import_problems(self) -> list[str]:
+        """One message per module that failed to import at the last start."""
+        return [messages.import_failed(m, e, self.spec.packages).text for m, e in sorted(self.import_errors.items())
+                if m not in self.unavailable]
+
+    def stop(self) -> None:
+        """Kill the child's whole process group and, for the dedicated user, every
+        process it owns; reap what we can."""
+        if self._proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=5)
+        self._channel.close()
+        self._proc = None
+        if self.cgroup is not None:
+            self.cgroup.kill()
+        kill_user_processes(self.spec.identity)
+        _reap_orphans()
+
+    def close(self) -> None:
+        """Stop the child for good and remove its group."""
+        self.stop()
+        if self.cgroup is not None:
+            self.cgroup.remove()
+
+    def _time_left(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
+
+    # -- calls ---------------------------------------------------------------------
+
+    def call(self, function: str, args: tuple, kwargs: dict, target: tuple[str, RemoteHandle] | None = None) -> Any:
+        """Run ``function(*args, **kwargs)`` in the child and return its result; with
+        ``target = (method, handle)``, run that method of the object behind the handle
+        (``function`` then only names it in messages, e.g. ``"Stack.push"``)."""
+        started = time.monotonic()
+        try:
+            return self._call(function, args, kwargs, target)
+        finally:
+            self.student_seconds += time.monotonic() - started
+
+    def _refusal(self, function: str) -> Message | None:
+        """Why ``function`` is not to be called at all, if it is not."""
+        if self._broken:
+            return self._broken
+        module = self.spec.exports.get(function)
+        if module in self.unavailable:
+            return messages.unavailable(self.unavailable[module])
+        if self._timeouts.get(function, 0) >= MAX_TIMEOUTS_PER_FUNCTION:
+            return messages.skipped_after_timeouts(function, MAX_TIMEOUTS_PER_FUNCTION)
+        if self._deaths.get(function, 0) >= MAX_DEATHS_PER_FUNCTION:
+            return messages.skipped_after_crashes(function, MAX_DEATHS_PER_FUNCTION)
+        if self._time_left() <= 0:
+            return messages.budget_spent()
+        return None
+
+    def _call(self, function: str, args: tuple, kwargs: dict, target: tuple[str, RemoteHandle] | None = None) -> Any:
+        refused = self._refusal(function)
+        if refused is not None:
+            raise SandboxError(refused)
+        self._check_handles((args, kwargs, target[1] if target else None))
+        self.last_changed = ()
+        if self._proc is None:
+            if self.generation > MAX_RESTARTS:
+                self._broken = messages.too_many_restarts(MAX_RESTARTS)
+                raise SandboxError(self._broken)
+            self.start()
+        blobs: list[bytes] = []
+        header = {"function": function, "args": protocol.encode(list(args), blobs),
+                  "kwargs": protocol.encode(dict(kwargs), blobs),
+                  **({"method": target[0], "handle": target[1].id} if target else {})}
+        timeout = min(self.spec.limits.call_timeout_seconds, self._time_left())
+        deadline = time.monotonic() + timeout
+        doing = f"running {function}"
+        try:
+            try:
+                self._channel.send(header, blobs, deadline)
+            except transport.Timeout:
+                raise SandboxError(self._death(doing, self.spec.limits.call_timeout_seconds, timed_out=True)) from None
+            except transport.Closed:
+                raise SandboxError(self._death(doing, 0)) from None
+            reply, reply_blobs = self._receive(deadline - time.monotonic(), doing, timeout)
+        except SandboxError as err:
+            counts = self._timeouts if err.reason == outcomes.TIMEOUT else self._deaths
+            counts[function] = counts.get(function, 0) + 1
+            self.stop()
+            raise
+        self._collect_output(reply)
+        self.last_changed = _changed_paths(reply.get("mutated"))
+        return self._interpret(function, reply, reply_blobs)
+
+    def _interpret(self, function: str, reply: dict, blobs: list[bytes]) -> Any:
+        kind = reply.get("kind")
+        if kind == "result":
+            generation = self.generation
+            try:
+                return protocol.decode(reply.get("value"), blobs,
+                                       lambda h: RemoteHandle(int(h), generation) if isinstance(h, int) else _bad())
+            except Exception as err:  # ProtocolError, RecursionError, MemoryError...: never a grader crash
+                raise self._unreadable(f"running {function}", err) from None
+        if kind == "error":
+            cls = student_error_class([b for b in reply.get("bases", []) if isinstance(b, str)])
+            exc = cls(printable(str(reply.get("message", ""))))
+            exc.remote_type = printable(str(reply.get("type", "Exception")))[:100]
+            said = messages.raised(function, reply, self.spec.limits)
+            exc.grading_message, exc.reason = said.text, said.reason
+            raise exc
+        if kind == "module_error":
+            raise SandboxError(messages.import_failed(str(reply.get("module")), reply))
+        if kind == "missing":
+            raise SandboxError(messages.not_found(function, str(reply.get("module"))))
+        self.stop()
+        raise SandboxError(messages.unexpected_reply(f"running {function}"))
+
+    def _check_handles(self, value: Any) -> None:
+        """Refuse a handle of an earlier process, or of the current one when it is gone
+        (the call would start a new one, which does not know it)."""
+        if isinstance(value, RemoteHandle) and (value.generation != self.generation or self._proc is None):
+            raise SandboxError(messages.handle_lost())
+        if isinstance(value, (list, tuple)):
+            for v in value:
+                self._check_handles(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                self._check_handles(v)
+
+    # -- replies and what the process did ------------------------------------------------
+
+    def _receive(self, timeout: float, doing: str, limit: float | None = None) -> tuple[dict, list[bytes]]:
+        """One reply within ``timeout`` seconds (``limit``: the timeout to name in
+        the message, when the call was given less because the budget ends)."""
+        deadline = time.monotonic() + max(timeout, 0)
+        shown = limit if limit is not None else timeout
+        try:
+            return self._channel.receive(deadline, protocol.reply_budget(MAX_REPLY_DECODED, parent=self.decoded),
+                                         poll=lambda: self._over_limits(doing), max_blob_bytes=MAX_REPLY_BYTES)
+        except transport.Timeout:
+            raise SandboxError(self._death(doing, shown, timed_out=True)) from None
+        except transport.Closed:
+            raise SandboxError(self._death(doing, shown)) from None
+        except transport.Interrupted as stopped:
+            raise SandboxError(stopped.why) from None
+        except transport.Unreadable as err:
+            raise self._unreadable(doing, err.cause) from None
+
+    def _over_limits(self, doing: str) -> Message | None:
+        """While no reply comes: did the group run out of memory, or its files pass
+        the scratch folder's size? (Then the process is stopped, and this says so.)"""
+        if self._over_memory():  # one of its processes was killed for the group's memory
+            self.stop()
+            return messages.over_memory(self.spec.limits.memory_mb, doing)
+        if self._over_disk():
+            self.stop()
+            scratch.empty(self.scratch)
+            return messages.over_disk(self.scratch_mb, doing)
+        return None
+
+    def _unreadable(self, doing: str, err: BaseException) -> SandboxError:
+        """Stop the child (the next call restarts it: no later reply is read out of
+        step) and word the failure as the student's."""
+        self.stop()
+        detail = printable(str(err)) if isinstance(err, protocol.ProtocolError) else type(err).__name__
+        return SandboxError(messages.unreadable(doing, detail, isinstance(err, protocol.LimitExceeded)))
+
+    def _death(self, doing: str, timeout: float, timed_out: bool = False) -> Message:
+        """What happened to the process, which is stopped whatever it was."""
+        if timed_out:
+            self.stop()
+            return messages.timed_out(timeout, doing)
+        code = None
+        if self._proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self.isolation.exit_status(self._proc.wait(timeout=2))
+        self.stop()
+        if code is None:
+            return messages.stopped_answering(doing)
+        if code < 0 and self._over_memory():
+            return messages.over_memory(self.spec.limits.memory_mb, doing)
+        if code < 0:
+            return messages.killed(-code, doing, self.spec.limits)
+        return messages.exited(code, doing)
+
+    def _over_memory(self) -> bool:
+        """Whether the kernel killed a process of the group for memory since last asked."""
+        oom = self.cgroup.oom_kills() if self.cgroup is not None else 0
+        over, self._oom_kills = oom > self._oom_kills, max(oom, self._oom_kills)
+        return over
+
+    def _over_disk(self) -> bool:
+        """Whether the student's files pass the scratch folder's size. A private view
+        gives a tmpfs of that size; without one the folder is on the machine's disk
+        (the one results.json is written to), so it is measured here instead."""
+        return not self.isolation.active and scratch.over(self.scratch, self.scratch_mb * 2**20)
+
+    # -- what the student printed ----------------------------------------------------------
+
+    def _collect_output(self, reply: dict) -> None:
+        text = reply.get("stdout")
+        if isinstance(text, str) and text:
+            self._output.append(printable(text))
+        dropped = reply.get("dropped")
+        if isinstance(dropped, int) and dropped > 0:
+            self._output.append(messages.output_dropped(dropped))
+
+    def take_output(self) -> str:
+        """What the student's code printed since the last call of this method, cut to
+        ``output_chars``."""
+        text = "".join(self._output)
+        self._output = []
+        limit = self.spec.limits.output_chars
+        return text if len(text) <= limit else text[:limit] + messages.output_cut(limit)
+
+
+def _changed_paths(reported: Any) -> tuple[tuple, ...]:
+    """The child's report of arguments changed in place: at most 64 paths of list
+    indices and dict keys, anything malformed dropped (it only ever costs the student a
+    contract test, so it is never trusted for more)."""
+    if not isinstance(reported, list):
+        return ()
+    paths = []
+    for path in reported[:64]:
+        if (isinstance(path, list) and 2 <= len(path) <= 8 and path[0] in (0, 1)
+                and all(isinstance(step, (int, str)) and not isinstance(step, bool) for step in path)):
+            paths.append(tuple(path))
+    return tuple(paths)
+
+
+def _bad():
+    raise protocol.ProtocolError("bad handle")
+
+
+def _become_subreaper() -> None:
+    """Orphans of the student's process get reparented to us (not to a container's
+    init that may never reap them), so they can be waited for."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _reap_orphans() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
