@@ -89,9 +89,10 @@ def copy_package(located: Located, package: str, destination: Path) -> Path:
     target.mkdir(parents=True)
     if located.folder is not None:
         for entry in sorted(os.scandir(located.folder), key=lambda e: e.name):
-            if entry.name.endswith(".py") and entry.name != "__init__.py" and _regular_file(Path(entry.path)):
-                if entry.stat(follow_symlinks=False).st_size <= MAX_FILE_BYTES:
-                    shutil.copyfile(entry.path, target / entry.name, follow_symlinks=False)
+            wanted = entry.name.endswith(".py") and entry.name != "__init__.py"
+            small = wanted and entry.stat(follow_symlinks=False).st_size <= MAX_FILE_BYTES
+            if small and _regular_file(Path(entry.path)):
+                shutil.copyfile(entry.path, target / entry.name, follow_symlinks=False)
     (target / "__init__.py").write_text("")
     for path in [target, *target.iterdir()]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
@@ -144,7 +145,7 @@ def _listing(submission: Path, limit: int = 15) -> str:
 
 def _near_misses(folder: Path, modules) -> list[str]:
     """'found Conv.py: rename it to conv.py' for files that are almost right."""
-    notes = []
+    notes: list[str] = []
     try:
         names = [e.name for e in os.scandir(folder) if e.is_file(follow_symlinks=False)]
     except OSError:

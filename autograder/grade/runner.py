@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.runtime import config
 from autograder.grade import locate, reference
-from autograder.runtime.pytest_plugin import GradingPlugin
 from autograder.grade.results import build_results, failure_results, split_score, write_results
+from autograder.runtime import config
+from autograder.runtime.pytest_plugin import GradingPlugin
 from autograder.sandbox import cgroup, messages, rundir
 from autograder.sandbox.leftovers import remove_leftovers
 from autograder.sandbox.limits import kill_user_processes, sandbox_identity
@@ -61,7 +61,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         # sandbox user (perhaps ours now) kept in shared folders and SysV IPC.
         swept = rundir.sweep()
         cgroup.sweep()
-        if identity.dedicated:
+        if identity.uid is not None:  # a dedicated user: what it left is ours to remove
             kill_user_processes(identity)
             stale = remove_leftovers(identity.uid)
             if swept or any(stale.values()):
@@ -75,6 +75,8 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         os.chmod(package_parent, 0o755)
         locate.copy_package(located, assignment.package, package_parent)
 
+        if assignment.reference is None:  # build_autograder refuses this; a hand-made zip may not
+            raise config.ConfigError(assignment.path, "reference", "the autograder needs the reference solutions")
         ref = reference.load_package(assignment.reference, f"_reference_{assignment.package}")
         spec = SandboxSpec(
             python=python, package=assignment.package, package_parent=package_parent,
@@ -94,8 +96,9 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         log(f"sandbox protections: {json.dumps(sandbox.protections(), sort_keys=True)}")
 
         plugin = GradingPlugin(
-            assignment, lambda: StudentProxy(sandbox), reference=lambda: ref, case_output=lambda item: sandbox.take_output(),
-            stopwatch=lambda: SandboxStopwatch(identity), diagnose=_catalogue_hints(assignment, ref, log),
+            assignment, lambda: StudentProxy(sandbox), reference=lambda: ref,
+            case_output=lambda item: sandbox.take_output(), stopwatch=lambda: SandboxStopwatch(identity),
+            diagnose=_catalogue_hints(assignment, ref, log),
         )
         tests = root / "source" / "assignment" / "tests"
         code = pytest.main(
@@ -129,7 +132,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
             left = kill_user_processes(identity)
             if left:
                 log(f"WARNING: {left} sandbox processes could not be killed")
-            if identity.dedicated:
+            if identity.uid is not None:
                 removed = remove_leftovers(identity.uid)
                 if any(removed.values()):
                     log(f"removed what the student's code left behind: {json.dumps(removed, sort_keys=True)}")

@@ -28,14 +28,15 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
+from autograder.runtime.text import printable
+from autograder.sandbox.limits import MAX_SLOTS
 from autograder.staff import export, report, simulate
 from autograder.staff.executors import Executor, ExecutorError, GradeJob, Outcome, by_name, read_json, write_atomic
 from autograder.staff.executors.local import LocalExecutor, default_jobs  # noqa: F401 (default_jobs: part of this module's API)
-from autograder.sandbox.limits import MAX_SLOTS
-from autograder.runtime.text import printable
 
 STATE = "batch.json"
 # Gradescope's own default limit per submission: a run past it would get 0 there too.

@@ -48,14 +48,16 @@ class _Row:
         self.sub = sub
         self.status = getattr(outcome, "status", "not graded")
         self.message = getattr(outcome, "message", "")
-        self.results = results if self.status == "graded" else None
-        self.graded = self.results is not None
-        self.tests = {_key(t): t for t in (self.results or {}).get("tests", [])}
-        self.total = float(self.results["score"]) if self.graded else None
+        self.graded = self.status == "graded" and results is not None
+        # {} and zeros when not graded: every use below is of graded rows only.
+        self.results: dict[str, Any] = results if self.graded and results is not None else {}
+        self.tests = {_key(t): t for t in self.results.get("tests", [])}
+        self.total = float(self.results["score"]) if self.graded else 0.0
         # The graded part (out of the tests' max_score) and the extra credit on top.
-        self.graded_part, self.extra = split_score(self.results) if self.graded else (None, None)
-        facts = ((self.results or {}).get("extra_data") or {})
-        self.submission = facts.get("submission") if isinstance(facts.get("submission"), dict) else {}
+        self.graded_part, self.extra = split_score(self.results) if self.graded else (0.0, 0.0)
+        facts = self.results.get("extra_data") or {}
+        submission = facts.get("submission")
+        self.submission: dict[str, Any] = submission if isinstance(submission, dict) else {}
         self.hints = [h for h in facts.get("hints") or [] if isinstance(h, dict) and isinstance(h.get("what"), str)]
 
     @property
@@ -91,7 +93,8 @@ def scores_csv(rows: list[_Row], tests: list[tuple[str, str, float]]) -> str:
     for row in rows:
         people = row.sub.submitters
         cells = [row.sub.id, "; ".join(p.name for p in people), "; ".join(p.email for p in people),
-                 "; ".join(p.sid for p in people), row.sub.created_at, row.status, _fmt(row.total),
+                 "; ".join(p.sid for p in people), row.sub.created_at, row.status,
+                 _fmt(row.total if row.graded else None),
                  _fmt(row.sub.recorded_score), row.sub.recorded_version]
         for number, name, _ in tests:
             test = row.tests.get((number, name))
@@ -199,8 +202,8 @@ def _class_mistakes(graded: list[_Row]) -> list[str]:
     """How many submissions each known mistake explains: what to go over in class."""
     counts: dict[str, list] = {}
     for r in graded:
-        for hint in {h.get("id", h["what"]): h for h in r.hints}.values():
-            counts.setdefault(hint.get("id", hint["what"]), [hint["what"], 0])[1] += 1
+        for key, hint in {str(h.get("id", h["what"])): h for h in r.hints}.items():
+            counts.setdefault(key, [hint["what"], 0])[1] += 1
     if not counts:
         return []
     lines = ["## Known mistakes across the class", ""]
@@ -233,16 +236,16 @@ def _pass_rates(graded: list[_Row], tests: list[tuple[str, str, float]]) -> list
 
 def _changes(rows: list[_Row]) -> list[str]:
     """Against the scores Gradescope recorded, when the metadata has them."""
-    recorded = [r for r in rows if r.sub.recorded_score is not None]
+    recorded = [(r, r.sub.recorded_score) for r in rows if r.sub.recorded_score is not None]
     if not recorded:
         return []
     lines = ["## Changes from the scores Gradescope recorded", ""]
-    compared = [r for r in recorded if r.graded]
-    changed = [r for r in compared if abs(r.total - r.sub.recorded_score) > 1e-6]
+    compared = [(r, before) for r, before in recorded if r.graded]
+    changed = [(r, before) for r, before in compared if abs(r.total - before) > 1e-6]
     if changed:
         lines.append(f"{len(changed)} submission{'s' * (len(changed) != 1)} changed score: "
                      + ", ".join(f"{r.sub.id}{f' ({r.who})' if r.who else ''} "
-                                 f"{r.sub.recorded_score:g} -> {r.total:g}" for r in changed) + ".")
+                                 f"{before:g} -> {r.total:g}" for r, before in changed) + ".")
     else:
         lines.append("No submission changed score.")
     lines.append("")
@@ -250,8 +253,8 @@ def _changes(rows: list[_Row]) -> list[str]:
                  f"could not be compared (not graded here); {len(rows) - len(recorded)} had no recorded score.")
     if changed:
         lines += ["", "| submission | who | Gradescope | now | change |", "| --- | --- | ---: | ---: | ---: |"]
-        lines += [f"| {r.sub.id} | {_cell(r.who)} | {r.sub.recorded_score:g} | {r.total:g} | "
-                  f"{r.total - r.sub.recorded_score:+g} |" for r in changed]
+        lines += [f"| {r.sub.id} | {_cell(r.who)} | {before:g} | {r.total:g} | "
+                  f"{r.total - before:+g} |" for r, before in changed]
     return lines + [""]
 
 
