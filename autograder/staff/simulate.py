@@ -12,7 +12,9 @@ copies ``results.json`` out and prints the student's view. Exits 0 whatever the 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -25,10 +27,10 @@ import threading
 import zipfile
 from pathlib import Path
 
-from autograder.sandbox import cgroup, rundir
-from autograder.sandbox.limits import descendants, sweep_free_slots
 from autograder.grade.results import split_score
 from autograder.runtime.text import printable
+from autograder.sandbox import cgroup, rundir
+from autograder.sandbox.limits import descendants, sweep_free_slots
 from autograder.staff.unpack import UnpackError, unpack
 
 TIMEOUT_SECONDS = 900  # far above the grader's own budget: only a runaway grader hits it
@@ -44,8 +46,12 @@ def grader_home() -> Path:
 
 def grading_python() -> str:
     """Python 3.10 (Gradescope's) when the sandbox user can run it, else python3."""
-    if os.environ.get("GRADER_PYTHON"):
-        return os.environ["GRADER_PYTHON"]
+    return os.environ.get("GRADER_PYTHON") or _default_python()
+
+
+@functools.cache
+def _default_python() -> str:
+    """Looked up once per process (a batch grades many submissions with the same one)."""
     for candidate in ("python3.10", "/usr/bin/python3", "python3"):
         path = shutil.which(candidate)
         if path and _usable_by_others(path):
@@ -55,19 +61,23 @@ def grading_python() -> str:
 
 def _usable_by_others(python: str) -> bool:
     """True when not root, or when every folder on the way to the interpreter and its
-    standard library is open to other users."""
+    standard library is open to other users. The interpreter's own path is checked
+    before it is run: a wrapper in a closed home folder (a version manager's shim) is
+    refused without starting it (that start can cost more than the rest of a grading's setup)."""
     if os.geteuid() != 0:
         return True
+    if not _open_to_others(Path(python).resolve()):
+        return False
     try:
-        prefix = subprocess.run([python, "-c", "import sys; print(sys.base_prefix)"], capture_output=True, text=True,
-                                timeout=30, check=True).stdout.strip()
+        prefix = subprocess.run([python, "-I", "-S", "-c", "import sys; print(sys.base_prefix)"], capture_output=True,
+                                text=True, timeout=30, check=True).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return False
-    for path in (Path(python).resolve(), Path(prefix)):
-        for folder in [path, *path.parents]:
-            if folder.exists() and not os.stat(folder).st_mode & 0o005:
-                return False
-    return True
+    return _open_to_others(Path(prefix))
+
+
+def _open_to_others(path: Path) -> bool:
+    return all(not folder.exists() or os.stat(folder).st_mode & 0o005 for folder in [path, *path.parents])
 
 
 def build_tree(autograder_zip: Path, submission: Path, home: Path) -> tuple[Path, list[str]]:
@@ -156,10 +166,8 @@ def stop_all() -> None:
     for proc in running:
         _kill_tree(proc)
     for proc in running:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
     sweep_killed_runs()
 
 
@@ -190,10 +198,8 @@ def _kill_tree(proc: subprocess.Popen) -> None:
 
 def _signal_all(pids: list[int], sig: int) -> None:
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 def student_view(results: dict, instructor: bool = False) -> str:
@@ -214,7 +220,8 @@ def student_view(results: dict, instructor: bool = False) -> str:
         if test.get("status") != "passed" and test.get("output"):
             lines += ["        " + line for line in test["output"].splitlines()]
     if hidden_count:
-        lines.append(f"      ({hidden_count} more tests worth {hidden_points:g} points are shown when grades are published)")
+        lines.append(f"      ({hidden_count} more tests worth {hidden_points:g} points are shown when grades are "
+                     "published)")
     lines += ["", results.get("output", "")]
     if instructor or not hidden_count:
         graded, bonus = split_score(results)
