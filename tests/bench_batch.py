@@ -98,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     mix = kinds(args.count)
     write_export(args.work / "export", mix)
     out = args.work / "out"
-    cmd = [sys.executable, "-m", "autograder.staff.batch", "--submissions", str(args.work / "export"), "--out", str(out),
-           "--autograder", str(args.autograder)] + (["--jobs", str(args.jobs)] if args.jobs else [])
+    cmd = [sys.executable, "-m", "autograder.staff.batch", "--submissions", str(args.work / "export"),
+           "--out", str(out), "--autograder", str(args.autograder)] + (["--jobs", str(args.jobs)] if args.jobs else [])
     jobs = args.jobs or len(os.sched_getaffinity(0))
     print(f"Grading {len(mix)} submissions ({', '.join(f'{n} {k}' for k, n in _summary(mix).items())}), "
           f"{jobs} at a time, on {os.cpu_count()} cores...", flush=True)
@@ -107,18 +107,28 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = [0, 0, 0, 0]
-    while proc.poll() is None:
+    while True:  # wait4, not poll: the rusage of the whole tree comes with the exit status
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            break
         sample = tree_memory(proc.pid)
-        peak = [max(a, b) for a, b in zip(peak, sample)]
+        peak = [max(a, b) for a, b in zip(peak, sample, strict=False)]
         time.sleep(0.2)
     seconds = time.monotonic() - started
     errors = proc.stderr.read()
+    # CPU time of the whole tree (its reaped descendants; a student's process killed inside
+    # a namespace may be missing): what the class costs, however busy the machine is.
+    cpu = usage.ru_utime + usage.ru_stime
     state = json.loads((out / "batch.json").read_text())["submissions"]
     statuses = Counter(s["status"] for s in state.values())
     per_job = sorted(s["seconds"] for s in state.values())
     figures = {
         "submissions": len(mix), "jobs": jobs, "cores": os.cpu_count(), "seconds": round(seconds, 1),
         "per_minute": round(len(state) / seconds * 60, 1),
+        "cpu_seconds_per_submission": round(cpu / len(state), 2) if state else None,
+        # The rate the CPU time allows on `jobs` idle cores: the figure a busy machine cannot show.
+        "per_minute_cpu_bound": round(jobs * 60 * len(state) / cpu, 1) if cpu else None,
         "median_seconds_per_submission": per_job[len(per_job) // 2], "slowest_seconds": per_job[-1],
         "peak_pss_mb": round(peak[0] / 2**20), "peak_rss_sum_mb": round(peak[1] / 2**20),
         "largest_process_mb": round(peak[2] / 2**20), "peak_processes": peak[3], "statuses": dict(statuses),
@@ -129,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Graded {len(state)} in {seconds:.0f} s: {figures['per_minute']} submissions per minute "
           f"({jobs} at a time; median {figures['median_seconds_per_submission']:.1f} s each, "
           f"slowest {figures['slowest_seconds']:.1f} s)")
+    if figures["cpu_seconds_per_submission"] is not None:
+        print(f"CPU time: {figures['cpu_seconds_per_submission']} s per submission, so "
+              f"{figures['per_minute_cpu_bound']} per minute on {jobs} idle cores")
     print(f"Peak memory of the batch and everything it ran: {figures['peak_pss_mb']} MB PSS "
           f"({figures['peak_rss_sum_mb']} MB summed RSS, largest process {figures['largest_process_mb']} MB, "
           f"{figures['peak_processes']} processes at most)")

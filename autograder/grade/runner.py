@@ -25,13 +25,16 @@ from autograder.grade import locate, reference
 from autograder.grade.results import build_results, failure_results, split_score, write_results
 from autograder.runtime import config
 from autograder.runtime.pytest_plugin import GradingPlugin
-from autograder.sandbox import cgroup, messages, rundir
-from autograder.sandbox.leftovers import remove_leftovers
+from autograder.sandbox import cgroup, leftovers, messages, rundir
 from autograder.sandbox.limits import kill_user_processes, sandbox_identity
 from autograder.sandbox.proxy import Sandbox, SandboxError, SandboxSpec, StudentProxy
 from autograder.sandbox.stopwatch import SandboxStopwatch
 
 ASSIGNMENT_YAML = Path("assignment") / "assignment.yaml"
+# pytest plugins grading has no use for; the first two end the session with full
+# garbage collections (a tenth of a second each with numpy loaded).
+UNUSED_PLUGINS = ("-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:doctest",
+                  "-p", "no:junitxml", "-p", "no:pastebin")
 
 
 def _catalogue_hints(assignment, ref, log):
@@ -53,6 +56,8 @@ def grade(root: Path, python: str, *, log=print) -> dict:
     sandbox = None
     run = None
     identity = None
+    meter = None
+    clean_before = False  # the sandbox user owned nothing in the shared folders when the run began
     try:
         assignment = config.load(root / "source" / ASSIGNMENT_YAML)
         limits = assignment.sandbox
@@ -61,9 +66,11 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         # sandbox user (perhaps ours now) kept in shared folders and SysV IPC.
         swept = rundir.sweep()
         cgroup.sweep()
-        if identity.uid is not None:  # a dedicated user: what it left is ours to remove
+        if identity.uid is not None:  # the dedicated user
             kill_user_processes(identity)
-            stale = remove_leftovers(identity.uid)
+            # The file walk only when the user's last run did not end with its own sweep.
+            marked = leftovers.claim_clean(identity.uid)
+            stale, clean_before = leftovers.sweep(identity.uid, files=not marked)
             if swept or any(stale.values()):
                 log(f"swept before the run: {json.dumps({'run_folders': len(swept), **stale}, sort_keys=True)}")
         located = locate.locate(root / "submission", assignment.package, assignment.modules,
@@ -95,16 +102,18 @@ def grade(root: Path, python: str, *, log=print) -> dict:
             problems.append(err.grading_message)
         log(f"sandbox protections: {json.dumps(sandbox.protections(), sort_keys=True)}")
 
+        meter = _TestCpu()
         plugin = GradingPlugin(
             assignment, lambda: StudentProxy(sandbox), reference=lambda: ref,
-            case_output=lambda item: sandbox.take_output(), stopwatch=lambda: SandboxStopwatch(identity),
+            case_output=lambda item: sandbox.take_output(),
+            stopwatch=lambda: SandboxStopwatch(identity),
             diagnose=_catalogue_hints(assignment, ref, log),
         )
         tests = root / "source" / "assignment" / "tests"
         code = pytest.main(
             [str(tests / "public"), str(tests / "hidden"), "-q", "-p", "no:cacheprovider", "--rootdir", str(tests),
-             "-c", os.devnull, "--tb=line", "-o", "console_output_style=classic"],
-            plugins=[plugin],
+             "-c", os.devnull, "--tb=line", "-o", "console_output_style=classic", *UNUSED_PLUGINS],
+            plugins=[plugin, meter],
         )
         log(f"pytest exit code: {code}")
         graders_failed = code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
@@ -124,6 +133,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         results = failure_results(messages.GRADER_FAILED, execution_time=time.monotonic() - started)
     finally:
         if sandbox is not None:
+            live_cpu = (_live_cpu(identity), _reaped_cpu())
             sandbox.close()
             total = time.monotonic() - started
             log(f"timing: {total:.2f} s in all, {sandbox.student_seconds:.2f} s in the student's process "
@@ -132,10 +142,14 @@ def grade(root: Path, python: str, *, log=print) -> dict:
             left = kill_user_processes(identity)
             if left:
                 log(f"WARNING: {left} sandbox processes could not be killed")
-            if identity.uid is not None:
-                removed = remove_leftovers(identity.uid)
+            if identity.uid is not None:  # the dedicated user
+                # A private file system had no shared folder in it: nothing to walk.
+                walk = sandbox is None or not sandbox.protections().get("private_filesystem")
+                removed, clean_after = leftovers.sweep(identity.uid, files=walk)
                 if any(removed.values()):
                     log(f"removed what the student's code left behind: {json.dumps(removed, sort_keys=True)}")
+                if not left and clean_after and (walk or clean_before):
+                    leftovers.mark_clean(identity.uid)
         if run is not None:
             run.remove()
         if results is None:
@@ -143,7 +157,65 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         results["execution_time"] = round(time.monotonic() - started, 2)
         write_results(results_path, results)
         log(f"runner: {json.dumps({'peak_rss_mb': _peak_rss_mb()})}")
+        if sandbox is not None:
+            try:
+                log(f"cpu: {json.dumps(_cpu_figures(live_cpu, sandbox, meter), sort_keys=True)}")
+            except Exception as err:  # a figure for benchmarks only
+                log(f"cpu: not measured ({type(err).__name__})")
     return results
+
+
+class _TestCpu:
+    """CPU seconds of this process inside the test functions (the graders' own work,
+    with the trusted side's share of the sandbox's calls)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item):
+        cpu = time.process_time()
+        try:
+            return (yield)
+        finally:
+            self.seconds += time.process_time() - cpu
+
+
+def _reaped_cpu() -> float:
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return reaped.ru_utime + reaped.ru_stime
+
+
+def _live_cpu(identity) -> float:
+    """CPU seconds of the student's live processes (the stopwatch's sum, without what
+    this process has already reaped)."""
+    if identity is None:
+        return 0.0
+    try:  # a figure: it must never keep results.json from being written
+        return SandboxStopwatch(identity).cpu_seconds() - _reaped_cpu()
+    except Exception:
+        return 0.0
+
+
+def _cpu_figures(live_cpu: tuple[float, float], sandbox, meter: _TestCpu | None) -> dict:
+    """CPU seconds of this run, for benchmarks (``bench_grade``): ``runner`` (this
+    process), ``children`` (what it started and reaped before the end: the isolation's
+    probe, ...), ``student_process`` (the student's processes at the end, measured
+    while alive, or as reaped when more: killed inside a namespace, they are not always
+    reaped with their times; ``student_unreaped``: the part that no rusage of an ancestor
+    counts), ``student_code`` (in the student's imports and
+    calls, as its process reports: untrusted, a figure only) and ``graders`` (in the
+    test functions, outside the sandbox's calls: expected values, the bonus's reference
+    timing)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    live, reaped_before = live_cpu
+    graders = (meter.seconds if meter is not None else 0.0) - sandbox.trusted_cpu
+    return {name: round(value, 3) for name, value in {
+        "runner": own.ru_utime + own.ru_stime, "children": reaped_before,
+        "student_process": max(live, _reaped_cpu() - reaped_before),
+        "student_unreaped": max(live - (_reaped_cpu() - reaped_before), 0.0),
+        "student_code": sandbox.reported_cpu, "graders": max(graders, 0.0),
+    }.items()}
 
 
 def _peak_rss_mb() -> int:

@@ -14,6 +14,7 @@ import importlib
 import json
 import os
 import sys
+import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves the script's folder out
@@ -87,8 +88,8 @@ def student_traceback(exc, package_dir):
         name = os.path.relpath(f.filename, package_dir)
         lines.append(f'  File "{name}", line {f.lineno}, in {f.name}' + (f"\n    {f.line}" if f.line else ""))
     if isinstance(exc, SyntaxError) and exc.filename:
-        name = os.path.relpath(exc.filename, package_dir)
-        lines.append(f'  File "{name}", line {exc.lineno}\n    {(exc.text or "").strip()}')
+        where = os.path.relpath(exc.filename, package_dir)
+        lines.append(f'  File "{where}", line {exc.lineno}\n    {(exc.text or "").strip()}')
     return "\n".join(lines)
 
 
@@ -140,6 +141,7 @@ def main():
     sys.dont_write_bytecode = True
 
     modules, import_errors = {}, {}
+    started = time.process_time()  # "cpu" in a reply: this process's CPU seconds in the student's code
     for module in sorted(set(exports.values())):
         try:
             modules[module] = importlib.import_module(f"{package}.{module}")
@@ -147,7 +149,7 @@ def main():
             import_errors[module] = describe_error(exc, package_dir)
     text, dropped = capture.take()
     send({"kind": "ready", "import_errors": import_errors, "confinement": CONFINEMENT, "stdout": text,
-          "dropped": dropped})
+          "dropped": dropped, "cpu": time.process_time() - started})
 
     handles, next_handle = {}, [0]
 
@@ -202,9 +204,11 @@ def main():
                 send({"kind": "missing", "module": module, "stdout": "", "dropped": 0})
                 continue
             saved = [(path, arr, arr.copy()) for path, arr in array_leaves([args, kwargs])]
+            started = time.process_time()
             try:
                 result = fn(*args, **kwargs)
             finally:
+                cpu = time.process_time() - started
                 # Which arguments the student changed in place (their paths only: the
                 # grader's own arrays never change; a contract test reports it).
                 changed = [(path, arr) for path, arr, old in saved
@@ -213,12 +217,13 @@ def main():
             value = plain(result, out_blobs)
             mutated = [list(path) for path, _ in changed]
             text, dropped = capture.take()
-            send({"kind": "result", "value": value, "mutated": mutated, "stdout": text, "dropped": dropped}, out_blobs)
+            send({"kind": "result", "value": value, "mutated": mutated, "stdout": text, "dropped": dropped,
+                  "cpu": cpu}, out_blobs)
         except BaseException as exc:  # the student's error, whatever it is, is a reply
             text, dropped = capture.take()
             mutated = [list(path) for path, _ in changed]
             send({"kind": "error", **describe_error(exc, package_dir), "mutated": mutated, "stdout": text,
-                  "dropped": dropped})
+                  "dropped": dropped, "cpu": cpu})
 
 
 if __name__ == "__main__":

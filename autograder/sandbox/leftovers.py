@@ -6,15 +6,24 @@ POSIX shared memory and semaphores included).
 With an IPC and mount namespace these die with the run; without one (Gradescope's
 container) they would outlive it and pile up over a batch. The seccomp filter already
 refuses creating SysV objects and memfds; this is the sweep behind it.
+
+Walking those folders is a grading's most expensive cleanup when they are large (a
+shared machine's /tmp), so it is done only where it can find something: before a run,
+unless the last run of the same sandbox user ended with its own sweep done (a marker
+in the root-only lock folder, written after that sweep and removed by the next run
+that takes the user: a run that is killed leaves none); after a run, unless the
+student's processes had a private file system, in which these folders did not exist
+for them. SysV objects are looked for every time (one read of /proc each).
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import os
 import shutil
 import stat
+
+from autograder.sandbox.limits import LOCK_DIR
 
 WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/dev/mqueue")
 MAX_ENTRIES = 100_000  # entries looked at per folder: a sweep must end
@@ -82,17 +91,28 @@ def _walk(folder: str, uid: int, found: list[str], skip: tuple[str, ...], budget
             _walk(entry.path, uid, found, skip, budget)  # someone else's folder may hold the user's files
 
 
-def remove_leftovers(uid: int, skip: tuple[str, ...] = ()) -> dict[str, int]:
-    """Remove ``uid``'s SysV objects and files (see the module); return the counts
-    removed, ``{"ipc": n, "files": n}``. Never raises."""
+def remove_leftovers(uid: int, skip: tuple[str, ...] = (), files: bool = True) -> dict[str, int]:
+    """Remove ``uid``'s SysV objects and (with ``files``) its files (see the module);
+    return the counts removed, ``{"ipc": n, "files": n}``. Never raises."""
+    return sweep(uid, skip, files)[0]
+
+
+def sweep(uid: int, skip: tuple[str, ...] = (), files: bool = True) -> tuple[dict[str, int], bool]:
+    """:func:`remove_leftovers`, and whether everything found was removed (as far as
+    the walk reaches: ``MAX_ENTRIES`` per folder, as for every sweep)."""
     from autograder.sandbox.rundir import base  # the run folders are the runs' own business
 
     skip = (*skip, str(base()))
     counts = {"ipc": 0, "files": 0}
+    clean = True
     for kind, ident in sysv_objects(uid):
-        with contextlib.suppress(OSError, AttributeError):
-            counts["ipc"] += _remove_sysv(kind, ident)
-    for path in owned_files(uid, skip=skip):
+        try:
+            removed = _remove_sysv(kind, ident)
+        except (OSError, AttributeError):
+            removed = False
+        counts["ipc"] += removed
+        clean = clean and removed
+    for path in owned_files(uid, skip=skip) if files else ():
         try:
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path, ignore_errors=True)
@@ -101,4 +121,31 @@ def remove_leftovers(uid: int, skip: tuple[str, ...] = ()) -> dict[str, int]:
             counts["files"] += 1
         except OSError:
             pass
-    return counts
+        clean = clean and not os.path.lexists(path)  # rmtree ignores what it cannot remove
+    return counts, clean
+
+
+def _marker(uid: int) -> str:
+    return os.path.join(LOCK_DIR, f"clean-{uid}")
+
+
+def claim_clean(uid: int) -> bool:
+    """True when the last run of ``uid`` ended with nothing of the user's left in the
+    shared folders (:func:`mark_clean`); the marker is removed either way, so that this
+    run, if it is killed, leaves the user to be swept by the next one."""
+    try:
+        os.unlink(_marker(uid))
+        return True
+    except OSError:
+        return False
+
+
+def mark_clean(uid: int) -> None:
+    """Record that ``uid`` has no process, file or SysV object left (call it only then,
+    as root, while holding the user's slot)."""
+    try:
+        os.makedirs(LOCK_DIR, mode=0o700, exist_ok=True)
+        with open(_marker(uid), "w"):
+            pass
+    except OSError:
+        pass  # the next run sweeps: slower, never less clean

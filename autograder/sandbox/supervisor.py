@@ -83,6 +83,8 @@ class Sandbox:
         self._timeouts: dict[str, int] = {}
         self._deaths: dict[str, int] = {}
         self.student_seconds = 0.0  # wall time spent waiting for the student's process
+        self.trusted_cpu = 0.0  # this process's CPU seconds in starts and calls (encoding, decoding, checks)
+        self.reported_cpu = 0.0  # CPU seconds in the student's code, as its process says (figures only)
         self.confinement: dict[str, Any] = {}  # what the child could set up on itself (seccomp.install)
         self.last_changed: tuple[tuple, ...] = ()  # arguments the last call changed in place (paths)
         self.decoded = protocol.run_budget(MAX_RUN_DECODED)  # kept across restarts
@@ -168,11 +170,12 @@ class Sandbox:
 
     def start(self) -> None:
         """Start the child and wait for its import report."""
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.process_time()
         try:
             self._start()
         finally:
             self.student_seconds += time.monotonic() - started
+            self.trusted_cpu += time.process_time() - cpu
 
     def _start(self) -> None:
         spec, limits = self.spec, self.spec.limits
@@ -257,11 +260,12 @@ class Sandbox:
         """Run ``function(*args, **kwargs)`` in the child and return its result; with
         ``target = (method, handle)``, run that method of the object behind the handle
         (``function`` then only names it in messages, e.g. ``"Stack.push"``)."""
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.process_time()
         try:
             return self._call(function, args, kwargs, target)
         finally:
             self.student_seconds += time.monotonic() - started
+            self.trusted_cpu += time.process_time() - cpu
 
     def _refusal(self, function: str) -> Message | None:
         """Why ``function`` is not to be called at all, if it is not."""
@@ -419,6 +423,9 @@ class Sandbox:
     # -- what the student printed ----------------------------------------------------------
 
     def _collect_output(self, reply: dict) -> None:
+        cpu = reply.get("cpu")
+        if isinstance(cpu, float) and 0 <= cpu < 1e6:  # untrusted: a figure for benchmarks, never a grade
+            self.reported_cpu += cpu
         text = reply.get("stdout")
         if isinstance(text, str) and text:
             self._output.append(printable(text))

@@ -1,10 +1,23 @@
 """Benchmark the grading path: seconds per `make grade`, and how much of it is the
-framework's own overhead (time not spent waiting for the student's process).
+framework's own overhead.
 
     python -m autograder.staff.bench_grade [--repeat 3] [--cores 1] [--json build/bench-grade.json] NAME=PATH ...
 
-Pinned to ``--cores`` CPUs (children inherit the affinity). Prints a table; figures,
-not assertions: machines are shared and noisy.
+Pinned to ``--cores`` CPUs (children inherit the affinity). Prints a table of medians;
+figures, not assertions: machines are shared and noisy, so CPU time (user + system)
+is measured beside wall time, and the overhead is a CPU figure:
+
+- ``cpu``: every process the grading ran (this process's share, the tree, setup.sh,
+  run_autograder, the isolation's probe, the student's processes: the runner's
+  ``cpu:`` log line adds what no rusage counts, a student's process killed inside a
+  namespace);
+- ``student``: CPU in the student's own code (its imports and calls, as its process
+  reports it: per call, not the process's start, numpy's import or the wire format);
+- ``graders``: CPU in the test functions outside the sandbox's calls (expected values,
+  numerical gradients, the bonus's timed reference): the assignment's own work;
+- ``overhead`` = cpu - student - graders: the framework's own cost (unpacking, the
+  interpreters' starts and imports, pytest, the sandbox's set-up and probe, the wire
+  format and copies of arguments, results, sweeps).
 """
 
 from __future__ import annotations
@@ -13,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import sys
 import tempfile
@@ -21,27 +35,38 @@ from pathlib import Path
 
 from autograder.staff import simulate
 
-TIMING = re.compile(
-    r"timing: ([\d.]+) s in all, ([\d.]+) s in the student's process .*?, ([\d.]+) s of grader overhead")
+TIMING = re.compile(r"timing: ([\d.]+) s in all, ([\d.]+) s in the student's process .*?, ([\d.]+) s of grader "
+                    r"overhead")
+CPU = re.compile(r"^cpu: (\{.*\})$", re.MULTILINE)
+
+
+def _cpu() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def measure(autograder_zip: Path, submission: Path, repeat: int) -> dict:
-    walls, runs, students, overheads, scores = [], [], [], [], []
+    rows: dict[str, list[float]] = {}
+    scores = []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(repeat):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu()
             results, log, _ = simulate.grade(autograder_zip, submission, Path(tmp) / f"{i}.json")
-            walls.append(time.perf_counter() - started)
+            row = {"make_grade_s": time.perf_counter() - started, "cpu_s": _cpu() - cpu}
             scores.append(results["score"])
             match = TIMING.search(log)
             if match:
-                run, student, overhead = (float(g) for g in match.groups())
-                runs.append(run)
-                students.append(student)
-                overheads.append(overhead)
-    med = lambda xs: round(statistics.median(xs), 2) if xs else None  # noqa: E731
-    return {"score": scores[0], "make_grade_s": med(walls), "runner_s": med(runs), "student_s": med(students),
-            "overhead_s": med(overheads), "repeat": repeat}
+                row["runner_s"], row["student_wall_s"] = float(match.group(1)), float(match.group(2))
+            figures = CPU.search(log)
+            if figures:  # a grader that does not log them (an older zip): total CPU only
+                cpu_log = json.loads(figures.group(1))
+                row["cpu_s"] += cpu_log.get("student_unreaped", 0.0)
+                row["student_s"], row["graders_s"] = cpu_log["student_code"], cpu_log["graders"]
+                row["overhead_s"] = row["cpu_s"] - row["student_s"] - row["graders_s"]
+            for key, value in row.items():
+                rows.setdefault(key, []).append(value)
+    summary: dict = {key: round(statistics.median(values), 2) for key, values in rows.items()}
+    return {"score": scores[0], **summary, "repeat": repeat}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,15 +90,18 @@ def main(argv: list[str] | None = None) -> int:
     if not specs:
         parser.error("give --assignment or NAME=PATH submissions")
     rows = {}
-    print(f"make grade, median of {args.repeat}, on {args.cores} core(s):")
-    print(f"{'submission':<12} {'score':>6} {'make grade':>11} {'runner':>8} {'student':>8} {'overhead':>9}")
+    load = os.getloadavg()[0]
+    print(f"make grade, median of {args.repeat}, on {args.cores} core(s); seconds:")
+    print(f"{'submission':<12} {'score':>6} {'wall':>7} {'cpu':>6} {'student':>8} {'graders':>8} {'overhead':>9}")
     for spec in specs:
         name, _, path = spec.partition("=")
         row = rows[name] = measure(args.autograder, Path(path), args.repeat)
-        print(f"{name:<12} {row['score']:>6g} {row['make_grade_s']:>10}s {row['runner_s']:>7}s {row['student_s']:>7}s "
-              f"{row['overhead_s']:>8}s")
-    print("make grade = whole command (tree, setup.sh check, run_autograder); runner = run_autograder's grading;\n"
-          "student = waiting for the student's process (imports + calls); overhead = runner - student.")
+        print(f"{name:<12} {row['score']:>6g} {row['make_grade_s']:>7} {row['cpu_s']:>6} "
+              f"{row.get('student_s', '-'):>8} {row.get('graders_s', '-'):>8} {row.get('overhead_s', '-'):>9}")
+    print("wall = the whole make grade; cpu = CPU time of everything it ran; student = CPU in the student's code\n"
+          "(imports and calls, as its process reports); graders = CPU in the test functions outside the sandbox's\n"
+          "calls (expected values, the bonus's reference timing); overhead = cpu - student - graders: the framework's.")
+    print(f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after (above the core count: wall times are high)")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"wrote {args.json}")

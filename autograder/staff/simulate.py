@@ -3,10 +3,12 @@
     python -m autograder.staff.simulate --autograder dist/autograder.zip --submission <dir or zip> \
         [--results build/grade/results.json] [--instructor]
 
-Unpacks the autograder zip into a fresh tree laid out like Gradescope's
-(``source/``, ``submission/``, ``results/``, ``submission_metadata.json``), runs the
-real ``setup.sh`` (once per requirements; the venv is cached) and ``run_autograder``,
-copies ``results.json`` out and prints the student's view. Exits 0 whatever the score.
+Builds a fresh tree laid out like Gradescope's (``source/``, ``submission/``,
+``results/``, ``submission_metadata.json``) and runs the real ``run_autograder`` in it.
+Like Gradescope, which runs ``setup.sh`` once when it builds its image and starts each
+submission from that image, the zip is unpacked and its real ``setup.sh`` run once per
+zip and interpreter (the venv once per requirements), and each tree gets a copy of
+that folder. Then copies ``results.json`` out and prints the student's view. Exits 0 whatever the score.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -45,8 +48,12 @@ def grader_home() -> Path:
 
 def grading_python() -> str:
     """Python 3.10 (Gradescope's) when the sandbox user can run it, else python3."""
-    if os.environ.get("GRADER_PYTHON"):
-        return os.environ["GRADER_PYTHON"]
+    return os.environ.get("GRADER_PYTHON") or _default_python()
+
+
+@functools.cache
+def _default_python() -> str:
+    """Looked up once per process (a batch grades many submissions with the same one)."""
     for candidate in ("python3.10", "/usr/bin/python3", "python3"):
         path = shutil.which(candidate)
         if path and _usable_by_others(path):
@@ -56,34 +63,40 @@ def grading_python() -> str:
 
 def _usable_by_others(python: str) -> bool:
     """True when not root, or when every folder on the way to the interpreter and its
-    standard library is open to other users."""
+    standard library is open to other users. The interpreter's own path is checked
+    before it is run: a wrapper in a closed home folder (a version manager's shim) is
+    refused without starting it (that start can cost more than the rest of a grading's setup)."""
     if os.geteuid() != 0:
         return True
+    if not _open_to_others(Path(python).resolve()):
+        return False
     try:
-        prefix = subprocess.run([python, "-c", "import sys; print(sys.base_prefix)"], capture_output=True, text=True,
-                                timeout=30, check=True).stdout.strip()
+        prefix = subprocess.run([python, "-I", "-S", "-c", "import sys; print(sys.base_prefix)"], capture_output=True,
+                                text=True, timeout=30, check=True).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return False
-    for path in (Path(python).resolve(), Path(prefix)):
-        for folder in [path, *path.parents]:
-            if folder.exists() and not os.stat(folder).st_mode & 0o005:
-                return False
-    return True
+    return _open_to_others(Path(prefix))
 
 
-def build_tree(autograder_zip: Path, submission: Path, home: Path) -> tuple[Path, list[str]]:
-    """A fresh Gradescope-like tree; returns it and notes about the submission."""
+def _open_to_others(path: Path) -> bool:
+    return all(not folder.exists() or os.stat(folder).st_mode & 0o005 for folder in [path, *path.parents])
+
+
+def build_tree(autograder_zip: Path, submission: Path, home: Path,
+               image: Path | None = None) -> tuple[Path, list[str]]:
+    """A fresh Gradescope-like tree; returns it and notes about the submission.
+    ``image``: a source folder already set up (:func:`built_image`) to copy, as
+    Gradescope starts each submission's container from the image it built; else the
+    zip is unpacked as it is."""
     runs = home / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     os.chmod(runs, 0o700)  # the sandbox users must not reach other runs' trees (submissions, results)
     root = Path(tempfile.mkdtemp(prefix="autograder-", dir=runs))
     os.chmod(root, 0o755)
-    with zipfile.ZipFile(autograder_zip) as zf:
-        zf.extractall(root / "source")
-        for info in zf.infolist():  # zipfile drops permissions; Gradescope keeps them
-            mode = info.external_attr >> 16
-            if mode:
-                os.chmod(root / "source" / info.filename, mode & 0o777)
+    if image is not None:  # copy2 keeps modes and times: the compiled bytecode stays valid
+        shutil.copytree(image, root / "source", symlinks=True)
+    else:
+        _unzip(autograder_zip, root / "source")
     (root / "results").mkdir()
     (root / "submission").mkdir()
     notes: list[str] = []
@@ -101,15 +114,59 @@ def build_tree(autograder_zip: Path, submission: Path, home: Path) -> tuple[Path
     return root, notes
 
 
-def setup(root: Path, home: Path, python: str) -> Path:
-    """Run the zip's setup.sh into a cached venv (one at a time: a lock guards it)."""
-    key = hashlib.sha256((root / "source" / "requirements.txt").read_bytes() + python.encode()).hexdigest()[:12]
-    venv = home / f"venv-{key}"
+def _unzip(autograder_zip: Path, target: Path) -> None:
+    with zipfile.ZipFile(autograder_zip) as zf:
+        zf.extractall(target)
+        for info in zf.infolist():  # zipfile drops permissions; Gradescope keeps them
+            mode = info.external_attr >> 16
+            if mode:
+                os.chmod(target / info.filename, mode & 0o777)
+
+
+IMAGES_KEPT = 4  # built source folders kept in GRADER_HOME/images (one per zip and interpreter)
+
+
+def built_image(autograder_zip: Path, home: Path, python: str) -> tuple[Path, Path]:
+    """``(source folder, venv)`` as Gradescope's image holds them: the zip unpacked and
+    its setup.sh run once (it compiles the source to bytecode), per zip and interpreter;
+    each grading then copies the folder (:func:`build_tree`) instead of unpacking the
+    zip and running setup.sh again. One at a time: the setup lock guards it."""
+    key = hashlib.sha256(autograder_zip.read_bytes() + python.encode()).hexdigest()[:16]
+    images = home / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    os.chmod(images, 0o700)
+    image, done = images / key, images / f"{key}.built"
     with open(home / ".setup.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        env = {**os.environ, "GRADER_VENV": str(venv), "GRADER_PYTHON": python}
-        subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, check=True)
-    return venv
+        if not done.exists():
+            shutil.rmtree(image, ignore_errors=True)
+            _unzip(autograder_zip, image)
+            _run_setup(image, home, python)
+            done.touch()
+        os.utime(done)  # the most recently used images are kept
+        built = sorted(images.glob("*.built"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in built[IMAGES_KEPT:]:
+            shutil.rmtree(images / old.stem, ignore_errors=True)
+            old.unlink(missing_ok=True)
+    return image, _venv(image, home, python)
+
+
+def _venv(source: Path, home: Path, python: str) -> Path:
+    key = hashlib.sha256((source / "requirements.txt").read_bytes() + python.encode()).hexdigest()[:12]
+    return home / f"venv-{key}"
+
+
+def _run_setup(source: Path, home: Path, python: str) -> None:
+    env = {**os.environ, "GRADER_VENV": str(_venv(source, home, python)), "GRADER_PYTHON": python}
+    subprocess.run(["bash", str(source / "setup.sh")], env=env, check=True)
+
+
+def setup(root: Path, home: Path, python: str) -> Path:
+    """Run the zip's setup.sh into a cached venv (one at a time: a lock guards it)."""
+    with open(home / ".setup.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _run_setup(root / "source", home, python)
+    return _venv(root / "source", home, python)
 
 
 class GradingTimeout(RuntimeError):
@@ -246,9 +303,9 @@ def grade(autograder_zip: Path, submission: Path, results_path: Path, keep: bool
     home.mkdir(parents=True, exist_ok=True)
     os.chmod(home, 0o755)
     python = grading_python()
-    root, notes = build_tree(autograder_zip, submission, home)
+    image, venv = built_image(autograder_zip, home, python)
+    root, notes = build_tree(autograder_zip, submission, home, image)
     try:
-        venv = setup(root, home, python)
         log = run(root, venv, timeout)
         results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
         results_path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,9 @@ if [ ! -f "$STAMP" ]; then
   touch "$STAMP"
 fi
 chmod -R a+rX "$VENV"
+# Bytecode for the grader, the graders and the reference, once here: run_autograder
+# runs Python with -B (it writes none), so each submission would compile them again.
+"$VENV/bin/python" -m compileall -q "$SOURCE" >/dev/null
 
 if [ "$(id -u)" = 0 ]; then
   # The student's code runs as this user: it may read the venv, not the source.
