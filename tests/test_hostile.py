@@ -31,7 +31,7 @@ import pytest
 
 from autograder.staff import simulate
 from tests.conftest import ASSIGNMENT, ROOT, Graded
-from tests.submissions.build import load_cases
+from tests.submissions.cases import load_cases
 
 FIRST = "syntax-error"  # graded first: its extra_data says which protections this machine gives
 # HOSTILE_CASES=id,id... grades only those (and the first): for working on a few cases
@@ -324,6 +324,7 @@ def secrets_for(submission: Path) -> list[str]:
     return sorted(lines - own)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case(corpus, case, request):
     if case.id in corpus["skipped"]:
@@ -401,16 +402,19 @@ def _names(results: dict) -> list:
     return [{k: v for k, v in entry.items() if k != "value"} for entry in results.get("leaderboard", [])]
 
 
+@pytest.mark.e2e
 def test_nothing_reached_the_network(corpus):
     if not corpus["protections"].get("no_network"):
         pytest.skip("neither a network namespace nor our seccomp filter on this machine")
     assert corpus["listener"].received == []
 
 
+@pytest.mark.e2e
 def test_no_sandbox_process_is_left(corpus):
     assert survivors() == []
 
 
+@pytest.mark.e2e
 def test_nothing_is_left_behind(corpus):
     """No SysV IPC object and no file in the shared folders belongs to a sandbox user,
     and no run folder outlived its run."""
@@ -426,16 +430,16 @@ def test_nothing_is_left_behind(corpus):
     assert rundir.stale() == [], "run folders outlived their runs"
 
 
+@pytest.mark.e2e
 def test_a_killed_run_leaves_no_run_folder(autograder_zip, tmp_path):
     """A grading killed at its timeout cannot clean up itself: whoever killed it sweeps
     its run folder (the submission in it) and what its sandbox user left."""
     from autograder.sandbox import rundir
-    from tests.submissions.build import Case
+    from tests.fabricate import GRADED, Variant
+    from tests.submissions.cases import Case
 
-    case = Case(id="killed", base="reference", edit=({"file": "shapes.py", "prepend": (
-        "import time as _time\n_time.sleep(0.5)\nwhile True:\n    _time.sleep(1)  # {marker}\n")},),
-        layout="package", zip=None, extra={}, extra_bytes_names=False, score=(0, 0), see=(), lost=(), seconds=60,
-        needs=(), twice=False)
+    case = Case(id="killed", variant=Variant(modules=GRADED, edits=({"file": "shapes.py", "prepend": (
+        "import time as _time\n_time.sleep(0.5)\nwhile True:\n    _time.sleep(1)  # {marker}\n")},)), score=(0, 0))
     submission = case.build(tmp_path, 0)
     with pytest.raises(simulate.GradingTimeout):
         simulate.grade(autograder_zip, submission, tmp_path / "results.json", timeout=8)
@@ -444,6 +448,7 @@ def test_a_killed_run_leaves_no_run_folder(autograder_zip, tmp_path):
     assert survivors() == []
 
 
+@pytest.mark.e2e
 def test_protections_are_recorded(corpus):
     """As root where namespaces work (here, CI), every protection is on; elsewhere
     the record says which are missing and why."""
