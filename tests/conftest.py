@@ -5,6 +5,7 @@ automatically every test using ``grade`` or ``gradings``. ``make test-fast`` lea
 them out."""
 
 import json
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -29,6 +30,14 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
+
+
+def slack() -> float:
+    """How much slower than quiet this machine is now (1 when its load is at most one
+    runnable process per core): the factor on a wall-clock budget that tells a stuck run
+    (waiting for a timeout it should not wait for) from a busy machine. A budget, never a
+    speed: no test measures how fast anything is."""
+    return max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
 
 
 @pytest.fixture(scope="session")
