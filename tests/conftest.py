@@ -1,7 +1,7 @@
 """Shared fixtures for the project's own tests. Tests that grade through the real
 run_autograder (the sandbox, a Gradescope-like tree), or otherwise run for seconds
 (pytest in a student release, a release build), are marked ``e2e``: by hand, and
-automatically every test using ``grade`` or ``gradings``. ``make test-fast`` leaves
+automatically every test using ``grade``, ``gradings`` or ``autograder_zip``. ``make test-fast`` leaves
 them out."""
 
 import json
@@ -21,7 +21,7 @@ from tests.fabricate import ROOT, Variant
 
 pytest_plugins = ["pytester"]  # tests/test_pytest_plugin.py runs pytest inside pytest
 
-E2E_FIXTURES = {"grade", "gradings"}
+E2E_FIXTURES = {"grade", "gradings", "autograder_zip"}
 
 
 def pytest_collection_modifyitems(items):

@@ -20,6 +20,8 @@ from autograder.staff import simulate
 from tests.conftest import ASSIGNMENT, ROOT
 from tests.fabricate import Variant
 
+pytestmark = pytest.mark.e2e  # builds both releases of every assignment, and grades them
+
 ASSIGNMENTS = {"convnet": ROOT / "assignment" / "assignment.yaml",
                "strutils": ROOT / "examples" / "strutils" / "assignment.yaml"}
 
@@ -99,7 +101,6 @@ def test_the_autograder_installs_numpy_only_when_the_code_uses_it(built):
     assert ("numpy" in pins) == a.packages.uses("numpy")
 
 
-@pytest.mark.e2e
 def test_reference_full_and_stubs_zero_on_gradescopes_path(built, tmp_path, request):
     a, student, dist = built
     if a.path == ASSIGNMENT.path:
@@ -138,7 +139,6 @@ def run_student_tests(release, tmp_path, package_dir, a, *, without_numpy):
     return float(match.group(1)), float(match.group(2)), done.stdout
 
 
-@pytest.mark.e2e
 def test_public_tests_on_the_laptop(built, tmp_path):
     a, student, _ = built
     numpy_free = not a.packages.uses("numpy")

@@ -487,5 +487,5 @@ def test_the_corpus_covers_the_issue():
     """At least 30 cases, and the zips that no tool would write are built here."""
     cases = load_cases()
     assert len(cases) >= 30
-    zips = {c.zip for c in cases if c.zip}
+    zips = {c.variant.zip for c in cases if c.variant.zip}
     assert {"traversal", "symlinks", "bomb", "non_utf8", "empty", "notebook_only"} <= zips

@@ -8,6 +8,8 @@ from autograder.build.student_release import build_student
 from autograder.runtime import archive, config
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.e2e  # builds the student release
+
 ASSIGNMENT = ROOT / "assignment" / "assignment.yaml"
 
 
