@@ -114,8 +114,18 @@ def _proc(pid: int) -> tuple[set[int], int, str, str] | None:
         return None
 
 
-def survivors() -> list[str]:
-    """Live processes of a sandbox user that no running grader owns (not zombies)."""
+def survivors(grace: float = 3.0) -> list[str]:
+    """Live processes of a sandbox user that no running grader owns (not zombies) and
+    that are still there after ``grace`` seconds (times conftest.slack): a run ending at
+    this moment (this suite's or another's on the machine) may still be killing its own.
+    (Short: the next run to start sweeps what a run left, which must not hide a leak.)"""
+    deadline = time.monotonic() + grace * slack()
+    while (found := _survivors()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return found
+
+
+def _survivors() -> list[str]:
     uids, found = sandbox_uids(), []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
