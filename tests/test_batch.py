@@ -275,7 +275,7 @@ def test_class_export_graded_end_to_end(autograder_zip, expected_points, tmp_pat
     assert len(expected) >= 14
     export_zip = archive.write_zip(tmp_path / "tree", tmp_path / "export.zip")
     out = tmp_path / "out"
-    args = ["--submissions", str(export_zip), "--out", str(out), "--autograder", str(autograder_zip), "--jobs", "2"]
+    args = ["--submissions", str(export_zip), "--out", str(out), "--autograder", str(autograder_zip), "--jobs", "3"]
     assert batch.main(args) == 0
 
     rows = {r["id"]: r for r in csv.DictReader((out / "scores.csv").open())}
