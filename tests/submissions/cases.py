@@ -31,7 +31,8 @@ class Case:
 
     def honest_twin(self) -> Case:
         """The same submission without the attack (``twin``'s edits instead of ``edit``)."""
-        return dataclasses.replace(self, id=f"{self.id}~twin", variant=dataclasses.replace(self.variant, edits=self.twin or ()),
+        honest = dataclasses.replace(self.variant, edits=self.twin or ())
+        return dataclasses.replace(self, id=f"{self.id}~twin", variant=honest,
                                    twin=None, twice=False)
 
     @property
@@ -51,7 +52,8 @@ def load_cases() -> list[Case]:
     for entry in raw:
         expect = entry.get("expect", {})
         variant = Variant(base=entry.get("base", "none"), layout=LAYOUTS[entry.get("layout", "package")],
-                          edits=tuple(entry.get("edit", [])), modules=GRADED, extra=tuple(entry.get("extra", {}).items()),
+                          edits=tuple(entry.get("edit", [])), modules=GRADED,
+                          extra=tuple(entry.get("extra", {}).items()),
                           bytes_name=bool(entry.get("extra_bytes_names")), zip=entry.get("zip"))
         cases.append(Case(
             id=entry["id"], variant=variant,
