@@ -21,7 +21,7 @@ NEED_OUTPUTS = @test -n "$(OUTPUTS)" || { echo "error: $(ASSIGNMENT) cannot be r
 IS_DEFAULT = $(filter $(abspath $(DEFAULT_ASSIGNMENT)),$(abspath $(ASSIGNMENT)))
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint test test-docker-like test-slurm student autograder grade grade-all bench-grade bench-grade-all bench-slurm bench bench-feedback release new-assignment clean
+.PHONY: help install lint test test-fast test-docker-like test-slurm student autograder grade grade-all bench-grade bench-grade-all bench-slurm bench bench-feedback release new-assignment clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -37,8 +37,13 @@ lint: $(STAMP) ## ruff and mypy, configured in pyproject.toml (zero findings exp
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-test: $(STAMP) ## run the project's tests
+test: $(STAMP) ## run the project's tests (unit and end to end)
 	$(PY) -m pytest
+
+# The unit tests only: everything but the tests marked e2e (those that grade through the
+# real run_autograder, run a student release's pytest or build a release) and slurm.
+test-fast: $(STAMP) ## run the unit tests only (no grading run), in seconds
+	$(PY) -m pytest -m "not e2e and not slurm"
 
 # The tests that grade through the sandbox, with the whole pytest process inside a
 # confinement like Gradescope's Docker container (root with Docker's default
@@ -78,7 +83,7 @@ bench-grade: student autograder ## time `make grade` (reference, stubs, BENCH_SU
 		--autograder $(DIST)/autograder.zip --json $(BUILD)/bench-grade.json $(BENCH_SUBMISSIONS)
 
 bench-grade-all: autograder ## grade a mixed class of 100 with grade-all: submissions per minute, peak memory
-	@test -n "$(IS_DEFAULT)" || { echo "make bench-grade-all: its synthetic class (tests/classroom.py, tests/buggy.py) is made of variants of the default assignment's reference; $(ASSIGNMENT) has none. Time a real export with make grade-all instead." >&2; exit 2; }
+	@test -n "$(IS_DEFAULT)" || { echo "make bench-grade-all: its synthetic class (tests/fabricate.py, tests/buggy.py) is made of variants of the default assignment's reference; $(ASSIGNMENT) has none. Time a real export with make grade-all instead." >&2; exit 2; }
 	$(PY) tests/bench_batch.py --count 100 --autograder $(DIST)/autograder.zip $(if $(JOBS),--jobs $(JOBS))
 
 bench-feedback: student ## grade every realistic bug on Gradescope's path and locally: partial credit, causes named, no hint on correct code

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.buggy import BUGS  # noqa: E402
-from tests.classroom import write_export  # noqa: E402
+from tests.fabricate import write_export  # noqa: E402
 
 # Out of 100: what a real class's uploads look like, one hanging submission included.
 MIX = {"correct": 25, "flat": 12, "nested": 5, "forger": 3, "bugs": 30, "stubs": 10, "syntax": 6, "empty": 8, "loop": 1}

@@ -24,9 +24,9 @@ import tempfile
 from pathlib import Path
 
 from tests import buggy, mistaken, realistic_bugs
+from tests.fabricate import Variant, append
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT / "solutions" / "convnet"
 HINT = re.compile(r"^(Most likely|Possibly) ", re.M)
 CHARACTERISED = "Fails every case with"
 LOCAL_CAUSE = (CHARACTERISED, "which fails its own tests", "does not import everywhere")
@@ -35,36 +35,23 @@ POINTS = re.compile(r"Public tests: ([\d.]+)/([\d.]+) points")
 
 def submissions() -> list[tuple[str, str, object]]:
     """``(kind, name, writer)``: ``writer(folder)`` puts the package in folder/convnet."""
-    out = [("realistic", b.name, b.write) for b in realistic_bugs.BUGS]
-    out += [("catalogue", m.mistake, m.write) for m in mistaken.SUBMISSIONS]
-    out += [("buggy", b.name.replace(" ", "-"), b.write) for b in buggy.BUGS]
-    out += [("correct", "naive-loops", write_naive), ("correct", "vectorised", write_vectorised)]
+    out = [("realistic", b.name, b.variant.write) for b in realistic_bugs.BUGS]
+    out += [("catalogue", m.mistake, m.variant.write) for m in mistaken.SUBMISSIONS]
+    out += [("buggy", b.name.replace(" ", "-"), b.variant.write) for b in buggy.BUGS]
+    out += [("correct", "naive-loops", NAIVE.write), ("correct", "vectorised", VECTORISED.write)]
     return out
 
 
-def write_naive(folder: Path) -> Path:
-    """tests/naive (plain loops, written apart from the reference), with the reference's
-    __init__.py and the optional fast.py."""
-    package = Path(folder) / "convnet"
-    shutil.copytree(ROOT / "tests" / "naive" / "convnet", package)
-    for name in ("__init__.py", "fast.py"):
-        if not (package / name).exists():
-            shutil.copyfile(REFERENCE / name, package / name)
-    return Path(folder)
-
-
-def write_vectorised(folder: Path) -> Path:
-    """The reference with every layer replaced by its vectorised (strided) version."""
-    package = Path(folder) / "convnet"
-    shutil.copytree(REFERENCE, package, ignore=shutil.ignore_patterns("__pycache__"))
-    with open(package / "conv.py", "a") as f:
-        f.write("\n\nfrom .fast import conv_backward_fast as conv_backward, "
-                "conv_forward_fast as conv_forward  # noqa\n")
-    with open(package / "pool.py", "a") as f:
-        f.write("\n\nfrom .fast import (  # noqa\n    avg_pool_backward_fast as avg_pool_backward,\n"
-                "    avg_pool_forward_fast as avg_pool_forward,\n    max_pool_backward_fast as max_pool_backward,\n"
-                "    max_pool_forward_fast as max_pool_forward,\n)\n")
-    return Path(folder)
+# tests/naive (plain loops, written apart from the reference), with the reference's
+# __init__.py and the optional fast.py.
+NAIVE = Variant(base="naive", complete=True)
+# The reference with every layer replaced by its vectorised (strided) version.
+VECTORISED = Variant(edits=(
+    append("conv.py", "\n\nfrom .fast import conv_backward_fast as conv_backward, conv_forward_fast as conv_forward  # noqa\n"),
+    append("pool.py", "\n\nfrom .fast import (  # noqa\n    avg_pool_backward_fast as avg_pool_backward,\n"
+                      "    avg_pool_forward_fast as avg_pool_forward,\n    max_pool_backward_fast as max_pool_backward,\n"
+                      "    max_pool_forward_fast as max_pool_forward,\n)\n"),
+))
 
 
 def grade_gradescope(zip_path: Path, folder: Path) -> dict:

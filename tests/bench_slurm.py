@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.bench_batch import kinds  # noqa: E402
-from tests.classroom import write_export  # noqa: E402
+from tests.fabricate import write_export  # noqa: E402
 
 
 def timed(cmd: list[str]) -> float:

@@ -1,12 +1,43 @@
-"""Shared fixtures for the project's own tests."""
+"""Shared fixtures for the project's own tests. Tests that grade through the real
+run_autograder (the sandbox, a Gradescope-like tree), or otherwise run for seconds
+(pytest in a student release, a release build), are marked ``e2e``: by hand, and
+automatically every test using ``grade``, ``gradings`` or ``autograder_zip``. ``make test-fast`` leaves
+them out."""
 
-from pathlib import Path
+import json
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
+import jsonschema
 import pytest
 
+from autograder.build.autograder_zip import build_autograder
 from autograder.grade.reference import load_package
+from autograder.grade.results import split_score
+from autograder.runtime import config as config_mod
+from autograder.staff import simulate
+from tests.fabricate import ROOT, Variant
 
-ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ["pytester"]  # tests/test_pytest_plugin.py runs pytest inside pytest
+
+E2E_FIXTURES = {"grade", "gradings", "autograder_zip"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark ``e2e`` every test that grades through the fixtures (directly or through
+    another fixture): such a test cannot forget the marker."""
+    for item in items:
+        if E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
+
+def slack() -> float:
+    """How much slower than quiet this machine is now (1 when its load is at most one
+    runnable process per core): the factor on a wall-clock budget that tells a stuck run
+    (waiting for a timeout it should not wait for) from a busy machine. A budget, never a
+    speed: no test measures how fast anything is."""
+    return max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
 
 
 @pytest.fixture(scope="session")
@@ -14,15 +45,6 @@ def ref():
     """The reference convnet package from solutions/."""
     return load_package(ROOT / "solutions" / "convnet", "convnet_reference")
 
-
-import json  # noqa: E402
-
-import jsonschema  # noqa: E402
-
-from autograder.runtime import config as config_mod  # noqa: E402
-from autograder.staff import simulate  # noqa: E402
-from autograder.grade.results import split_score  # noqa: E402
-from autograder.build.autograder_zip import build_autograder  # noqa: E402
 
 SCHEMA = json.loads((ROOT / "autograder" / "grade" / "results_schema.json").read_text())
 ASSIGNMENT = config_mod.load(ROOT / "assignment" / "assignment.yaml")
@@ -77,3 +99,41 @@ def grade(autograder_zip, tmp_path_factory):
         return Graded(results, log, notes)
 
     return run
+
+
+class Gradings:
+    """Each distinct submission (a :class:`tests.fabricate.Variant`) graded once per
+    session through the real run_autograder, whichever tests ask for it, and the ones a
+    test module needs graded ``WORKERS`` at a time: a grading is mostly one busy
+    process, with waits (timeouts, process start-up) that a third run fills."""
+
+    WORKERS = 3
+
+    def __init__(self, grade, tmp_path_factory):
+        self._grade, self._tmp = grade, tmp_path_factory
+        self._done: dict[str, Graded] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, variant: Variant) -> Graded:
+        return self.many([variant])[0]
+
+    def many(self, variants: list[Variant]) -> list[Graded]:
+        """Graded, in the order of ``variants``; those not graded yet, concurrently."""
+        with self._lock:
+            todo = list(dict.fromkeys(repr(v) for v in variants if repr(v) not in self._done))
+        by_key = {repr(v): v for v in variants}
+
+        def one(key):
+            folder = self._tmp.mktemp("submission")
+            graded = self._grade(by_key[key].write(folder / "upload"))
+            with self._lock:
+                self._done[key] = graded
+
+        with ThreadPoolExecutor(self.WORKERS) as pool:
+            list(pool.map(one, todo))
+        return [self._done[repr(v)] for v in variants]
+
+
+@pytest.fixture(scope="session")
+def gradings(grade, tmp_path_factory) -> Gradings:
+    return Gradings(grade, tmp_path_factory)

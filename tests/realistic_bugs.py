@@ -1,9 +1,9 @@
 """Realistic student bugs written independently of the catalogue of mistakes (from the
-lecture and the docstrings only): the test set for hint coverage and partial credit."""
-import dataclasses, shutil
-from pathlib import Path
-ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT / "solutions" / "convnet"
+lecture and the docstrings only): the test set for hint coverage and partial credit
+(data for :mod:`tests.fabricate`)."""
+import dataclasses
+
+from tests.fabricate import Variant, replace
 
 
 @dataclasses.dataclass(frozen=True)
@@ -13,23 +13,10 @@ class RealisticBug:
     function: str      # the graded function that is wrong
     edits: tuple       # (file, old text, new text); each old text occurs exactly once in solutions/convnet/<file>
 
-    def write(self, folder: Path) -> Path:
-        """The buggy package in folder/convnet; returns folder."""
-        folder = Path(folder)
-        package = folder / "convnet"
-        if package.exists():
-            shutil.rmtree(package)
-        shutil.copytree(REFERENCE, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        for file, old, new in self.edits:
-            reference = (REFERENCE / file).read_text()
-            if reference.count(old) != 1:
-                raise ValueError(f"{self.name}: the old text occurs {reference.count(old)} times in {file}")
-            target = package / file
-            text = target.read_text()
-            if text.count(old) != 1:
-                raise ValueError(f"{self.name}: the old text no longer occurs exactly once in {file}")
-            target.write_text(text.replace(old, new))
-        return folder
+    @property
+    def variant(self) -> Variant:
+        """The reference with the bug (``bug.variant.write(folder)``: the package in folder/convnet)."""
+        return Variant(edits=tuple(replace(*edit) for edit in self.edits))
 
 
 B = RealisticBug

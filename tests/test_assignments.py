@@ -11,13 +11,16 @@ import zipfile
 
 import pytest
 
-from autograder.runtime import archive, config
 from autograder.build import layout, validate
-from autograder.staff import simulate
 from autograder.build.autograder_zip import build_autograder
 from autograder.build.student_release import build_student
 from autograder.grade.results import split_score
-from tests.conftest import ROOT
+from autograder.runtime import archive, config
+from autograder.staff import simulate
+from tests.conftest import ASSIGNMENT, ROOT
+from tests.fabricate import Variant
+
+pytestmark = pytest.mark.e2e  # builds both releases of every assignment, and grades them
 
 ASSIGNMENTS = {"convnet": ROOT / "assignment" / "assignment.yaml",
                "strutils": ROOT / "examples" / "strutils" / "assignment.yaml"}
@@ -98,11 +101,18 @@ def test_the_autograder_installs_numpy_only_when_the_code_uses_it(built):
     assert ("numpy" in pins) == a.packages.uses("numpy")
 
 
-def test_reference_full_and_stubs_zero_on_gradescopes_path(built, tmp_path):
+def test_reference_full_and_stubs_zero_on_gradescopes_path(built, tmp_path, request):
     a, student, dist = built
-    graded_top = a.total_points
-    for submission, expected in ((a.reference, graded_top), (student / a.package, 0)):
-        results, log, _ = simulate.grade(dist / "autograder.zip", submission, tmp_path / "results.json")
+    if a.path == ASSIGNMENT.path:
+        # The session's gradings hold both, graded with a zip of the same bytes (and
+        # test_student_release checks that the stubs are the fresh release's).
+        assert (dist / "autograder.zip").read_bytes() == request.getfixturevalue("autograder_zip").read_bytes()
+        both = request.getfixturevalue("gradings").many([Variant(), Variant(base="stubs", layout="flat")])
+        graded = [(g.results, g.log) for g in both]
+    else:
+        graded = [simulate.grade(dist / "autograder.zip", submission, tmp_path / "results.json")[:2]
+                  for submission in (a.reference, student / a.package)]
+    for (results, log), expected in zip(graded, (a.total_points, 0), strict=True):
         assert split_score(results)[0] == expected, log[-3000:]
         assert len(results["tests"]) == len(a.groups)
         assert "sandbox protections:" in log

@@ -11,18 +11,17 @@ import subprocess
 import sys
 import time
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from autograder.grade.results import failure_results
 from autograder.runtime import archive
-from autograder.staff import batch, export, report, simulate
 from autograder.sandbox.limits import descendants
+from autograder.staff import batch, export, report, simulate
 from tests.buggy import BUGS
-from tests.classroom import student, write_export, write_submission
-from tests.conftest import ASSIGNMENT, BONUS_POINTS, ROOT, TIMED, TIMED_POINTS
+from tests.conftest import ASSIGNMENT, BONUS_POINTS, ROOT, TIMED, TIMED_POINTS, slack
+from tests.fabricate import kind, write_export, write_submission
 
 FULL = {g.number: float(g.points) for g in ASSIGNMENT.groups}
 ZERO = {number: 0.0 for number in FULL}
@@ -250,38 +249,34 @@ def test_progress_bar_on_a_terminal_and_plain_lines_elsewhere():
 
 # -- the real grading path ----------------------------------------------------------------
 
-# 22 submissions: every kind, each bug once, a hanging one; one folder unlisted and one
-# listed folder missing, as happens in real exports.
+# Every kind, two bugs (tests/test_grading.py grades each bug of tests/buggy.py) and a
+# hanging one; one folder unlisted and one listed folder missing, as happens in real exports.
 KINDS = (["correct", "flat", "nested", "forger", "stubs", "stubs", "empty", "syntax", "loop"]
-         + [f"bug:{b.name}" for b in BUGS] + ["correct", "flat"])
+         + [f"bug:{b.name}" for b in BUGS[:2]] + ["correct", "flat"])
 RECORDED = {0: 100.0, 1: 90.0, 4: 0.0, 9: 100.0}  # what Gradescope recorded for some
 NEEDS_GRADING = sorted({k for k in KINDS if k.startswith("bug:")} | {"syntax", "loop"})
 
 
 @pytest.fixture(scope="module")
-def expected_points(autograder_zip, tmp_path_factory):
+def expected_points(gradings):
     """Points per test number for every kind, found without the batch code: full and
-    zero marks from assignment.yaml, the rest by grading one of each kind directly."""
-    work = tmp_path_factory.mktemp("expected")
-
-    def grade_kind(kind):
-        folder = write_submission(kind, work / kind.replace(":", "_").replace(" ", "_"))
-        results, _, _ = simulate.grade(autograder_zip, folder, folder.with_suffix(".json"))
-        return kind, {t["number"]: float(t["score"]) for t in results["tests"]}
-
-    with ThreadPoolExecutor(2) as pool:
-        graded = dict(pool.map(grade_kind, NEEDS_GRADING))
+    zero marks from assignment.yaml, the rest by grading one of each kind directly
+    (shared with the other modules' gradings of the same submissions)."""
+    graded = gradings.many([kind(k) for k in NEEDS_GRADING])
+    points = {k: {t["number"]: float(t["score"]) for t in g.results["tests"]}
+              for k, g in zip(NEEDS_GRADING, graded, strict=True)}
     full_kinds = {k: FULL for k in ("correct", "flat", "nested", "forger")}
-    return {**full_kinds, "stubs": ZERO, "empty": ZERO, **graded}
+    return {**full_kinds, "stubs": ZERO, "empty": ZERO, **points}
 
 
+@pytest.mark.e2e
 def test_class_export_graded_end_to_end(autograder_zip, expected_points, tmp_path, capsys):
     tree = tmp_path / "tree" / "assignment_7_export"
     expected = write_export(tree, KINDS, recorded=RECORDED, unlisted=["nested"], missing=1)
-    assert len(expected) >= 20
+    assert len(expected) >= 14
     export_zip = archive.write_zip(tmp_path / "tree", tmp_path / "export.zip")
     out = tmp_path / "out"
-    args = ["--submissions", str(export_zip), "--out", str(out), "--autograder", str(autograder_zip), "--jobs", "2"]
+    args = ["--submissions", str(export_zip), "--out", str(out), "--autograder", str(autograder_zip), "--jobs", "3"]
     assert batch.main(args) == 0
 
     rows = {r["id"]: r for r in csv.DictReader((out / "scores.csv").open())}
@@ -321,15 +316,16 @@ def test_class_export_graded_end_to_end(autograder_zip, expected_points, tmp_pat
     assert re.search(rf"Graded 0 in \d+:\d\d, {len(expected)} already graded", capsys.readouterr().out)  # any time
 
 
+@pytest.mark.e2e
 def test_interrupted_batch_resumes_with_the_rest(autograder_zip, tmp_path):
     folder = tmp_path / "class"
-    for i, kind in enumerate(["correct", "flat", "correct", "flat"]):
-        write_submission(kind, folder / f"s{i}")
+    for i, name in enumerate(["correct", "flat", "correct", "flat"]):
+        write_submission(name, folder / f"s{i}")
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "autograder.staff.batch", "--submissions", str(folder), "--out", str(out),
            "--autograder", str(autograder_zip), "--jobs", "1"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 120 * slack()
     while not (out / "batch.json").exists():
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()[0]
         time.sleep(0.1)
@@ -358,12 +354,13 @@ def test_interrupted_batch_resumes_with_the_rest(autograder_zip, tmp_path):
     assert {i: (out / "results" / f"{i}.json").stat().st_mtime_ns for i in done} == stamps
 
 
+@pytest.mark.e2e
 def test_a_grading_past_the_timeout_is_killed_and_reported(autograder_zip, tmp_path):
     sub = export.Submission("hang", write_submission("loop", tmp_path / "hang"))
     out = tmp_path / "out"
     started = time.monotonic()
     outcomes = batch.grade_all(autograder_zip, [sub], out, timeout=4)
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 30 * slack()  # killed at 4 s, not at the end of the loop
     assert outcomes["hang"].status == "timeout"
     assert outcomes["hang"].message == "run_autograder timed out after 4 s"
     assert not (out / "results" / "hang.json").exists()

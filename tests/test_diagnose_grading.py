@@ -7,8 +7,9 @@ import re
 import pytest
 
 from autograder.grade.diagnose import load_catalogue
-from tests.conftest import ASSIGNMENT, ROOT
-from tests.mistaken import SUBMISSIONS, grade_all
+from tests.conftest import ASSIGNMENT
+from tests.fabricate import Variant
+from tests.mistaken import SUBMISSIONS
 
 HINT_START = re.compile(r"^(Most likely|Possibly) ", re.M)
 
@@ -19,11 +20,10 @@ def catalogue(ref):
 
 
 @pytest.fixture(scope="module")
-def graded(grade, tmp_path_factory):
-    """``{mistake id: Graded}``, and the reference as ``"correct"``, graded two at a time."""
-    results = grade_all(grade, tmp_path_factory.mktemp("mistaken"))
-    results["correct"] = grade(ROOT / "solutions")
-    return results
+def graded(gradings):
+    """``{mistake id: Graded}``, and the reference as ``"correct"`` (graded once per session)."""
+    results = gradings.many([s.variant for s in SUBMISSIONS] + [Variant()])
+    return dict(zip([s.mistake for s in SUBMISSIONS] + ["correct"], results, strict=True))
 
 
 def hinted(graded, what):

@@ -1,20 +1,73 @@
 """The Gradescope autograder end to end: real zip, real Gradescope-like tree, real
-run_autograder, real sandbox (the unprivileged user when run as root)."""
+run_autograder, real sandbox (the unprivileged user when run as root).
+
+Every submission of this module is graded once, three at a time (``SUBMISSIONS``,
+through the session's ``gradings``, which the other modules share: the reference is
+graded once for all of them); the tests assert on the results."""
 
 import os
-import shutil
 import zipfile
 
 import pytest
 
-from autograder.runtime import archive
 from autograder.build.autograder_zip import build_autograder
 from tests.buggy import BUGS
 from tests.conftest import ASSIGNMENT, BONUS_POINTS, ROOT, TIMED, TIMED_POINTS
+from tests.fabricate import KINDS, Variant, append, replace
+
+LOOP_WRAPPER = """from .conv import conv_backward, conv_forward
 
 
-def test_reference_scores_100(grade):
-    graded = grade(ROOT / "solutions")
+def conv_forward_fast(x, w, b, conv_param):
+    return conv_forward(x, w, b, conv_param)
+
+
+def conv_backward_fast(dout, cache):
+    return conv_backward(dout, cache)
+"""
+
+SANDBOX_PROBE = (
+    "\n\ndef receptive_field(pool, kernel):\n"
+    "    import glob, os\n"
+    "    seen = [p for p in glob.glob('/opt/convnet-grader/runs/*/source/**', recursive=True)\n"
+    "            if os.access(p, os.R_OK)]\n"
+    "    print('UID', os.getuid(), 'SEEN', len(seen))\n"
+    "    return pool + kernel - 1\n"
+)
+
+FLAT = KINDS["flat"]
+SUBMISSIONS = {
+    "reference": KINDS["correct"],
+    "stubs": Variant(base="stubs", layout="flat"),
+    "naive": Variant(base="naive"),  # a student's all-loops code, written apart from the reference
+    **{f"bug:{b.name}": b.variant for b in BUGS},
+    "flat": FLAT,
+    "zip one folder down": Variant(layout="my-hw/convnet", zipped=True),
+    "pool.py renamed": Variant(edits=({"file": "pool.py", "rename": "Pool.py"},)),
+    "empty": KINDS["empty"],
+    "syntax": KINDS["syntax"],
+    "loop": KINDS["loop"],
+    "prints": FLAT.but(replace("shapes.py", "def same_padding(f):\n",
+                               "def same_padding(f):\n    print('x' * 100000)\n")),
+    "probe": FLAT.but(append("shapes.py", SANDBOX_PROBE)),
+    "changes x": FLAT.but(replace("conv.py", "    cache = (x, w, b, conv_param)\n",
+                                  "    x += 1.0\n    cache = (x, w, b, conv_param)\n")),
+    "fast but slow": FLAT.but({"file": "fast.py", "content": LOOP_WRAPPER}),
+    "fast but wrong": FLAT.but({"file": "fast.py", "content": LOOP_WRAPPER.replace(
+        "return conv_forward(x, w, b, conv_param)",
+        "out, cache = conv_forward(x, w, b, conv_param)\n    return out * 1.01, cache")}),
+    "no fast.py": FLAT.but({"file": "fast.py", "delete": True}),
+}
+
+
+@pytest.fixture(scope="module")
+def graded(gradings):
+    """{name: Graded} for every submission of ``SUBMISSIONS``."""
+    return dict(zip(SUBMISSIONS, gradings.many(list(SUBMISSIONS.values())), strict=True))
+
+
+def test_reference_scores_100(graded):
+    graded = graded["reference"]
     assert graded.score == 100, graded.log[-3000:]
     # Every test passes but the timed ones, whose verdict depends on how busy this machine is.
     assert [t["name"] for t in graded.results["tests"] if t["status"] != "passed" and t["number"] not in TIMED] == []
@@ -26,24 +79,24 @@ def test_reference_scores_100(grade):
     assert [e["value"] for e in graded.results["leaderboard"]][0] > 1
 
 
-def test_stubs_score_0_and_say_not_implemented(grade):
-    graded = grade(ROOT / "student_template" / "convnet")
+def test_stubs_score_0_and_say_not_implemented(graded):
+    graded = graded["stubs"]
     assert graded.score == 0 and graded.bonus == 0 and "leaderboard" not in graded.results
     for test in graded.results["tests"]:
         assert "not implemented yet" in test["output"], test
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=[b.name for b in BUGS])
-def test_buggy_submission_loses_only_what_it_breaks(grade, tmp_path, bug):
-    graded = grade(bug.write(tmp_path))
+def test_buggy_submission_loses_only_what_it_breaks(graded, bug):
+    graded = graded[f"bug:{bug.name}"]
     lost = graded.lost()
     assert bug.loses <= lost, f"should lose {sorted(bug.loses - lost)}"
     assert not bug.keeps & lost, f"should keep {sorted(bug.keeps & lost)}"
     assert 0 < graded.score < 100
 
 
-def test_results_follow_assignment_yaml(grade):
-    graded = grade(ROOT / "solutions")
+def test_results_follow_assignment_yaml(graded):
+    graded = graded["reference"]
     for group in ASSIGNMENT.groups:
         test = graded.by_id[group.id]
         max_score = 0 if group.extra_credit else group.points  # extra credit adds on top
@@ -52,9 +105,8 @@ def test_results_follow_assignment_yaml(grade):
     assert graded.results["stdout_visibility"] == "hidden"
 
 
-def test_outputs_never_show_grader_code_or_expected_values(grade, tmp_path):
-    bug = BUGS[0]  # bias forgotten: many failing hidden cases
-    graded = grade(bug.write(tmp_path))
+def test_outputs_never_show_grader_code_or_expected_values(graded):
+    graded = graded[f"bug:{BUGS[0].name}"]  # bias forgotten: many failing hidden cases
     hidden_sources = [p.read_text() for p in (ROOT / "assignment" / "tests" / "hidden").glob("*.py")]
     distinctive = {line.strip() for src in hidden_sources for line in src.splitlines() if len(line.strip()) > 30}
     for test in graded.results["tests"]:
@@ -68,27 +120,16 @@ def test_outputs_never_show_grader_code_or_expected_values(grade, tmp_path):
 
 # -- submission shapes --------------------------------------------------------------
 
-def copy_flat(dst):
-    dst.mkdir(parents=True, exist_ok=True)
-    for f in (ROOT / "solutions" / "convnet").glob("*.py"):
-        shutil.copy(f, dst / f.name)
-    return dst
+def test_flat_files_at_the_top(graded):
+    assert graded["flat"].score == 100
 
 
-def test_flat_files_at_the_top(grade, tmp_path):
-    assert grade(copy_flat(tmp_path / "sub")).score == 100
+def test_zip_with_package_one_folder_down(graded):
+    assert graded["zip one folder down"].score == 100
 
 
-def test_zip_with_package_one_folder_down(grade, tmp_path):
-    copy_flat(tmp_path / "tree" / "my-hw" / "convnet")
-    zip_path = archive.write_zip(tmp_path / "tree", tmp_path / "submission.zip")
-    assert grade(zip_path).score == 100
-
-
-def test_missing_file_says_which_and_where(grade, tmp_path):
-    sub = copy_flat(tmp_path / "sub" / "convnet")
-    (sub / "pool.py").rename(sub / "Pool.py")
-    graded = grade(tmp_path / "sub")
+def test_missing_file_says_which_and_where(graded):
+    graded = graded["pool.py renamed"]
     assert "pool.py is missing: it was looked for in convnet/" in graded.results["output"]
     assert "found Pool.py: rename it to pool.py" in graded.results["output"]
     # the tests of pooling, and the pooling cases of the backward passes' contract tests
@@ -97,30 +138,23 @@ def test_missing_file_says_which_and_where(grade, tmp_path):
     assert "pool.py is missing" in graded.by_id["test_max_pool_lecture"]["output"]
 
 
-def test_empty_submission(grade, tmp_path):
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "notes.txt").write_text("hi")
-    graded = grade(tmp_path / "sub")
+def test_empty_submission(graded):
+    graded = graded["empty"]
     assert graded.score == 0
     assert "None of the expected files (shapes.py, params.py, conv.py, pool.py) were found" in graded.results["output"]
     assert "notes.txt" in graded.results["output"]
 
 
-def test_syntax_error_costs_only_the_broken_module(grade, tmp_path):
-    sub = copy_flat(tmp_path / "sub")
-    (sub / "pool.py").write_text((sub / "pool.py").read_text() + "\ndef broken(:\n")
-    graded = grade(sub)
+def test_syntax_error_costs_only_the_broken_module(graded):
+    graded = graded["syntax"]
     assert "pool.py could not be imported: SyntaxError" in graded.results["output"]
     assert graded.by_id["test_conv_forward_random"]["score"] == graded.by_id["test_conv_forward_random"]["max_score"]
     assert graded.by_id["test_max_pool_lecture"]["score"] == 0
     assert "line" in graded.by_id["test_max_pool_lecture"]["output"]
 
 
-def test_infinite_loop_times_out_and_costs_only_that_function(grade, tmp_path):
-    sub = copy_flat(tmp_path / "sub")
-    text = (sub / "pool.py").read_text()
-    (sub / "pool.py").write_text(text.replace('    """Forward pass of average pooling', '    while True:\n        pass\n    """x', 1))
-    graded = grade(sub)
+def test_infinite_loop_times_out_and_costs_only_that_function(graded):
+    graded = graded["loop"]
     # The first calls time out in the public tests (run first); the hidden ones are then skipped.
     everything = "\n".join(t["output"] for t in graded.results["tests"])
     assert "Timed out after 5 s" in everything
@@ -129,11 +163,8 @@ def test_infinite_loop_times_out_and_costs_only_that_function(grade, tmp_path):
     assert graded.by_id["test_conv_forward_random"]["status"] == "passed"
 
 
-def test_student_output_is_captured_per_test_and_cut(grade, tmp_path):
-    sub = copy_flat(tmp_path / "sub")
-    text = (sub / "shapes.py").read_text()
-    (sub / "shapes.py").write_text(text.replace("def same_padding(f):\n", "def same_padding(f):\n    print('x' * 100000)\n", 1))
-    graded = grade(sub)
+def test_student_output_is_captured_per_test_and_cut(graded):
+    graded = graded["prints"]
     output = graded.by_id["test_same_padding_and_receptive_field"]["output"]
     assert "Your code printed" in output and "xxxx" in output and len(output) < 3000
     assert graded.score == 100
@@ -155,64 +186,39 @@ def test_autograder_zip_layout_and_reproducibility(autograder_zip, tmp_path):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox user exists only when grading as root")
-def test_sandbox_user_cannot_read_the_source(grade, tmp_path):
-    sub = copy_flat(tmp_path / "sub")
-    probe = (
-        "\n\ndef receptive_field(pool, kernel):\n"
-        "    import glob, os\n"
-        "    seen = [p for p in glob.glob('/opt/convnet-grader/runs/*/source/**', recursive=True) if os.access(p, os.R_OK)]\n"
-        "    print('UID', os.getuid(), 'SEEN', len(seen))\n"
-        "    return pool + kernel - 1\n"
-    )
-    (sub / "shapes.py").write_text((sub / "shapes.py").read_text() + probe)
-    graded = grade(sub)
+def test_sandbox_user_cannot_read_the_source(graded):
+    graded = graded["probe"]
     output = graded.by_id["test_same_padding_and_receptive_field"]["output"]
     assert "UID 0 " not in output and "SEEN 0" in output, output
     assert graded.results["extra_data"]["sandbox"]["user"] == "dedicated unprivileged user"
 
 
-def test_an_independent_correct_solution_scores_100(grade):
+def test_an_independent_correct_solution_scores_100(graded):
     """A student's naive all-loops code, written apart from the reference."""
-    graded = grade(ROOT / "tests" / "naive")
+    graded = graded["naive"]
     assert graded.score == 100, [t["output"] for t in graded.results["tests"] if t["status"] == "failed"]
 
 
-def test_parallel_runs_do_not_kill_each_other(grade):
+def test_parallel_runs_do_not_kill_each_other(gradings):
     """Each run kills every process of its sandbox user at the end: concurrent runs
-    must hold different users (a regression: they used to share one)."""
-    from concurrent.futures import ThreadPoolExecutor
+    must hold different users (a regression: they used to share one). Three copies of
+    one submission, graded together (``gradings`` grades three at a time)."""
+    assert gradings.WORKERS >= 3
+    copies = [Variant(base="naive", extra=(("copy.txt", str(i)),)) for i in range(3)]
+    assert [g.score for g in gradings.many(copies)] == [100, 100, 100]
 
-    with ThreadPoolExecutor(3) as pool:
-        scores = list(pool.map(lambda _: grade(ROOT / "tests" / "naive").score, range(3)))
-    assert scores == [100, 100, 100]
 
-
-def test_inputs_modified_in_place_are_seen_across_the_sandbox(grade, tmp_path):
+def test_inputs_modified_in_place_are_seen_across_the_sandbox(graded):
     """The student's process works on copies; changes it makes to its arguments are
     copied back so that the "inputs unchanged" grader sees them."""
-    sub = copy_flat(tmp_path / "sub")
-    text = (sub / "conv.py").read_text()
-    (sub / "conv.py").write_text(text.replace("    cache = (x, w, b, conv_param)\n", "    x += 1.0\n    cache = (x, w, b, conv_param)\n", 1))
-    graded = grade(sub)
+    graded = graded["changes x"]
     assert "modified its input x in place" in graded.by_id["test_conv_forward_contract"]["output"]
 
 
 # -- the bonus (extra credit): fast convolution ----------------------------------------
 
-LOOP_WRAPPER = """from .conv import conv_backward, conv_forward
-
-
-def conv_forward_fast(x, w, b, conv_param):
-    return conv_forward(x, w, b, conv_param)
-
-
-def conv_backward_fast(dout, cache):
-    return conv_backward(dout, cache)
-"""
-
-
-def test_bonus_reference_fast_earns_it_and_goes_on_the_leaderboard(grade):
-    graded = grade(ROOT / "solutions")
+def test_bonus_reference_fast_earns_it_and_goes_on_the_leaderboard(graded):
+    graded = graded["reference"]
     correct, speed = graded.by_id["test_fast_correct"], graded.by_id["test_fast_speedup"]
     assert correct["max_score"] == speed["max_score"] == 0
     assert (correct["score"], speed["score"]) == (1, 4), speed["output"]
@@ -220,11 +226,9 @@ def test_bonus_reference_fast_earns_it_and_goes_on_the_leaderboard(grade):
     assert entry["order"] == "desc" and entry["value"] >= 50
 
 
-def test_bonus_correct_but_slow_earns_the_correctness_point_only(grade, tmp_path):
+def test_bonus_correct_but_slow_earns_the_correctness_point_only(graded):
     """fast functions that call the loop versions: right, not faster."""
-    sub = copy_flat(tmp_path / "sub")
-    (sub / "fast.py").write_text(LOOP_WRAPPER)
-    graded = grade(sub)
+    graded = graded["fast but slow"]
     assert graded.score == 100 and graded.bonus == 1
     assert graded.by_id["test_fast_speedup"]["score"] == 0
     assert "less than 10x faster" in graded.by_id["test_fast_speedup"]["output"]
@@ -232,21 +236,15 @@ def test_bonus_correct_but_slow_earns_the_correctness_point_only(grade, tmp_path
     assert entry["value"] < 10
 
 
-def test_bonus_wrong_fast_earns_nothing_and_costs_nothing(grade, tmp_path):
-    sub = copy_flat(tmp_path / "sub")
-    (sub / "fast.py").write_text(LOOP_WRAPPER.replace("return conv_forward(x, w, b, conv_param)",
-                                                      "out, cache = conv_forward(x, w, b, conv_param)\n"
-                                                      "    return out * 1.01, cache"))
-    graded = grade(sub)
+def test_bonus_wrong_fast_earns_nothing_and_costs_nothing(graded):
+    graded = graded["fast but wrong"]
     assert graded.score == 100 and graded.bonus == 0
     assert "leaderboard" not in graded.results
     assert "max abs error" in graded.by_id["test_fast_speedup"]["output"]
 
 
-def test_bonus_without_fast_py_loses_only_the_bonus(grade, tmp_path):
-    sub = copy_flat(tmp_path / "sub")
-    (sub / "fast.py").unlink()
-    graded = grade(sub)
+def test_bonus_without_fast_py_loses_only_the_bonus(graded):
+    graded = graded["no fast.py"]
     assert graded.score == 100 and graded.bonus == 0
     assert "fast.py" not in graded.results["output"]  # not a problem of the submission
     for test_id in ("test_fast_correct", "test_fast_speedup"):

@@ -25,6 +25,7 @@ from autograder.sandbox.limits import sandbox_identity
 from autograder.sandbox.proxy import Sandbox, SandboxError, SandboxSpec
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.e2e  # the real setup.sh's venv, the sandbox user, namespaces
 
 LOOK = '''
 import os, socket

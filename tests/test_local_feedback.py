@@ -8,9 +8,12 @@ import sys
 
 import pytest
 
-from autograder.runtime import config
 from autograder.build.student_release import build_student
+from autograder.runtime import config
 from tests.conftest import ROOT
+from tests.fabricate import Variant, replace
+
+pytestmark = pytest.mark.e2e  # pytest in a student release, as a student runs it
 
 ASSIGNMENT = ROOT / "assignment" / "assignment.yaml"
 
@@ -20,28 +23,20 @@ def release(tmp_path_factory):
     return build_student(config.load(ASSIGNMENT), tmp_path_factory.mktemp("release") / "student")
 
 
-def run_with(release, tmp_path, edit=None):
-    """pytest in a copy of the release holding the reference, ``edit(package)`` applied."""
+def run_with(release, tmp_path, *edits):
+    """pytest in a copy of the release holding the reference with ``edits``."""
     work = tmp_path / "work"
     shutil.copytree(release, work)
     shutil.rmtree(work / "convnet")
-    shutil.copytree(ROOT / "solutions" / "convnet", work / "convnet")
-    if edit:
-        edit(work / "convnet")
+    Variant(edits=edits).write(work)
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=work,
                          capture_output=True, text=True, timeout=300)
     return run.stdout
 
 
-def replace(path, old, new):
-    text = path.read_text()
-    assert text.count(old) == 1
-    path.write_text(text.replace(old, new))
-
-
 def test_a_syntax_error_costs_only_the_tests_that_need_the_module(release, tmp_path):
-    out = run_with(release, tmp_path, lambda p: replace(p / "pool.py", "    share = dout / (ph * pw)\n",
-                                                           "    share = dout / (ph * pw))\n"))
+    out = run_with(release, tmp_path, replace("pool.py", "    share = dout / (ph * pw)\n",
+                                              "    share = dout / (ph * pw))\n"))
     assert out.count("SyntaxError") <= out.count("is not available") + 1  # said once, and in each failing test
     assert "Your code does not import everywhere" in out and "convnet/pool.py, line " in out
     assert "Traceback" not in out and "ERROR" not in out
@@ -50,14 +45,14 @@ def test_a_syntax_error_costs_only_the_tests_that_need_the_module(release, tmp_p
 
 
 def test_a_gradient_check_says_when_the_forward_pass_is_the_problem(release, tmp_path):
-    out = run_with(release, tmp_path, lambda p: replace(p / "conv.py", "axes=([1, 2, 3], [1, 2, 3])) + b",
-                                                           "axes=([1, 2, 3], [1, 2, 3]))"))
+    out = run_with(release, tmp_path, replace("conv.py", "axes=([1, 2, 3], [1, 2, 3])) + b",
+                                              "axes=([1, 2, 3], [1, 2, 3]))"))
     assert "this check uses your conv_forward, which fails its own tests: fix it first" in out
 
 
 def test_the_failing_cases_are_characterised(release, tmp_path):
-    out = run_with(release, tmp_path, lambda p: replace(
-        p / "conv.py", "window = xp[:, :, i * stride:i * stride + hh, j * stride:j * stride + ww]",
+    out = run_with(release, tmp_path, replace(
+        "conv.py", "window = xp[:, :, i * stride:i * stride + hh, j * stride:j * stride + ww]",
         "window = xp[:, :, i * stride:i * stride + hh, j:j + ww]"))
     assert "About the failing cases:" in out
     assert "Fails every case with stride > 1, passes every case with stride 1." in out

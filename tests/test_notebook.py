@@ -17,6 +17,8 @@ from autograder.build import notebook
 from autograder.build.stubs import BEGIN, END
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.e2e  # runs the notebook
+
 ASSIGNMENT = config.load(ROOT / "assignment" / "assignment.yaml")
 MASTER = ROOT / "assignment" / "notebook" / "convnet.ipynb"
 

@@ -27,6 +27,7 @@ from autograder.sandbox.protocol import LimitExceeded, ProtocolError
 
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+QUICK = settings(FUZZ, max_examples=40)  # properties that a fixed test checks too, on one frame
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -354,6 +355,29 @@ def test_random_plain_values_round_trip_exactly(value):
     assert same(back, value)
 
 
+@QUICK
+@given(VALUES, st.data())
+def test_every_truncation_of_a_random_frame_is_end_of_file(value, data):
+    """Cut anywhere (in the length, the header, a blob's size or its bytes): the reader
+    asks for bytes that never come, and nothing half-read is returned."""
+    whole = frame(value)
+    cut = data.draw(st.integers(0, len(whole) - 1))
+    with pytest.raises(EOFError):
+        protocol.read_frame(reader(whole[:cut]), 2**24)
+
+
+@QUICK
+@given(VALUES, st.integers(1, 2**20))
+def test_a_frame_larger_than_the_reply_limit_is_refused_whatever_it_holds(value, limit):
+    whole = frame(value)
+    header, blobs = protocol.read_frame(reader(whole), 2**24)
+    if sum(map(len, blobs)) <= limit:
+        protocol.read_frame(reader(whole), limit)
+    else:
+        with pytest.raises(ProtocolError, match="more than"):
+            protocol.read_frame(reader(whole), limit)
+
+
 TOKENS = [b"[", b"]", b"{", b"}", b'"', b"\\", b"-1", b"0", b"99999999999999999999", b"1e400", b"NaN", b"null",
           b'{"__ndarray__": 0}', b'{"__tuple__": ', b'{"__dict__": ', b'{"__bigint__": "', b'"blobs": 9',
           b"\x00", b"\xff", b"\x93NUMPY", b"(-1,)", b"(99999999999,)", b"'|O'", b"<f8", b"[" * 5000]
@@ -513,6 +537,7 @@ def hostile_run(root: Path = ROOT, refs: int = 1000, mb: int = 1) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc")
 def test_a_hostile_reply_never_shifts_the_next_ones():
     out = hostile_run()

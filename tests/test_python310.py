@@ -15,6 +15,8 @@ import pytest
 from autograder.build.autograder_zip import grader_requirements
 from tests.conftest import ASSIGNMENT, ROOT
 
+pytestmark = pytest.mark.e2e  # a Python 3.10 venv, every grader under it
+
 
 def python310():
     path = shutil.which("python3.10")

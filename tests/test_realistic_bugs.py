@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from autograder.grade.reference import load_package
-from tests.realistic_bugs import BUGS, REFERENCE, RealisticBug
+from tests.fabricate import REFERENCE
+from tests.realistic_bugs import BUGS, RealisticBug
 
 MODULES = ("shapes.py", "params.py", "conv.py", "pool.py")
 
@@ -187,7 +188,7 @@ def buggy(tmp_path_factory):
 
     def load(bug: RealisticBug):
         if bug.name not in loaded:
-            folder = bug.write(tmp_path_factory.mktemp(bug.name))
+            folder = bug.variant.write(tmp_path_factory.mktemp(bug.name))
             loaded[bug.name] = load_package(folder / "convnet", "convnet_realbug_" + bug.name.replace("-", "_"))
         return loaded[bug.name]
 

@@ -6,12 +6,13 @@ import zipfile
 
 import pytest
 
-from autograder.runtime import archive
 from autograder.build import release
 from autograder.build.autograder_zip import build_autograder
 from autograder.build.student_release import build_student
+from autograder.runtime import archive
 from tests.conftest import ASSIGNMENT, ROOT
 
+pytestmark = pytest.mark.e2e  # builds every artifact and runs the release check
 
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory):

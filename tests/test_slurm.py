@@ -14,8 +14,8 @@ import pytest
 
 from autograder.runtime import archive
 from autograder.staff.executors.slurm import _parse_states
-from tests.classroom import write_export
 from tests.conftest import ROOT, TIMED
+from tests.fabricate import write_export
 from tests.test_batch import KINDS, RECORDED
 
 pytestmark = pytest.mark.slurm

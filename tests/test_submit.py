@@ -10,10 +10,12 @@ import zipfile
 
 import pytest
 
-from autograder.runtime import config
 from autograder.build.student_release import build_student
+from autograder.runtime import config
 from autograder.runtime.submit import unimplemented_functions
 from tests.conftest import BONUS_POINTS, ROOT, TIMED_POINTS
+
+pytestmark = pytest.mark.e2e  # builds the student release, runs its make submit and make grade
 
 ASSIGNMENT = config.load(ROOT / "assignment" / "assignment.yaml")
 EXPECTED = sorted(f"convnet/{m}.py" for m in ("__init__", *ASSIGNMENT.modules))

@@ -167,6 +167,7 @@ def injected(autograder_zip, tmp_path_factory):
     return out, capture.getvalue()
 
 
+@pytest.mark.e2e
 def test_injection_reaches_neither_results_nor_terminal(injected):
     out, printed = injected
     text = out.read_text(encoding="utf-8")
@@ -176,6 +177,7 @@ def test_injection_reaches_neither_results_nor_terminal(injected):
     assert clean(printed), [line for line in printed.splitlines() if not clean(line)]
 
 
+@pytest.mark.e2e
 def test_injection_keeps_the_visible_text(injected):
     out, printed = injected
     results = json.loads(out.read_text(encoding="utf-8"))

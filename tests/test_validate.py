@@ -5,13 +5,12 @@ import shutil
 
 import pytest
 
-from autograder.runtime import config
 from autograder.build import release, validate
-from autograder.staff import scaffold
 from autograder.build.autograder_zip import build_autograder
 from autograder.build.student_release import build_student
 from autograder.grade.results import split_score
-from autograder.staff import simulate
+from autograder.runtime import config
+from autograder.staff import scaffold, simulate
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "strutils"
@@ -85,6 +84,7 @@ def test_pins_that_disagree_stop_the_load(example):
     assert err.value.key == "packages.student.pytest" and "pytest==9.2.0" in err.value.reason
 
 
+@pytest.mark.e2e
 def test_the_reference_may_live_anywhere(example, tmp_path):
     elsewhere = tmp_path / "far" / "away" / "solution"
     shutil.move(str(example / "reference" / "strutils"), elsewhere)
@@ -95,6 +95,7 @@ def test_the_reference_may_live_anywhere(example, tmp_path):
     assert split_score(results) == (25, 0), log[-3000:]
 
 
+@pytest.mark.e2e
 def test_a_failed_release_check_leaves_no_zip(example, tmp_path, capsys):
     edit(example / TEXT, "    return kept == kept[::-1]", "    return True")  # the public tests now fail
     dist = tmp_path / "dist"
@@ -106,6 +107,7 @@ def test_a_failed_release_check_leaves_no_zip(example, tmp_path, capsys):
     assert "RELEASE CHECK FAILED" in err and "public tests give the reference" in err
 
 
+@pytest.mark.e2e
 def test_a_new_assignment_releases_full_and_zero_straight_away(tmp_path, capsys):
     folder = tmp_path / "wordplay"
     scaffold.scaffold("wordplay", folder)
