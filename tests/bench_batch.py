@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             proc.returncode = os.waitstatus_to_exitcode(status)
             break
         sample = tree_memory(proc.pid)
-        peak = [max(a, b) for a, b in zip(peak, sample, strict=False)]
+        peak = [max(a, b) for a, b in zip(peak, sample, strict=True)]
         time.sleep(0.2)
     seconds = time.monotonic() - started
     errors = proc.stderr.read()

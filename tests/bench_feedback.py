@@ -46,12 +46,20 @@ def submissions() -> list[tuple[str, str, object]]:
 # __init__.py and the optional fast.py.
 NAIVE = Variant(base="naive", complete=True)
 # The reference with every layer replaced by its vectorised (strided) version.
-VECTORISED = Variant(edits=(
-    append("conv.py", "\n\nfrom .fast import conv_backward_fast as conv_backward, conv_forward_fast as conv_forward  # noqa\n"),
-    append("pool.py", "\n\nfrom .fast import (  # noqa\n    avg_pool_backward_fast as avg_pool_backward,\n"
-                      "    avg_pool_forward_fast as avg_pool_forward,\n    max_pool_backward_fast as max_pool_backward,\n"
-                      "    max_pool_forward_fast as max_pool_forward,\n)\n"),
-))
+VECTORISED = Variant(
+    edits=(
+        append(
+            "conv.py",
+            "\n\nfrom .fast import conv_backward_fast as conv_backward, conv_forward_fast as conv_forward  # noqa\n",
+        ),
+        append(
+            "pool.py",
+            "\n\nfrom .fast import (  # noqa\n    avg_pool_backward_fast as avg_pool_backward,\n"
+            "    avg_pool_forward_fast as avg_pool_forward,\n    max_pool_backward_fast as max_pool_backward,\n"
+            "    max_pool_forward_fast as max_pool_forward,\n)\n",
+        ),
+    )
+)
 
 
 def grade_gradescope(zip_path: Path, folder: Path) -> dict:
@@ -62,8 +70,7 @@ def grade_gradescope(zip_path: Path, folder: Path) -> dict:
     failed = [t for t in results.get("tests", []) if t.get("score", 0) < t.get("max_score", 0)]
     text = "\n".join(t.get("output", "") for t in failed)
     graded, _bonus = split_score(results)  # the 100 points; the bonus apart
-    return {"score": float(graded), "hint": bool(HINT.search(text)),
-            "characterised": CHARACTERISED in text}
+    return {"score": float(graded), "hint": bool(HINT.search(text)), "characterised": CHARACTERISED in text}
 
 
 def grade_local(release: Path, folder: Path) -> dict:
@@ -72,12 +79,20 @@ def grade_local(release: Path, folder: Path) -> dict:
     shutil.copytree(release, work)
     shutil.rmtree(work / "convnet")
     shutil.copytree(folder / "convnet", work / "convnet")
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=work,
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     found = POINTS.search(run.stdout)
-    return {"score": float(found.group(1)) if found else 0.0, "max": float(found.group(2)) if found else 0.0,
-            "named": any(cause in run.stdout for cause in LOCAL_CAUSE),
-            "characterised": CHARACTERISED in run.stdout}
+    return {
+        "score": float(found.group(1)) if found else 0.0,
+        "max": float(found.group(2)) if found else 0.0,
+        "named": any(cause in run.stdout for cause in LOCAL_CAUSE),
+        "characterised": CHARACTERISED in run.stdout,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,15 +118,22 @@ def main(argv: list[str] | None = None) -> int:
             folder = tmp / f"{kind}-{name}"
             folder.mkdir()
             write(folder)
-            return {"kind": kind, "name": name, "gradescope": grade_gradescope(zip_path, folder),
-                    "local": grade_local(release, folder)}
+            return {
+                "kind": kind,
+                "name": name,
+                "gradescope": grade_gradescope(zip_path, folder),
+                "local": grade_local(release, folder),
+            }
 
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
             for row in pool.map(one, chosen):
                 g, lo = row["gradescope"], row["local"]
-                print(f"{row['kind']:<9} {row['name']:<44} gradescope {g['score']:6.2f} "
-                      f"{'hint' if g['hint'] else '    '} {'char' if g['characterised'] else '    '}   "
-                      f"local {lo['score']:5.2f}/{lo['max']:g} {'named' if lo['named'] else ''}", flush=True)
+                print(
+                    f"{row['kind']:<9} {row['name']:<44} gradescope {g['score']:6.2f} "
+                    f"{'hint' if g['hint'] else '    '} {'char' if g['characterised'] else '    '}   "
+                    f"local {lo['score']:5.2f}/{lo['max']:g} {'named' if lo['named'] else ''}",
+                    flush=True,
+                )
                 rows.append(row)
     print()
     print(summary(rows))
@@ -146,8 +168,10 @@ def summary(rows: list[dict]) -> str:
     ]
     for r in correct:
         g, lo = r["gradescope"], r["local"]
-        lines.append(f"correct {r['name']}: Gradescope {g['score']:g}, local {lo['score']:g}/{lo['max']:g}, "
-                     f"hint: {'YES' if g['hint'] or g['characterised'] or lo['named'] else 'none'}")
+        lines.append(
+            f"correct {r['name']}: Gradescope {g['score']:g}, local {lo['score']:g}/{lo['max']:g}, "
+            f"hint: {'YES' if g['hint'] or g['characterised'] or lo['named'] else 'none'}"
+        )
     missing = [r["name"] for r in bugs if r not in partial]
     if missing:
         lines.append("not partial on Gradescope: " + ", ".join(missing))

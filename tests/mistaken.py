@@ -115,7 +115,7 @@ def main() -> int:
         lost = [ids[t["number"]] for t in results[m.id]["tests"] if t["score"] < t["max_score"]]
         hinted = {ids[t["number"]].id for t in results[m.id]["tests"] if m.what in t["output"]}
 
-        def names(groups):
+        def names(groups, hinted=hinted):
             return ", ".join(g.id + ("" if g.id in hinted else " (no hint)") for g in groups) or "-"
 
         print(f"| {m.id} | {m.what} | {', '.join(m.variants)} | {names(g for g in lost if not g.public)} "

@@ -6,13 +6,12 @@ import zipfile
 import numpy as np
 import pytest
 
-from autograder.runtime import config
 from autograder.build.student_release import build_student
 from autograder.grade.diagnose import CatalogueError, Diagnoser, Mistake, load_catalogue, same
+from autograder.runtime import config
 from autograder.runtime.scoring import CaseOutcome, Hint, diagnoses, feedback, score_group
 from autograder.runtime.testkit import Evidence, GradingFailure, Replay, check_array, check_raises, check_value
 from tests.conftest import ASSIGNMENT, ROOT
-
 
 # -- the checks attach evidence -----------------------------------------------------
 
@@ -31,7 +30,9 @@ def test_failed_checks_carry_evidence_only_when_asked():
         check_array(np.ones((2, 2)), np.zeros(2), what="out", call="f(1)", tolerance={"rtol": 1e-3, "atol": 0.5},
                     diagnose=replay)
     evidence = failed.value.evidence
-    assert evidence.replay is replay and evidence.actual.shape == (2, 2) and (evidence.rtol, evidence.atol) == (1e-3, 0.5)
+    assert (
+        evidence.replay is replay and evidence.actual.shape == (2, 2) and (evidence.rtol, evidence.atol) == (1e-3, 0.5)
+    )
     with pytest.raises(GradingFailure) as failed:
         check_value(3, 4, what="n", call="f(1)", diagnose=replay)
     assert failed.value.evidence.actual == 3 and failed.value.evidence.atol == 0
@@ -58,6 +59,7 @@ def test_same_compares_like_the_checks():
 
 # -- matching, on a toy assignment ----------------------------------------------------
 
+
 class Toy:
     """A reference with one graded function: the mean of each row."""
 
@@ -71,10 +73,18 @@ def toy_catalogue():
         raise ValueError("does not apply")
 
     return [
-        Mistake("sums", "the rows are summed, not averaged", "Divide by the row length.",
-                {"row_means": lambda x: (x.sum(axis=1), x.shape)}),
-        Mistake("columns", "the means are taken over columns", "Use axis=1.",
-                {"row_means": lambda x: (x.mean(axis=0), x.shape)}),
+        Mistake(
+            "sums",
+            "the rows are summed, not averaged",
+            "Divide by the row length.",
+            {"row_means": lambda x: (x.sum(axis=1), x.shape)},
+        ),
+        Mistake(
+            "columns",
+            "the means are taken over columns",
+            "Use axis=1.",
+            {"row_means": lambda x: (x.mean(axis=0), x.shape)},
+        ),
         Mistake("never", "it raises", "Nothing.", {"row_means": boom}),
     ]
 
@@ -97,8 +107,12 @@ def test_diagnoser_finds_the_mistake_that_gives_the_students_output():
 
 def test_a_mistake_recognises_its_whole_family_of_outputs():
     """A tuple of variants: the mistake however it is written (either end, here)."""
-    family = Mistake("one-end", "only one end is kept", "Keep both.",
-                     {"row_means": (lambda x: (x[:, 0], x.shape), lambda x: (x[:, -1], x.shape))})
+    family = Mistake(
+        "one-end",
+        "only one end is kept",
+        "Keep both.",
+        {"row_means": (lambda x: (x[:, 0], x.shape), lambda x: (x[:, -1], x.shape))},
+    )
     diagnoser = Diagnoser([family], Toy)
     x = np.arange(6.0).reshape(2, 3)
     assert [h.id for h in diagnoser.hints(evidence(x[:, 0], x))] == ["one-end"]
@@ -112,13 +126,15 @@ def test_load_catalogue_checks_what_it_loads(tmp_path):
     (package / "__init__.py").write_text(
         "from autograder.grade.diagnose import Mistake\n"
         "def catalogue(ref):\n"
-        "    return [Mistake('a', 'x', 'y', {'row_means': len}), Mistake('a', 'x', 'y', {'row_means': len})]\n")
+        "    return [Mistake('a', 'x', 'y', {'row_means': len}), Mistake('a', 'x', 'y', {'row_means': len})]\n"
+    )
     with pytest.raises(CatalogueError, match="duplicate id"):
         load_catalogue(package, Toy, "_toy_catalogue_1")
     (package / "__init__.py").write_text(
         "from autograder.grade.diagnose import Mistake\n"
         "def catalogue(ref):\n"
-        "    return [Mistake('a', 'x', 'y', {'row_sums': len})]\n")
+        "    return [Mistake('a', 'x', 'y', {'row_sums': len})]\n"
+    )
     with pytest.raises(CatalogueError, match="'row_sums' is not a function of the reference"):
         load_catalogue(package, Toy, "_toy_catalogue_2")
     with pytest.raises(CatalogueError, match="could not load"):
@@ -136,19 +152,26 @@ def group(test_id, visibility):
 
 def outcomes(*cases):
     """``(case id, passed, hinted)`` -> CaseOutcome, every check replaying row_means."""
-    return [CaseOutcome(case, passed, "" if passed else "wrong", "", "" if passed else "row_means",
-                        (SUMS,) if hinted else ()) for case, passed, hinted in cases]
+    return [
+        CaseOutcome(
+            case, passed, "" if passed else "wrong", "", "" if passed else "row_means", (SUMS,) if hinted else ()
+        )
+        for case, passed, hinted in cases
+    ]
 
 
 def test_wording_follows_the_evidence():
     one = score_group(group("test_a", "after_published"), outcomes(("c1", False, True), ("c2", True, False)))
     assert diagnoses([one])["test_a"] == [
         "Possibly the rows are summed, not averaged: on case [c1], your output matches what row_means gives with "
-        "that mistake; that is one case only, so check it. Divide by the row length."]
-    many = score_group(group("test_a", "after_published"), outcomes(("c1", False, True), ("c2", False, True),
-                                                                   ("c3", False, False)))
+        "that mistake; that is one case only, so check it. Divide by the row length."
+    ]
+    many = score_group(
+        group("test_a", "after_published"), outcomes(("c1", False, True), ("c2", False, True), ("c3", False, False))
+    )
     assert diagnoses([many])["test_a"][0].startswith(
-        "Most likely the rows are summed, not averaged: on 2 of the 3 failed cases, your output matches")
+        "Most likely the rows are summed, not averaged: on 2 of the 3 failed cases, your output matches"
+    )
     few = score_group(group("test_a", "after_published"), outcomes(*[(f"c{i}", False, i < 2) for i in range(5)]))
     assert diagnoses([few])["test_a"][0].startswith("Possibly the rows are summed, not averaged: on 2 of the 5")
     clean = score_group(group("test_b", "visible"), outcomes(("c1", False, False)))
@@ -161,8 +184,9 @@ def test_a_group_weighs_only_what_its_reader_may_see():
     hints = diagnoses([visible, hidden])
     # The visible test shows before grades are published: hidden matches do not strengthen it.
     assert hints["test_public"][0].startswith("Possibly the rows are summed, not averaged: on this test")
-    assert hints["test_hidden"][0].startswith("Most likely the rows are summed, not averaged: on all 5 failed cases "
-                                              "(in 2 tests)")
+    assert hints["test_hidden"][0].startswith(
+        "Most likely the rows are summed, not averaged: on all 5 failed cases (in 2 tests)"
+    )
     other = score_group(group("test_later", "after_due_date"), outcomes(("c1", False, True)))
     assert diagnoses([other, hidden])["test_later"][0].startswith("Possibly")  # other visibilities are not pooled
 
@@ -174,6 +198,7 @@ def test_feedback_puts_the_diagnosis_first_and_keeps_it_when_cut():
 
 
 # -- the assignment's catalogue -------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def catalogue(ref):
@@ -203,8 +228,9 @@ def test_catalogue_ships_in_the_autograder_zip_only(autograder_zip, tmp_path):
 
 def test_diagnoses_must_be_a_package(tmp_path):
     text = ASSIGNMENT.path.read_text().replace("diagnoses: diagnoses", "diagnoses: nowhere")
-    (tmp_path / "assignment.yaml").write_text(text.replace("reference: ../solutions/convnet",
-                                                           f"reference: {ROOT / 'solutions' / 'convnet'}"))
+    (tmp_path / "assignment.yaml").write_text(
+        text.replace("reference: ../solutions/convnet", f"reference: {ROOT / 'solutions' / 'convnet'}")
+    )
     with pytest.raises(config.ConfigError) as err:
         config.load(tmp_path / "assignment.yaml")
     assert err.value.key == "diagnoses" and "not a package" in err.value.reason

@@ -4,11 +4,11 @@ bonus itself is graded end to end in test_grading.py)."""
 import jsonschema
 import pytest
 
-from autograder.runtime import config
-from autograder.grade import locate
 from autograder.build.student_release import points_markdown
-from autograder.runtime.pytest_plugin import GradingPlugin, points_table
+from autograder.grade import locate
 from autograder.grade.results import build_results
+from autograder.runtime import config
+from autograder.runtime.pytest_plugin import GradingPlugin, points_table
 from autograder.runtime.scoring import CaseOutcome, score_group
 from tests.conftest import SCHEMA
 

@@ -63,7 +63,10 @@ def random_conv_case(seed):
 
 
 def conv_cases():
-    named = [pytest.param(conv_case(np.random.default_rng(len(name)), *shape), id=name) for name, shape in CONV_SHAPES.items()]
+    named = [
+        pytest.param(conv_case(np.random.default_rng(len(name)), *shape), id=name)
+        for name, shape in CONV_SHAPES.items()
+    ]
     return named + [pytest.param(random_conv_case(seed), id=f"random{seed}") for seed in RANDOM_CONV_SEEDS]
 
 
@@ -102,11 +105,14 @@ def pool_cases():
         rng = np.random.default_rng(100 + seed)
         ph, pw, stride = (int(v) for v in rng.integers(1, 4, size=3))
         n, c, out_h, out_w = (int(v) for v in rng.integers(1, 5, size=4))
-        cases.append(pytest.param(*pool_case(rng, n, c, out_h, out_w, ph, pw, stride, ties=seed % 2 == 1), id=f"random{seed}"))
+        cases.append(
+            pytest.param(*pool_case(rng, n, c, out_h, out_w, ph, pw, stride, ties=seed % 2 == 1), id=f"random{seed}")
+        )
     return cases
 
 
 # -- helpers ------------------------------------------------------------------------
+
 
 def assert_same(actual, expected, what, tol=TIGHT):
     assert isinstance(actual, np.ndarray), f"{what} is a {type(actual).__name__}"
@@ -121,11 +127,12 @@ def frozen(*arrays):
 
 
 def assert_unchanged(arrays, copies):
-    for i, (a, before) in enumerate(zip(arrays, copies)):
+    for i, (a, before) in enumerate(zip(arrays, copies, strict=True)):
         np.testing.assert_array_equal(a, before, err_msg=f"argument {i} was modified")
 
 
 # -- convolution --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("case", conv_cases())
 def test_conv_fast_matches_loop(ref, fast, case):
@@ -139,7 +146,7 @@ def test_conv_fast_matches_loop(ref, fast, case):
     dout_before = dout.copy()
     grads = fast.conv_backward_fast(dout, cache)
     assert isinstance(grads, tuple) and len(grads) == 3
-    for name, got, want in zip(("dx", "dw", "db"), grads, ref.conv_backward(dout, loop_cache)):
+    for name, got, want in zip(("dx", "dw", "db"), grads, ref.conv_backward(dout, loop_cache), strict=True):
         assert_same(got, want, name)
     assert_unchanged([x, w, b, dout], before + [dout_before])
 
@@ -156,7 +163,9 @@ def test_conv_fast_strategies_and_blocks(ref, fast, monkeypatch, dx_path):
         expected, loop_cache = ref.conv_forward(x, w, b, param)
         assert_same(out, expected, f"{name}: out")
         dout = np.random.default_rng(out.size).normal(size=out.shape)
-        for grad, got, want in zip(("dx", "dw", "db"), fast.conv_backward_fast(dout, cache), ref.conv_backward(dout, loop_cache)):
+        for grad, got, want in zip(
+            ("dx", "dw", "db"), fast.conv_backward_fast(dout, cache), ref.conv_backward(dout, loop_cache), strict=True
+        ):
             assert_same(got, want, f"{name}: {grad}")
 
 
@@ -168,7 +177,9 @@ def test_pool_fast_one_plane_per_block(ref, fast, monkeypatch):
             expected, loop_cache = getattr(ref, forward)(x, param)
             assert_same(out, expected, forward)
             dout = np.random.default_rng(out.size).normal(size=out.shape)
-            assert_same(getattr(fast, backward + "_fast")(dout, cache), getattr(ref, backward)(dout, loop_cache), backward)
+            assert_same(
+                getattr(fast, backward + "_fast")(dout, cache), getattr(ref, backward)(dout, loop_cache), backward
+            )
 
 
 def test_conv_backward_fast_takes_the_loop_cache(ref, fast):
@@ -176,7 +187,7 @@ def test_conv_backward_fast_takes_the_loop_cache(ref, fast):
     x, w, b, param = conv_case(np.random.default_rng(0), *CONV_SHAPES["3x3-same"])
     out, loop_cache = ref.conv_forward(x, w, b, param)
     dout = np.random.default_rng(1).normal(size=out.shape)
-    for got, want in zip(fast.conv_backward_fast(dout, loop_cache), ref.conv_backward(dout, loop_cache)):
+    for got, want in zip(fast.conv_backward_fast(dout, loop_cache), ref.conv_backward(dout, loop_cache), strict=True):
         assert_same(got, want, "gradient")
 
 
@@ -299,6 +310,7 @@ def test_pool_fast_raises_like_loop(ref, fast, kind, x_shape, param):
 
 # -- the graders' own cases -----------------------------------------------------------
 
+
 def graders_cases():
     """The hidden graders' case generators, when the assignment has them."""
     path = ROOT / "assignment" / "tests" / "hidden" / "hidden_cases.py"
@@ -318,7 +330,9 @@ def test_graders_cases_conv(ref, fast):
         expected, loop_cache = ref.conv_forward(x, w, b, param)
         assert_same(out, expected, f"conv_case({seed}) out")
         dout = np.random.default_rng(seed).normal(size=out.shape)
-        for name, got, want in zip(("dx", "dw", "db"), fast.conv_backward_fast(dout, cache), ref.conv_backward(dout, loop_cache)):
+        for name, got, want in zip(
+            ("dx", "dw", "db"), fast.conv_backward_fast(dout, cache), ref.conv_backward(dout, loop_cache), strict=True
+        ):
             assert_same(got, want, f"conv_case({seed}) {name}")
 
 

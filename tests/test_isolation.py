@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder.staff import simulate
 from autograder.build.autograder_zip import grader_requirements
-from tests.conftest import ASSIGNMENT
 from autograder.runtime.config import SandboxLimits
 from autograder.sandbox import isolation
 from autograder.sandbox.limits import sandbox_identity
 from autograder.sandbox.proxy import Sandbox, SandboxError, SandboxSpec
+from autograder.staff import simulate
+from tests.conftest import ASSIGNMENT
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.e2e  # the real setup.sh's venv, the sandbox user, namespaces
@@ -70,7 +70,7 @@ def look(secret_dirs):
     return seen
 '''
 
-SCRIPT = '''
+SCRIPT = """
 import json, shutil, sys, tempfile
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
@@ -83,7 +83,8 @@ package.mkdir(parents=True)
 (package / "__init__.py").write_text("")
 (package / "m.py").write_text(look)
 spec = SandboxSpec(python=python, package="probe", package_parent=run / "submission", exports={"look": "m"},
-                   run_dir=run, identity=sandbox_identity(), mechanisms=None if mechanisms is None else tuple(mechanisms))
+                   run_dir=run, identity=sandbox_identity(),
+                   mechanisms=None if mechanisms is None else tuple(mechanisms))
 sandbox = Sandbox(spec)
 try:
     sandbox.start()
@@ -92,7 +93,7 @@ finally:
     sandbox.close()
     shutil.rmtree(run, ignore_errors=True)
 print(json.dumps({"protections": sandbox.protections(), "seen": seen}))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +111,14 @@ def grading_python(tmp_path_factory):
 
 
 def secret_dirs() -> list[str]:
-    dirs = [str(ROOT), str(ROOT / "solutions"), "/root", "/home", str(simulate.grader_home() / "runs"), tempfile.gettempdir()]
+    dirs = [
+        str(ROOT),
+        str(ROOT / "solutions"),
+        "/root",
+        "/home",
+        str(simulate.grader_home() / "runs"),
+        tempfile.gettempdir(),
+    ]
     return [d for d in dirs if os.path.exists(d)]
 
 
@@ -126,8 +134,27 @@ def sandbox_report(python: str, mechanisms: list[str] | None, as_user: str | Non
 def assert_isolated(report: dict) -> None:
     seen = report["seen"]
     assert seen["secret_dirs_visible"] == [], seen
-    assert set(seen["top"]) <= {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "opt", "dev", "proc",
-                                "sandbox", "root", "home"} - {"root", "home"} | _interpreter_tops(), seen["top"]
+    assert (
+        set(seen["top"])
+        <= {
+            "bin",
+            "sbin",
+            "lib",
+            "lib32",
+            "lib64",
+            "libx32",
+            "usr",
+            "etc",
+            "opt",
+            "dev",
+            "proc",
+            "sandbox",
+            "root",
+            "home",
+        }
+        - {"root", "home"}
+        | _interpreter_tops()
+    ), seen["top"]
     assert seen["wrote_usr"] is False
     assert seen["network"] in ("Network is unreachable", "Connection refused", "Operation not permitted")
     assert len(seen["pids"]) <= 3, seen["pids"]  # init, the student's process, maybe one helper
@@ -192,8 +219,14 @@ def test_missing_tools_fall_back_without_failing(grading_python, tmp_path, monke
     (package / "m.py").write_text("def add(a, b):\n    return a + b\n")
     for path in (run, run / "submission", package):
         os.chmod(path, 0o755)
-    spec = SandboxSpec(python=grading_python, package="probe", package_parent=run / "submission",
-                       exports={"add": "m"}, run_dir=run, identity=sandbox_identity())
+    spec = SandboxSpec(
+        python=grading_python,
+        package="probe",
+        package_parent=run / "submission",
+        exports={"add": "m"},
+        run_dir=run,
+        identity=sandbox_identity(),
+    )
     sandbox = Sandbox(spec)
     try:
         sandbox.start()
@@ -231,7 +264,7 @@ def test_without_namespaces_landlock_keeps_the_file_system_out_of_reach(grading_
     assert (seen["no_new_privs"], seen["seccomp"]) == ("1", "2"), seen
 
 
-HOG = '''
+HOG = """
 import os, time
 
 def hog(children, mb):
@@ -245,7 +278,7 @@ def hog(children, mb):
         pids.append(pid)
     time.sleep(30)
     return len(pids)
-'''
+"""
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root creates a cgroup for the sandbox user")
@@ -265,9 +298,16 @@ def test_memory_is_limited_for_all_the_students_processes_together(grading_pytho
     (package / "m.py").write_text(HOG)
     for path in (run, run / "submission", package):
         os.chmod(path, 0o755)
-    spec = SandboxSpec(python=grading_python, package="probe", package_parent=run / "submission",
-                       exports={"hog": "m"}, run_dir=run, identity=sandbox_identity(),
-                       limits=SandboxLimits(memory_mb=256, call_timeout_seconds=20), mechanisms=())
+    spec = SandboxSpec(
+        python=grading_python,
+        package="probe",
+        package_parent=run / "submission",
+        exports={"hog": "m"},
+        run_dir=run,
+        identity=sandbox_identity(),
+        limits=SandboxLimits(memory_mb=256, call_timeout_seconds=20),
+        mechanisms=(),
+    )
     sandbox = Sandbox(spec)
     try:
         assert sandbox.protections()["whole_sandbox_limits"] is True

@@ -12,9 +12,9 @@ import zipfile
 
 import pytest
 
-from autograder.runtime import config
 from autograder.build import notebook
 from autograder.build.stubs import BEGIN, END
+from autograder.runtime import config
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e  # runs the notebook
@@ -28,8 +28,19 @@ def release(tmp_path_factory):
     """A student release built by the command `make student` runs, into a temp dir."""
     out = tmp_path_factory.mktemp("release") / "student"
     done = subprocess.run(
-        [sys.executable, "-m", "autograder.build.student_release", "--assignment", str(ASSIGNMENT.path), "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "autograder.build.student_release",
+            "--assignment",
+            str(ASSIGNMENT.path),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return out
@@ -69,7 +80,14 @@ def test_master_notebook_is_found_and_has_a_solution_to_strip():
 def test_student_notebook_has_no_solution_code(release):
     student_nb = release / "convnet.ipynb"
     text = "\n".join(c["source"] for c in cells(student_nb))
-    for marker in ("BEGIN SOLUTION", "END SOLUTION", "# SOLUTION", "BEGIN TESTS", "BEGIN QUESTION", "ASSIGNMENT CONFIG"):
+    for marker in (
+        "BEGIN SOLUTION",
+        "END SOLUTION",
+        "# SOLUTION",
+        "BEGIN TESTS",
+        "BEGIN QUESTION",
+        "ASSIGNMENT CONFIG",
+    ):
         assert marker not in text
     assert "horizontal_edge = ..." in text  # the notebook exercise, stripped by otter
     secrets = solution_lines()
@@ -116,9 +134,22 @@ def execute(release, tmp_path, package):
         shutil.rmtree(work / "convnet")
         shutil.copytree(package, work / "convnet")
     done = subprocess.run(
-        [sys.executable, "-m", "nbconvert", "--to", "notebook", "--execute", "--output", "executed.ipynb",
-         "--ExecutePreprocessor.timeout=300", "convnet.ipynb"],
-        cwd=work, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--output",
+            "executed.ipynb",
+            "--ExecutePreprocessor.timeout=300",
+            "convnet.ipynb",
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-4000:]
     executed = [c for c in cells(work / "executed.ipynb") if c["cell_type"] == "code"]

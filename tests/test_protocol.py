@@ -85,7 +85,7 @@ def same(a, b) -> bool:
     if isinstance(a, np.generic):
         return a.dtype == b.dtype and np.asarray(a).tobytes() == np.asarray(b).tobytes()
     if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
         return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
     return a == b
@@ -189,7 +189,7 @@ FORGED = {
     "bad float tag": raw_frame('{"value": {"__float__": "1e9999x"}, "blobs": 0}'),
     "bigint not digits": raw_frame('{"value": {"__bigint__": "12x"}, "blobs": 0}'),
     "bigint too long": raw_frame('{"value": {"__bigint__": "%s"}, "blobs": 0}' % ("9" * 5000)),
-    "value too deep": raw_frame('{"value": %s, "blobs": 0}' % nested(protocol.MAX_DEPTH + 5)),
+    "value too deep": raw_frame(f'{{"value": {nested(protocol.MAX_DEPTH + 5)}, "blobs": 0}}'),
     "handle": raw_frame('{"value": {"__handle__": 1}, "blobs": 0}'),
 }
 
@@ -205,7 +205,7 @@ def test_deep_nesting_is_refused_before_parsing(monkeypatch):
         raise AssertionError("json.loads was called")
 
     monkeypatch.setattr(protocol.json, "loads", no_parse)
-    for head in ('{"value": %s, "blobs": 0}' % nested(100_000), "{" * 100_000, '{"a":' * 100_000):
+    for head in (f'{{"value": {nested(100_000)}, "blobs": 0}}', "{" * 100_000, '{"a":' * 100_000):
         with pytest.raises(LimitExceeded, match="nested"):
             protocol.read_frame(reader(raw_frame(head)), 2**20)
 

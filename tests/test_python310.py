@@ -23,7 +23,9 @@ def python310():
     if path is None:
         return None
     env = {**os.environ, "PYENV_VERSION": "3.10.13"}
-    done = subprocess.run([path, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [path, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True, env=env
+    )
     return path if done.returncode == 0 and "(3, 10)" in done.stdout else None
 
 
@@ -41,23 +43,57 @@ def venv310():
         shutil.rmtree(venv, ignore_errors=True)
         env = {**os.environ, "PYENV_VERSION": "3.10.13"}
         subprocess.run([python, "-m", "venv", str(venv)], check=True, env=env)
-        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        "-r", str(ROOT / "build" / f"py310-{key}.txt")], check=True)
+        subprocess.run(
+            [
+                str(venv / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+                str(ROOT / "build" / f"py310-{key}.txt"),
+            ],
+            check=True,
+        )
         (venv / ".ready").touch()
     return venv / "bin" / "python"
 
 
 def test_framework_compiles_under_310(venv310):
-    done = subprocess.run([str(venv310), "-m", "compileall", "-q", "-x", "__pycache__", "autograder", "solutions",
-                           "assignment/tests"], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [str(venv310), "-m", "compileall", "-q", "-x", "__pycache__", "autograder", "solutions", "assignment/tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_every_grader_passes_the_reference_under_310(venv310):
     done = subprocess.run(
-        [str(venv310), "-m", "pytest", "-p", "autograder.runtime.pytest_plugin", "--assignment", "assignment/assignment.yaml",
-         "--student-dir", "solutions", "assignment/tests", "-q", "-p", "no:cacheprovider", "-c", os.devnull,
-         "--rootdir", "."],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [
+            str(venv310),
+            "-m",
+            "pytest",
+            "-p",
+            "autograder.runtime.pytest_plugin",
+            "--assignment",
+            "assignment/assignment.yaml",
+            "--student-dir",
+            "solutions",
+            "assignment/tests",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-c",
+            os.devnull,
+            "--rootdir",
+            ".",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert "Tests: 100/100 points" in done.stdout, done.stdout[-3000:] + done.stderr[-2000:]

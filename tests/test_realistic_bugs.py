@@ -83,7 +83,9 @@ CASES = {
         lambda m: m.locally_connected_params(200, 200, 10, 1, 1),
     ),
     "summary-conv-depth-updated-first": (
-        lambda m: m.network_summary([{"type": "conv", "filters": 4, "size": 3}, {"type": "pool", "size": 2, "stride": 2}], (8, 8, 4)),
+        lambda m: m.network_summary(
+            [{"type": "conv", "filters": 4, "size": 3}, {"type": "pool", "size": 2, "stride": 2}], (8, 8, 4)
+        ),
         lambda m: m.network_summary(VGG16, (224, 224, 3)),
     ),
     "summary-fc-flatten-ignores-depth": (
@@ -125,7 +127,10 @@ CASES = {
     ),
     "avg-pool-backward-modifies-dout": (pool_bwd("avg", rand(2, 3, 4, 4)), avg_backward_twice),
     # issue 13
-    "zero-pad-image-bottom-right": (lambda m: m.zero_pad(rand(2, 3, 4, 5), 0), lambda m: m.zero_pad(rand(2, 3, 4, 5), 1)),
+    "zero-pad-image-bottom-right": (
+        lambda m: m.zero_pad(rand(2, 3, 4, 5), 0),
+        lambda m: m.zero_pad(rand(2, 3, 4, 5), 1),
+    ),
     "conv-forward-stride-columns-only": (conv_fwd(pad=1), conv_fwd(h=7, w=7, stride=2)),
     "conv-forward-filter-transposed": (conv_fwd(hh=1, ww=1), conv_fwd()),
     "conv-forward-bias-averaged": (conv_fwd(f=1), conv_fwd()),
@@ -133,13 +138,22 @@ CASES = {
     "conv-backward-db-first-sample": (conv_bwd(n=1), conv_bwd()),
     "conv-backward-dw-ignores-stride": (conv_bwd(), conv_bwd(h=7, w=7, stride=2)),
     "conv-backward-dx-flipped-filter": (conv_bwd(hh=1, ww=1), conv_bwd()),
-    "max-pool-forward-largest-magnitude": (pool_fwd("max", rand(2, 3, 4, 4, low=0.0)), pool_fwd("max", rand(2, 3, 4, 4))),
-    "max-pool-backward-ignores-stride": (pool_bwd("max", rand(2, 3, 4, 4), stride=1), pool_bwd("max", rand(2, 3, 4, 4))),
+    "max-pool-forward-largest-magnitude": (
+        pool_fwd("max", rand(2, 3, 4, 4, low=0.0)),
+        pool_fwd("max", rand(2, 3, 4, 4)),
+    ),
+    "max-pool-backward-ignores-stride": (
+        pool_bwd("max", rand(2, 3, 4, 4), stride=1),
+        pool_bwd("max", rand(2, 3, 4, 4)),
+    ),
     "avg-pool-forward-divides-by-perimeter": (
         pool_fwd("avg", rand(2, 3, 4, 4)),
         pool_fwd("avg", rand(2, 3, 6, 6), ph=3, pw=3, stride=3),
     ),
-    "avg-pool-backward-ignores-stride": (pool_bwd("avg", rand(2, 3, 4, 4), stride=1), pool_bwd("avg", rand(2, 3, 4, 4))),
+    "avg-pool-backward-ignores-stride": (
+        pool_bwd("avg", rand(2, 3, 4, 4), stride=1),
+        pool_bwd("avg", rand(2, 3, 4, 4)),
+    ),
     "avg-pool-backward-scales-dout-in-place": (pool_bwd("avg", rand(2, 3, 4, 4)), avg_backward_twice),
     "fc-params-bias-per-input": (lambda m: m.fc_params(10, 10), lambda m: m.fc_params(10, 5)),
 }
@@ -157,13 +171,16 @@ def same(a, b):
     """Same value, same type (int stays int, float64 arrays stay float64), same shape."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return (
-            isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-            and a.dtype == b.dtype and np.allclose(a, b, rtol=1e-9, atol=1e-12)
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and a.dtype == b.dtype
+            and np.allclose(a, b, rtol=1e-9, atol=1e-12)
         )
     if type(a) is not type(b):
         return False
     if isinstance(a, (tuple, list)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     return a == b
@@ -173,7 +190,11 @@ def same_shape(a, b):
     if isinstance(a, np.ndarray):
         return isinstance(b, np.ndarray) and a.shape == b.shape
     if isinstance(a, (tuple, list)):
-        return isinstance(b, (tuple, list)) and len(a) == len(b) and all(same_shape(x, y) for x, y in zip(a, b))
+        return (
+            isinstance(b, (tuple, list))
+            and len(a) == len(b)
+            and all(same_shape(x, y) for x, y in zip(a, b, strict=True))
+        )
     return type(a) is type(b)
 
 

@@ -115,7 +115,7 @@ def test_inputs_are_not_modified(ref):
     out, cache = ref.conv_forward(x, w, b, param)
     ref.conv_backward(np.ones_like(out), cache)
     ref.zero_pad(x, 2)
-    for original, now in zip(copies, (x, w, b), strict=False):
+    for original, now in zip(copies, (x, w, b), strict=True):
         np.testing.assert_array_equal(original, now)
 
 

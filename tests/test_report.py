@@ -38,4 +38,6 @@ def test_report_lists_unusable_files_class_mistakes_and_extra_credit(tmp_path):
     assert "| e | Name e | 5 | missing pool.py; did not import: conv.py (SyntaxError) |" in text
     assert "| a |" not in text.split("## Submissions whose files")[1].split("##")[0]
     mistakes = text.split("## Known mistakes across the class")[1]
-    assert mistakes.index("- 2 submissions: the filter is flipped") < mistakes.index("- 1 submission: the bias is flipped")
+    assert mistakes.index("- 2 submissions: the filter is flipped") < mistakes.index(
+        "- 1 submission: the bias is flipped"
+    )

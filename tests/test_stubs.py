@@ -45,7 +45,10 @@ def test_regions_become_raises_and_module_helpers_vanish():
 @pytest.mark.parametrize(
     "source, message",
     [
-        ("def f():\n    # BEGIN SOLUTION\n    # BEGIN SOLUTION\n    pass\n", "x.py:3: nested # BEGIN SOLUTION (the one on line 2"),
+        (
+            "def f():\n    # BEGIN SOLUTION\n    # BEGIN SOLUTION\n    pass\n",
+            "x.py:3: nested # BEGIN SOLUTION (the one on line 2",
+        ),
         ("def f():\n    pass\n    # END SOLUTION\n", "x.py:3: # END SOLUTION without a matching"),
         ("def f():\n    # BEGIN SOLUTION\n    pass\n", "x.py:2: # BEGIN SOLUTION is never closed"),
         ("def f():\n    x = [\n    # BEGIN SOLUTION\n    1]\n    # END SOLUTION\n", "x.py:"),

@@ -91,7 +91,9 @@ def test_make_submit_warns_about_stubs(release, tmp_path):
     shutil.copytree(release, work)
     done = make_submit(work)
     assert done.returncode == 0, done.stderr
-    assert "convnet/conv.py: still not implemented (these score 0): zero_pad, conv_forward, conv_backward" in done.stdout
+    assert (
+        "convnet/conv.py: still not implemented (these score 0): zero_pad, conv_forward, conv_backward" in done.stdout
+    )
     assert names(work / "submission.zip") == EXPECTED
 
 
@@ -113,7 +115,10 @@ def test_make_grade_accepts_the_zip(work, tmp_path, with_notebook):
     results = tmp_path / "results.json"
     done = subprocess.run(
         ["make", "--no-print-directory", "grade", f"SUBMISSION={tmp_path / 'submission.zip'}", f"RESULTS={results}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     # the reference's fast.py is submitted too (an optional module): the extra credit on top

@@ -11,12 +11,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from autograder.staff import batch, simulate, unpack
 from autograder.grade import locate
 from autograder.grade.results import write_results
 from autograder.runtime.config import SandboxLimits
-from autograder.sandbox import messages, proxy
 from autograder.runtime.text import printable
+from autograder.sandbox import messages, proxy
+from autograder.staff import batch, simulate, unpack
 from tests.conftest import ROOT, Graded
 
 # Written out independently of the implementation: C0 but tab and newline, DEL, C1,
