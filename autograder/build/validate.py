@@ -181,19 +181,24 @@ class _ToleranceUse:
 def _tolerance_uses(a: config.Assignment) -> Iterator[_ToleranceUse]:
     """Every subscript of a name ``tolerances`` (the fixture) in the Python files of
     ``tests/public/`` and ``tests/hidden/``."""
+    for kind, path, tree in _test_trees(a):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "tolerances":
+                key = node.slice
+                name = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+                yield _ToleranceUse(name, path, node.lineno, kind)
+
+
+def _test_trees(a: config.Assignment) -> Iterator[tuple[str, Path, ast.Module]]:
+    """``(kind, path, tree)`` of every Python file in ``tests/public/`` and
+    ``tests/hidden/`` that parses (pytest reports the others, with the line)."""
     for kind in ("public", "hidden"):
         folder = a.root / "tests" / kind
         for path in sorted(folder.rglob("*.py")) if folder.is_dir() else []:
             try:
-                tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+                yield kind, path, ast.parse(path.read_text(encoding="utf-8"), str(path))
             except SyntaxError:
-                continue  # pytest reports it, with the line
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
-                        and node.value.id == "tolerances":
-                    key = node.slice
-                    name = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
-                    yield _ToleranceUse(name, path, node.lineno, kind)
+                continue
 
 
 def public_tolerances(a: config.Assignment) -> set[str]:
@@ -218,25 +223,19 @@ def _calls_are_graded(a: config.Assignment, ref_dir: Path) -> Iterator[config.Co
     ``ref_dir``: ``a.reference``, known to be set."""
     ref = reference.load_package(ref_dir, f"_validate_{a.package}_{abs(hash(str(ref_dir)))}")
     graded = reference.exports(ref, a.modules)
-    for kind in ("public", "hidden"):
-        folder = a.root / "tests" / kind
-        for path in sorted(folder.rglob("*.py")) if folder.is_dir() else []:
-            try:
-                tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-            except SyntaxError:
+    for kind, path, tree in _test_trees(a):
+        seen = set()
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id == "student") or node.attr in seen:
                 continue
-            seen = set()
-            for node in ast.walk(tree):
-                if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                        and node.value.id == "student") or node.attr in seen:
-                    continue
-                seen.add(node.attr)
-                if node.attr not in graded:
-                    yield config.ConfigError(path, f"line {node.lineno}",
-                                             f"calls student.{node.attr}, which no module of modules "
-                                             f"({', '.join(a.modules)}) defines as a public function or class")
-                elif kind == "public" and not hasattr(ref, node.attr):
-                    yield config.ConfigError(path, f"line {node.lineno}", f"calls student.{node.attr}, which "
-                                             f"{ref_dir / '__init__.py'} does not export: students' own runs of "
-                                             f"this test would fail (add `from .{graded[node.attr]} import "
-                                             f"{node.attr}` there)")
+            seen.add(node.attr)
+            if node.attr not in graded:
+                yield config.ConfigError(path, f"line {node.lineno}",
+                                         f"calls student.{node.attr}, which no module of modules "
+                                         f"({', '.join(a.modules)}) defines as a public function or class")
+            elif kind == "public" and not hasattr(ref, node.attr):
+                yield config.ConfigError(path, f"line {node.lineno}", f"calls student.{node.attr}, which "
+                                         f"{ref_dir / '__init__.py'} does not export: students' own runs of "
+                                         f"this test would fail (add `from .{graded[node.attr]} import "
+                                         f"{node.attr}` there)")
