@@ -350,7 +350,7 @@ def test_case(corpus, case, request):
     if case.id in corpus["skipped"]:
         pytest.skip(corpus["skipped"][case.id])
     if case.id in corpus["unprotected"]:
-        request.applymarker(pytest.mark.xfail(reason=corpus["unprotected"][case.id], strict=True))
+        request.applymarker(pytest.mark.xfail(reason=corpus["unprotected"][case.id], strict=False))
     assert case.id not in corpus["errors"], f"grading failed: {corpus['errors'][case.id]}"
     outcome: Outcome = corpus["outcomes"][case.id]
     graded, results = outcome.graded, outcome.graded.results
