@@ -14,11 +14,17 @@ import pytest
 
 from autograder.runtime import archive
 from autograder.staff.executors.slurm import _parse_states
+from tests.buggy import BUGS
 from tests.conftest import ROOT, TIMED
 from tests.fabricate import write_export
-from tests.test_batch import KINDS, RECORDED
+from tests.test_batch import RECORDED
 
 pytestmark = pytest.mark.slurm
+
+# The mixed class of the issue, at least 20: every kind of tests/test_batch.py and every bug
+# of tests/buggy.py (the batch test grades a smaller class; here the array is the point).
+KINDS = (["correct", "flat", "nested", "forger", "stubs", "stubs", "empty", "syntax", "loop"]
+         + [f"bug:{b.name}" for b in BUGS] + ["correct", "flat"])
 
 
 def _no_cluster() -> str:
