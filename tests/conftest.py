@@ -13,9 +13,9 @@ import jsonschema
 import pytest
 
 from autograder.build.autograder_zip import build_autograder
-from autograder.grade.reference import load_package
 from autograder.grade.results import split_score
 from autograder.runtime import config as config_mod
+from autograder.runtime.packages import load_package
 from autograder.staff import simulate
 from tests.fabricate import ROOT, Variant
 

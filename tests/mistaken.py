@@ -98,8 +98,8 @@ def grade_all(grade, folder: Path, submissions=SUBMISSIONS, workers: int = 2) ->
 def main() -> int:
     from autograder.build.autograder_zip import build_autograder
     from autograder.grade.diagnose import load_catalogue
-    from autograder.grade.reference import load_package
     from autograder.runtime import config
+    from autograder.runtime.packages import load_package
     from autograder.staff import simulate
 
     assignment = config.load(ROOT / "assignment" / "assignment.yaml")

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from autograder.grade.reference import load_package
+from autograder.runtime.packages import load_package
 from tests.fabricate import REFERENCE
 from tests.realistic_bugs import BUGS, RealisticBug
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from autograder.build.stubs import BEGIN, MarkerError, stub_source
 from autograder.grade import reference
 from autograder.runtime import config
+from autograder.runtime.packages import load_package
 
 
 class ValidationError(config.ConfigError):
@@ -221,7 +222,7 @@ def _tolerances_are_named(a: config.Assignment) -> Iterator[config.ConfigError]:
 def _calls_are_graded(a: config.Assignment, ref_dir: Path) -> Iterator[config.ConfigError]:
     """``student.<name>`` in the tests: graded, and exported where students run them.
     ``ref_dir``: ``a.reference``, known to be set."""
-    ref = reference.load_package(ref_dir, f"_validate_{a.package}_{abs(hash(str(ref_dir)))}")
+    ref = load_package(ref_dir, f"_validate_{a.package}_{abs(hash(str(ref_dir)))}")
     graded = reference.exports(ref, a.modules)
     for kind, path, tree in _test_trees(a):
         seen = set()

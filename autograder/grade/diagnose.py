@@ -31,7 +31,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from autograder.grade.reference import load_package
+from autograder.runtime.packages import load_package
 from autograder.runtime.scoring import Hint
 from autograder.runtime.testkit import Evidence
 
@@ -92,11 +92,9 @@ def load_catalogue(path: Path, reference: ModuleType, alias: str) -> list[Mistak
 
 def catalogue_hints(assignment: Any, reference: ModuleType, warn: Callable[[str], None]) -> Callable[..., Any] | None:
     """The ``diagnose`` function for :class:`~autograder.runtime.pytest_plugin.GradingPlugin`:
-    the assignment's catalogue (``diagnoses:``) matched against ``reference``, or None
-    when it has none or it cannot be loaded (said through ``warn``: grade without hints
-    rather than not at all)."""
-    if assignment.diagnoses is None:
-        return None
+    the assignment's catalogue (``diagnoses:``, which must be set) matched against
+    ``reference``, or None when it cannot be loaded (said through ``warn``: grade
+    without hints rather than not at all)."""
     try:
         catalogue = load_catalogue(assignment.diagnoses, reference, f"_diagnoses_{assignment.package}")
     except CatalogueError as err:

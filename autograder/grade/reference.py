@@ -1,4 +1,5 @@
-"""Load a reference package under a private name, and list what it exports."""
+"""What a loaded reference package exports (it is loaded by
+:func:`autograder.runtime.packages.load_package`)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,6 @@ import importlib
 import importlib.util
 import inspect
 from types import ModuleType
-
-from autograder.runtime.packages import load_package
-
-__all__ = ["exports", "load_package"]
 
 
 def exports(package: ModuleType, modules: tuple[str, ...]) -> dict[str, str]:

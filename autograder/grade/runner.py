@@ -24,6 +24,7 @@ import pytest
 from autograder.grade import locate, reference
 from autograder.grade.results import build_results, failure_results, split_score, write_results
 from autograder.runtime import config
+from autograder.runtime.packages import load_package
 from autograder.runtime.pytest_plugin import GradingPlugin
 from autograder.sandbox import cgroup, leftovers, messages, rundir
 from autograder.sandbox.limits import kill_user_processes, sandbox_identity
@@ -84,7 +85,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
 
         if assignment.reference is None:  # build_autograder refuses this; a hand-made zip may not
             raise config.ConfigError(assignment.path, "reference", "the autograder needs the reference solutions")
-        ref = reference.load_package(assignment.reference, f"_reference_{assignment.package}")
+        ref = load_package(assignment.reference, f"_reference_{assignment.package}")
         spec = SandboxSpec(
             python=python, package=assignment.package, package_parent=package_parent,
             exports=reference.exports(ref, assignment.modules), run_dir=run_dir, identity=identity,

@@ -30,5 +30,7 @@ CASES = [_conv(s) for s in (1, 3, 4)] + [_pool("max", s) for s in (0, 1, 5)] + [
 @pytest.mark.parametrize("function, dout, cache, names", CASES,
                          ids=[f"{c[0]}-{i % 3}" for i, c in enumerate(CASES)])
 def test_backward_contract_hidden(student, tolerance, function, dout, cache, names):
+    # One gradient per input, shaped like it (strict=False: the cache's last entry, the
+    # parameters, has none). The arrays are the trusted side's; the student gets copies.
     check_contract(student, function, (dout, cache), params=("dout", "cache"),
                    returns=dict(zip(names, cache, strict=False)), tolerance=tolerance)
