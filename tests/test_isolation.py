@@ -192,6 +192,18 @@ def test_as_root_the_sandbox_user_gets_a_private_view(grading_python):
     assert_isolated(report)
 
 
+def _small_package(python: str, source: str) -> tuple[Path, SandboxSpec]:
+    run = Path(tempfile.mkdtemp(prefix="isolation-test-"))  # where the runner puts it: reachable by the user
+    package = run / "submission" / "probe"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "m.py").write_text(source)
+    for path in (run, run / "submission", package):
+        os.chmod(path, 0o755)
+    return run, SandboxSpec(python=python, package="probe", package_parent=run / "submission",
+                            exports={"add": "m"}, run_dir=run, identity=sandbox_identity())
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to become another user")
 @pytest.mark.parametrize("mechanism", ["unshare --user", "bubblewrap"])
 def test_as_an_ordinary_user(grading_python, mechanism):
@@ -212,21 +224,7 @@ def test_missing_tools_fall_back_without_failing(grading_python, tmp_path, monke
     """No unshare, no bubblewrap (or namespaces refused): the child still runs, under
     the user and the limits, and the record says why there is no private view."""
     monkeypatch.setattr(isolation.shutil, "which", lambda name: None)
-    run = Path(tempfile.mkdtemp(prefix="isolation-test-"))  # where the runner puts it: reachable by the user
-    package = run / "submission" / "probe"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "m.py").write_text("def add(a, b):\n    return a + b\n")
-    for path in (run, run / "submission", package):
-        os.chmod(path, 0o755)
-    spec = SandboxSpec(
-        python=grading_python,
-        package="probe",
-        package_parent=run / "submission",
-        exports={"add": "m"},
-        run_dir=run,
-        identity=sandbox_identity(),
-    )
+    run, spec = _small_package(grading_python, "def add(a, b):\n    return a + b\n")
     sandbox = Sandbox(spec)
     try:
         sandbox.start()
@@ -325,9 +323,37 @@ def sandbox_group_dirs(sandbox) -> tuple:
     return () if sandbox.cgroup is None else sandbox.cgroup.dirs
 
 
-def test_a_broken_mechanism_is_detected_by_the_probe(tmp_path):
-    """A wrapper that does not work (here: an interpreter that does not exist inside
-    the view) is caught by the probe and skipped: select() never raises."""
-    view = isolation.View(read_only=(), scratch=(str(tmp_path), "/sandbox/scratch"), scratch_mb=8, workdir=tmp_path)
-    iso = isolation.select(view, "/nonexistent/python", {"PATH": "/usr/bin:/bin"}, uid=None, gid=None, limits=[])
-    assert iso.mechanism == "none" and iso.note
+def test_an_isolation_that_fails_to_start_is_left_for_the_next(grading_python, monkeypatch):
+    """The first start is the check: a wrapper that exits before the child's hello (as
+    unshare does where the kernel refuses namespaces) is left out, the record names it
+    and what it wrote to stderr, and the child runs under the user and the limits."""
+    refused = isolation.Isolation(
+        "unshare", ("/bin/sh", "-c", "echo 'unshare: unshare failed: Operation not permitted' >&2; exit 1", "sh"),
+        drops_privileges=True)
+    monkeypatch.setattr(isolation, "_candidates", lambda *a, **k: ([refused], []))
+    run, spec = _small_package(grading_python, "def add(a, b):\n    return a + b\n")
+    sandbox = Sandbox(spec)
+    try:
+        sandbox.start()
+        assert sandbox.call("add", (2, 3), {}) == 5
+    finally:
+        sandbox.close()
+        shutil.rmtree(run, ignore_errors=True)
+    protections = sandbox.protections()
+    assert protections["isolation"] == "none" and protections["private_filesystem"] is False
+    assert protections["isolation_note"] == "unshare: exit code 1: unshare: unshare failed: Operation not permitted"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not _unshare_works(user=False), reason="needs namespaces as root")
+def test_a_submission_that_dies_at_import_keeps_the_isolation(grading_python):
+    """The hello comes before anything of the student's is loaded: code that kills its
+    process at import is a broken import, never a reason to start it with less."""
+    run, spec = _small_package(grading_python, "import os\nos._exit(3)\n")
+    sandbox = Sandbox(spec)
+    try:
+        with pytest.raises(SandboxError):
+            sandbox.start()
+    finally:
+        sandbox.close()
+        shutil.rmtree(run, ignore_errors=True)
+    assert sandbox.protections()["isolation"] == "unshare", sandbox.protections()

@@ -110,12 +110,8 @@ def grade(root: Path, python: str, *, log=print) -> dict:
             stopwatch=lambda: SandboxStopwatch(identity),
             diagnose=_catalogue_hints(assignment, ref, log),
         )
-        tests = root / "source" / "assignment" / "tests"
-        code = pytest.main(
-            [str(tests / "public"), str(tests / "hidden"), "-q", "-p", "no:cacheprovider", "--rootdir", str(tests),
-             "-c", os.devnull, "--tb=line", "-o", "console_output_style=classic", *UNUSED_PLUGINS],
-            plugins=[plugin, meter],
-        )
+        code = pytest.main([*_pytest_args(root / "source"), "--tb=line", "-o", "console_output_style=classic"],
+                           plugins=[plugin, meter])
         log(f"pytest exit code: {code}")
         graders_failed = code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
         if graders_failed:
@@ -166,6 +162,20 @@ def grade(root: Path, python: str, *, log=print) -> dict:
     return results
 
 
+def _pytest_args(source: Path) -> list[str]:
+    """The graders' pytest session: the public then the hidden tests, no ini file."""
+    tests = source / "assignment" / "tests"
+    return [str(tests / "public"), str(tests / "hidden"), "-q", "-p", "no:cacheprovider", "--rootdir", str(tests),
+            "-c", os.devnull, *UNUSED_PLUGINS]
+
+
+def compile_tests(source: Path) -> int:
+    """Write pytest's bytecode of the graders (their asserts rewritten) beside them,
+    by collecting them as a grading does. setup.sh runs this once: a grading runs
+    with ``-B``, under which pytest reads that bytecode but never writes it."""
+    return pytest.main([*_pytest_args(source), "--collect-only"])
+
+
 class _TestCpu:
     """CPU seconds of this process inside the test functions (the graders' own work,
     with the trusted side's share of the sandbox's calls)."""
@@ -201,7 +211,7 @@ def _live_cpu(identity) -> float:
 def _cpu_figures(live_cpu: tuple[float, float], sandbox, meter: _TestCpu | None) -> dict:
     """CPU seconds of this run, for benchmarks (``bench_grade``): ``runner`` (this
     process), ``children`` (what it started and reaped before the end: the isolation's
-    probe, ...), ``student_process`` (the student's processes at the end, measured
+    first start in an isolation that failed, ...), ``student_process`` (the student's processes at the end, measured
     while alive, or as reaped when more: killed inside a namespace, they are not always
     reaped with their times; ``student_unreaped``: the part that no rusage of an ancestor
     counts), ``student_code`` (in the student's imports and
@@ -251,7 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Grade one submission, Gradescope style.")
     parser.add_argument("--root", type=Path, default=Path("/autograder"))
     parser.add_argument("--python", default=sys.executable, help="interpreter for the student's process")
+    parser.add_argument("--compile-tests", type=Path, metavar="SOURCE",
+                        help="only write pytest's bytecode of SOURCE's graders (setup.sh), then exit")
     args = parser.parse_args(argv)
+    if args.compile_tests is not None:
+        return int(compile_tests(args.compile_tests.resolve()))
     # A TERM or HUP (a batch stopping, a terminal closing) unwinds through grade's
     # finally: the student's processes killed, the run folder removed, results written.
     for sig in (signal.SIGTERM, signal.SIGHUP):

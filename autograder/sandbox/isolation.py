@@ -11,8 +11,7 @@ allows it, it gets its own namespaces:
 - no network (a fresh network namespace with nothing in it);
 - no other processes (a PID namespace whose end kills whatever the student started).
 
-Three ways to get there, tried in this order and each checked by a probe that runs the
-real interpreter inside the view before any student code runs:
+Three ways to get there, tried in this order:
 
 - as root: ``unshare`` (util-linux) + :mod:`launcher`, which builds the view, drops
   every capability and switches to the sandbox user;
@@ -20,9 +19,13 @@ real interpreter inside the view before any student code runs:
   + :mod:`launcher` (unprivileged user namespaces);
 - otherwise nothing more than the user and the limits.
 
-:func:`select` never fails: a missing tool or a refused namespace only means fewer
-protections, and :meth:`Isolation.describe` says which ones are active (the runner
-records it in results.json's ``extra_data`` and in its log).
+:func:`candidates` builds them, strongest first; none is trusted until the student's
+process itself has started inside it: the supervisor's first start is the check (the
+child says ``hello`` before it loads anything of the student's, see
+:mod:`autograder.sandbox.child`), and a start that ends before that falls back to the
+next one. Nothing here fails the grading: a missing tool or a refused namespace only
+means fewer protections, and :meth:`Isolation.describe` says which ones are active (the
+runner records it in results.json's ``extra_data`` and in its log).
 """
 
 from __future__ import annotations
@@ -122,35 +125,34 @@ class Isolation:
 NONE = Isolation("none")
 
 
-def select(view: View, python: str, env: dict[str, str], *, uid: int | None, gid: int | None,
-           limits: list[tuple[str, int, int]], enabled: bool = True,
-           mechanisms: tuple[str, ...] | None = None) -> Isolation:
-    """The strongest isolation that works here, checked by running ``python`` inside it.
-
-    ``uid``/``gid``: the sandbox user (as root), or None (an ordinary user). ``limits``:
-    ``(RLIMIT_NAME, soft, hard)`` for the student's process, applied inside the view
-    by the mechanisms that drop privileges themselves. ``mechanisms``: try only these
-    (tests use it to reach each one). Never raises.
-    """
+def candidates(view: View, python: str, env: dict[str, str], *, uid: int | None, gid: int | None,
+               limits: list[tuple[str, int, int]], enabled: bool = True,
+               mechanisms: tuple[str, ...] | None = None) -> tuple[list[Isolation], list[str]]:
+    """``(isolations to try, strongest first; why the others were left out)``. None of
+    them is checked yet: the supervisor starts the student's process in each in turn
+    until one says ``hello``, and falls back to :data:`NONE` (whose note then lists
+    the reasons). ``uid``/``gid``: the sandbox user (as root), or None (an ordinary
+    user). ``limits``: ``(RLIMIT_NAME, soft, hard)`` for the student's process, applied
+    inside the view by the mechanisms that drop privileges themselves. ``mechanisms``:
+    try only these (tests use it to reach each one). Never raises."""
     if not enabled or sys.platform != "linux":
-        return NONE
+        return [], []
     try:
-        return _select(view, python, env, uid=uid, gid=gid, limits=limits, mechanisms=mechanisms)
+        return _candidates(view, python, env, uid=uid, gid=gid, limits=limits, mechanisms=mechanisms)
     except Exception as err:  # a protection that cannot be set up must never stop grading
-        return dataclasses.replace(NONE, note=f"{type(err).__name__}: {err}"[:500])
+        return [], [f"{type(err).__name__}: {err}"]
 
 
-def _select(view, python, env, *, uid, gid, limits, mechanisms) -> Isolation:
-    notes = []
+def _candidates(view, python, env, *, uid, gid, limits, mechanisms) -> tuple[list[Isolation], list[str]]:
     try:
         extra = _interpreter_paths(python, env)
     except (OSError, subprocess.SubprocessError, ValueError) as err:
-        return dataclasses.replace(NONE, note=f"could not inspect the interpreter: {err}")
-    root = os.geteuid() == 0
-    candidates = ["unshare"] if root else ["bubblewrap", "unshare --user"]
+        return [], [f"could not inspect the interpreter: {err}"]
+    names = ["unshare"] if os.geteuid() == 0 else ["bubblewrap", "unshare --user"]
     if mechanisms is not None:
-        candidates = [m for m in candidates if m in mechanisms]
-    for mechanism in candidates:
+        names = [m for m in names if m in mechanisms]
+    found, notes = [], []
+    for mechanism in names:
         try:
             iso = _build(mechanism, view, extra, uid=uid, gid=gid, limits=limits)
         except (OSError, ValueError) as err:
@@ -158,22 +160,29 @@ def _select(view, python, env, *, uid, gid, limits, mechanisms) -> Isolation:
             continue
         if iso is None:
             notes.append(f"{mechanism}: not installed")
-            continue
-        problem, proc = _probe(iso, view, python, env, uid=uid, gid=gid)
-        if problem is None:
-            return dataclasses.replace(iso, proc=proc)
-        notes.append(f"{mechanism}: {problem}")
+        else:
+            found.append(iso)
+    return found, notes
+
+
+def fallen_back(notes: list[str]) -> Isolation:
+    """:data:`NONE`, saying why each stronger isolation is not used."""
     return dataclasses.replace(NONE, note="; ".join(notes)[:500])
 
 
 def _interpreter_paths(python: str, env: dict[str, str]) -> list[str]:
     """Folders the interpreter needs beyond the system ones: its prefixes (a venv, a
     Python installed under /opt or a home folder) and where its executable really is."""
-    code = ("import json, os, sys; print(json.dumps([sys.prefix, sys.exec_prefix, sys.base_prefix, "
-            "sys.base_exec_prefix, os.path.dirname(os.path.realpath(sys.executable))]))")
-    done = subprocess.run([python, "-I", "-c", code], capture_output=True, text=True, env=env, timeout=PROBE_SECONDS,
-                          check=True)
-    paths = [os.path.realpath(p) for p in json.loads(done.stdout)]
+    if os.path.abspath(python) == os.path.abspath(sys.executable):  # ours (the usual case): no process to start
+        found = [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
+                 os.path.dirname(os.path.realpath(sys.executable))]
+    else:
+        code = ("import json, os, sys; print(json.dumps([sys.prefix, sys.exec_prefix, sys.base_prefix, "
+                "sys.base_exec_prefix, os.path.dirname(os.path.realpath(sys.executable))]))")
+        done = subprocess.run([python, "-I", "-c", code], capture_output=True, text=True, env=env,
+                              timeout=PROBE_SECONDS, check=True)
+        found = json.loads(done.stdout)
+    paths = [os.path.realpath(p) for p in found]
     paths.append(os.path.dirname(os.path.abspath(python)))
     paths.append(os.path.dirname(os.path.dirname(os.path.abspath(python))))  # a venv: bin/..
     return paths
@@ -246,38 +255,3 @@ def _build(mechanism: str, view: View, extra: list[str], *, uid, gid, limits) ->
     user = ["--user", "--map-root-user"] if mechanism == "unshare --user" else []
     launcher = [sys.executable, "-I", "-S", str(HERE / "launcher.py"), str(plan_path), "--"]
     return Isolation(mechanism, (unshare, *user, *NAMESPACES, "--", *launcher), True, paths)
-
-
-def _probe(iso: Isolation, view: View, python: str, env: dict[str, str], *, uid, gid) -> tuple[str | None, bool]:
-    """``(None, has /proc)`` when ``python`` starts inside the view, imports what the
-    student's process imports and can write its scratch folder; else (what went wrong, False)."""
-    from autograder.sandbox.limits import make_preexec_from
-
-    scratch = view.scratch[1]
-    code = ("import importlib.util, os, sys; importlib.util.find_spec('numpy') and __import__('numpy'); "
-            "open(os.path.join(sys.argv[1], '.probe'), 'w').close(); "
-            "print('ok', os.path.isdir('/proc/self'))")
-    kwargs: dict = {}
-    if not iso.drops_privileges:
-        kwargs = {"user": uid, "group": gid, "extra_groups": [] if uid is not None else None,
-                  "preexec_fn": make_preexec_from(list(iso.limits))}
-    try:
-        with iso.opened_command([python, "-I", "-c", code, scratch]) as (argv, fds):
-            done = subprocess.run(argv, capture_output=True, text=True, errors="replace", env=env, pass_fds=fds,
-                                  timeout=PROBE_SECONDS, stdin=subprocess.DEVNULL, cwd="/", **kwargs)
-    except (OSError, subprocess.SubprocessError) as err:
-        return str(err), False
-    if done.returncode != 0 or not done.stdout.startswith("ok"):
-        lines = [line for line in done.stderr.splitlines() if line.strip() and "ISOLATION-REPORT" not in line]
-        return f"exit code {done.returncode}: {' '.join(lines[-2:])[:300]}".strip(), False
-    if not iso.drops_privileges:
-        return None, iso.proc
-    report = next((line.split(" ", 1)[1] for line in done.stderr.splitlines()
-                   if line.startswith("ISOLATION-REPORT ")), None)
-    try:
-        facts = json.loads(report) if report else {}
-    except ValueError:
-        facts = {}
-    if not facts.get("filesystem"):
-        return "the private view could not be built", False
-    return None, bool(facts.get("proc"))

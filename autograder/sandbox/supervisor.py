@@ -129,10 +129,13 @@ class Sandbox:
             launcher="/sandbox/child/launcher.py",
         )
         ident = spec.identity
-        self.isolation = isolation.select(
+        # Tried in turn at the first start (_choose_isolation); None once one is kept.
+        self._untried: list[isolation.Isolation] | None
+        self._untried, self._fallback_notes = isolation.candidates(
             view, spec.python, self._env(isolation.NONE), uid=ident.uid, gid=ident.gid, enabled=spec.isolate,
             mechanisms=spec.mechanisms, limits=rlimits(spec.limits),
         )
+        self.isolation = isolation.fallen_back([*self._fallback_notes, "the student's process was not started"])
 
     def _env(self, iso: isolation.Isolation) -> dict[str, str]:
         """The student's whole environment: nothing of ours (no secrets, no paths)."""
@@ -178,22 +181,111 @@ class Sandbox:
             self.trusted_cpu += time.process_time() - cpu
 
     def _start(self) -> None:
-        spec, limits = self.spec, self.spec.limits
+        limits = self.spec.limits
+        if self._untried is not None:  # the first start: it also chooses the isolation
+            self._choose_isolation()
+        else:
+            self._launch(self.isolation)
+            self._hello(min(limits.import_timeout_seconds, self._time_left()))
+        try:
+            header, _ = self._receive(min(limits.import_timeout_seconds, self._time_left()), "importing your code")
+        except SandboxError as err:
+            self._broken = messages.broken_at_start(Message(err.grading_message, err.reason))
+            raise SandboxError(self._broken) from None
+        if header.get("kind") != "ready" or not isinstance(header.get("import_errors"), dict):
+            self._broken = messages.unexpected_reply("starting")
+            raise SandboxError(self._broken)
+        self.import_errors = header["import_errors"]
+        confinement = header.get("confinement")
+        self.confinement = {k: v for k, v in confinement.items() if isinstance(v, (bool, str))} \
+            if isinstance(confinement, dict) else {}
+        self._collect_output(header)
+
+    def _choose_isolation(self) -> None:
+        """Start the child in each candidate isolation, strongest first, and keep the
+        first it says hello in; without one, the user and the limits only (NONE), whose
+        note says why each was left out. The hello comes before anything of the
+        student's is loaded, so no submission can make a stronger isolation look broken."""
+        untried, self._untried = self._untried or [], None
+        for iso in untried:
+            try:
+                self._launch(iso)
+            except OSError as err:
+                self._fallback_notes.append(f"{iso.mechanism}: {err}")
+                continue
+            problem = self._trial_hello(iso)
+            if problem is None:
+                return
+            self._fallback_notes.append(f"{iso.mechanism}: {problem}")
+            self.stop()
+        self.isolation = isolation.fallen_back(self._fallback_notes)
+        self._launch(self.isolation)
+        self._hello(min(self.spec.limits.import_timeout_seconds, self._time_left()))
+
+    def _trial_hello(self, iso: isolation.Isolation) -> str | None:
+        """None once the child said hello in ``iso`` (kept, with what the child saw);
+        else why not: its exit code and the last lines it wrote to stderr."""
+        timeout = min(self.spec.limits.import_timeout_seconds, self._time_left())
+        try:
+            header, _ = self._channel.receive(time.monotonic() + max(timeout, 0), protocol.reply_budget(1 << 16),
+                                              max_blob_bytes=0)
+        except transport.Timeout:
+            return f"no answer within {timeout:g} s"
+        except (transport.Closed, transport.Unreadable, transport.Interrupted):
+            code = None
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self._proc.wait(timeout=5) if self._proc is not None else None
+            lines = [line for line in self._early_stderr().splitlines()
+                     if line.strip() and not line.startswith("ISOLATION-REPORT")]
+            return f"exit code {code}: {' '.join(lines[-2:])[:300]}".strip()
+        if header.get("kind") != "hello":
+            return "an unexpected first message"
+        if iso.active and header.get("scratch") is not True:
+            return "its scratch folder is not writable"
+        self.isolation = dataclasses.replace(iso, proc=iso.active and header.get("proc") is True)
+        return None
+
+    def _hello(self, timeout: float) -> None:
+        """Wait for the child's hello in the isolation kept; raise as a failed start."""
+        try:
+            header, _ = self._receive(timeout, "importing your code")
+        except SandboxError as err:
+            self._broken = messages.broken_at_start(Message(err.grading_message, err.reason))
+            raise SandboxError(self._broken) from None
+        if header.get("kind") != "hello":
+            self._broken = messages.unexpected_reply("starting")
+            raise SandboxError(self._broken)
+
+    def _early_stderr(self) -> str:
+        """What the child's start wrote to stderr (before a hello, only trusted code runs)."""
+        stream = self._proc.stderr if self._proc is not None else None
+        if stream is None:
+            return ""
+        os.set_blocking(stream.fileno(), False)
+        try:
+            return (stream.read(1 << 16) or b"").decode(errors="replace")
+        except OSError:
+            return ""
+
+    def _launch(self, iso: isolation.Isolation) -> None:
+        """Start the child in ``iso``, with a channel to it (its hello not yet read)."""
+        spec, ident = self.spec, self.spec.identity
         down_r, up_w, channel = transport.open_pipes()
-        iso = self.isolation
-        ident = spec.identity
         if iso.drops_privileges:  # the launcher switches user and applies the limits inside the view
             who: dict[str, Any] = {}
         else:
             who = {"user": ident.uid, "group": ident.gid, "extra_groups": [] if ident.dedicated else None,
                    "preexec_fn": make_preexec_from(list(iso.limits)) if iso.active else make_preexec(
-                       limits, dedicated=ident.dedicated)}
+                       spec.limits, dedicated=ident.dedicated)}
         argv = [spec.python, "-I", iso.path(self.child_dir / "child.py"), str(down_r), str(up_w),
                 iso.path(spec.package_parent), spec.package, iso.path(self.child_dir / "exports.json")]
         try:
             with iso.opened_command(argv) as (command, fds):
+                # stderr is read only when the start ends before the hello (why an
+                # isolation does not work here); at its hello the child points its
+                # descriptor 2 at /dev/null, and the pipe is never read again.
                 self._proc = subprocess.Popen(
-                    command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                     pass_fds=(down_r, up_w, *fds), cwd="/" if iso.active else self.scratch, env=self._env(iso),
                     start_new_session=True, **who,
                 )
@@ -211,19 +303,6 @@ class Sandbox:
                 self.cgroup = None
         self._channel = channel
         self.generation += 1
-        try:
-            header, _ = self._receive(min(limits.import_timeout_seconds, self._time_left()), "importing your code")
-        except SandboxError as err:
-            self._broken = messages.broken_at_start(Message(err.grading_message, err.reason))
-            raise SandboxError(self._broken) from None
-        if header.get("kind") != "ready" or not isinstance(header.get("import_errors"), dict):
-            self._broken = messages.unexpected_reply("starting")
-            raise SandboxError(self._broken)
-        self.import_errors = header["import_errors"]
-        confinement = header.get("confinement")
-        self.confinement = {k: v for k, v in confinement.items() if isinstance(v, (bool, str))} \
-            if isinstance(confinement, dict) else {}
-        self._collect_output(header)
 
     def import_problems(self) -> list[str]:
         """One message per module that failed to import at the last start."""
@@ -238,6 +317,8 @@ class Sandbox:
                 os.killpg(self._proc.pid, signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._proc.wait(timeout=5)
+            if self._proc.stderr is not None:
+                self._proc.stderr.close()
         self._channel.close()
         self._proc = None
         if self.cgroup is not None:

@@ -8,7 +8,7 @@ figures, not assertions: machines are shared and noisy, so CPU time (user + syst
 is measured beside wall time, and the overhead is a CPU figure:
 
 - ``cpu``: every process the grading ran (this process's share, the tree, setup.sh,
-  run_autograder, the isolation's probe, the student's processes: the runner's
+  run_autograder, the student's processes (a first start that fails an isolation among them): the runner's
   ``cpu:`` log line adds what no rusage counts, a student's process killed inside a
   namespace);
 - ``student``: CPU in the student's own code (its imports and calls, as its process
@@ -16,7 +16,7 @@ is measured beside wall time, and the overhead is a CPU figure:
 - ``graders``: CPU in the test functions outside the sandbox's calls (expected values,
   numerical gradients, the bonus's timed reference): the assignment's own work;
 - ``overhead`` = cpu - student - graders: the framework's own cost (unpacking, the
-  interpreters' starts and imports, pytest, the sandbox's set-up and probe, the wire
+  interpreters' starts and imports, pytest, the sandbox's set-up, the wire
   format and copies of arguments, results, sweeps).
 """
 

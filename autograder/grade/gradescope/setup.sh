@@ -25,6 +25,12 @@ chmod -R a+rX "$VENV"
 # Bytecode for the grader, the graders and the reference, once here: run_autograder
 # runs Python with -B (it writes none), so each submission would compile them again.
 "$VENV/bin/python" -m compileall -q "$SOURCE" >/dev/null
+# And pytest's bytecode of the graders (asserts rewritten), which it reads under -B but
+# never writes; -E: a PYTHONDONTWRITEBYTECODE in the environment would prevent it too.
+if ! collected="$(cd "$SOURCE" && "$VENV/bin/python" -E -m autograder.grade.runner --compile-tests "$SOURCE" 2>&1)"; then
+  printf '%s\n' "$collected" >&2
+  echo "setup.sh: the graders could not be collected (above); each grading will compile them again" >&2
+fi
 
 if [ "$(id -u)" = 0 ]; then
   # The student's code runs as this user: it may read the venv, not the source.
