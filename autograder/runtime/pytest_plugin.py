@@ -271,11 +271,12 @@ class GradingPlugin:
         """A failure the student's code caused is reported by its sentence, not a
         traceback wall, and without the cost of formatting one (for each of hundreds
         of failing cases). Anything else (a grader's own error) gets pytest's report."""
-        if call.when == "teardown" or call.excinfo is None or not _worded(call.excinfo.value):
+        phase = "setup" if call.when == "setup" else "call" if call.when == "call" else None
+        if phase is None or call.excinfo is None or not _worded(call.excinfo.value):
             return None
         sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
         return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed",
-                                 self._failure_message(call.excinfo.value), call.when, sections, call.duration,
+                                 self._failure_message(call.excinfo.value), phase, sections, call.duration,
                                  call.start, call.stop, user_properties=item.user_properties)
 
     @pytest.hookimpl(wrapper=True, specname="pytest_runtest_makereport")
