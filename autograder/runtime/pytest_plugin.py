@@ -25,7 +25,7 @@ import traceback
 import types
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -271,8 +271,12 @@ class GradingPlugin:
         """A failure the student's code caused is reported by its sentence, not a
         traceback wall, and without the cost of formatting one (for each of hundreds
         of failing cases). Anything else (a grader's own error) gets pytest's report."""
-        phase = "setup" if call.when == "setup" else "call" if call.when == "call" else None
-        if phase is None or call.excinfo is None or not _worded(call.excinfo.value):
+        phase: Literal["setup", "call"]
+        if call.when == "setup" or call.when == "call":
+            phase = call.when
+        else:
+            return None
+        if call.excinfo is None or not _worded(call.excinfo.value):
             return None
         sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
         return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed",
