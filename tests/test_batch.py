@@ -18,7 +18,7 @@ import pytest
 from autograder.grade.results import failure_results
 from autograder.runtime import archive
 from autograder.sandbox.limits import descendants
-from autograder.staff import batch, export, report, simulate
+from autograder.staff import batch, export, report, simulate, warm
 from tests.buggy import BUGS
 from tests.conftest import ASSIGNMENT, BONUS_POINTS, ROOT, TIMED, TIMED_POINTS, slack
 from tests.fabricate import kind, write_export, write_submission
@@ -140,7 +140,7 @@ class FakeGrader:
         if plan == "crash":
             raise RuntimeError("setup.sh failed")
         if plan == "hang":
-            raise simulate.GradingTimeout(f"run_autograder timed out after {timeout:g} s\nlast words")
+            raise simulate.GradingTimeout(timeout, "last words")
         results = failure_results("could not grade", execution_time=0) if plan == "fail" else fake_results(float(plan))
         results_path.write_text(json.dumps(results))
         return results, "log", []
@@ -166,7 +166,7 @@ def test_crash_hang_and_grader_failure_never_stop_the_batch_and_are_retried(tmp_
     assert {k: o.status for k, o in outcomes.items()} == {"a": "graded", "b": "error", "c": "graded", "d": "timeout",
                                                          "e": "error", "f": "graded"}
     assert outcomes["b"].message == "RuntimeError: setup.sh failed"
-    assert outcomes["d"].message == "run_autograder timed out after 600 s"
+    assert outcomes["d"].message == "the grading timed out after 600 s"
     assert "could not grade" in outcomes["e"].message
     assert len(seen) == 6 and sorted(os.listdir(out / "results")) == ["a.json", "c.json", "e.json", "f.json"]
     assert "last words" in (out / "logs" / "d.log").read_text()
@@ -236,9 +236,9 @@ def test_progress_bar_on_a_terminal_and_plain_lines_elsewhere():
     progress = batch.Progress(3, plain, tty=False)
     progress(batch.Outcome("a", "graded", 1.0, score=80, skipped=True))
     progress(batch.Outcome("b", "graded", 2.5, score=90.5))
-    progress(batch.Outcome("c", "timeout", 600, "run_autograder timed out after 600 s"))
+    progress(batch.Outcome("c", "timeout", 600, "the grading timed out after 600 s"))
     assert plain[0].startswith("[2/3] b: 90.5 (2.5 s)  ETA ")
-    assert plain[1].startswith("[3/3] c: timeout: run_autograder timed out after 600 s (600.0 s)")
+    assert plain[1].startswith("[3/3] c: timeout: the grading timed out after 600 s (600.0 s)")
     bar = Stream()
     progress = batch.Progress(4, bar, tty=True)
     progress(batch.Outcome("a", "graded", 1.0, score=80))
@@ -329,9 +329,12 @@ def test_interrupted_batch_resumes_with_the_rest(autograder_zip, tmp_path):
     while not (out / "batch.json").exists():
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()[0]
         time.sleep(0.1)
+    servers = [pid for pid in descendants(proc.pid) if b"autograder.grade.server" in _cmdline(pid)]
     proc.send_signal(signal.SIGTERM)
     output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 130, output
+    time.sleep(1)
+    assert servers and not [pid for pid in servers if b"autograder.grade.server" in _cmdline(pid)], servers
     assert "Run the same command again" in output
     done = json.loads((out / "batch.json").read_text())["submissions"]
     assert 1 <= len(done) < 4 and all(d["status"] == "graded" for d in done.values())
@@ -355,19 +358,20 @@ def test_interrupted_batch_resumes_with_the_rest(autograder_zip, tmp_path):
 
 
 @pytest.mark.e2e
-def test_a_grading_past_the_timeout_is_killed_and_reported(autograder_zip, tmp_path):
+@pytest.mark.parametrize("grade", [warm.grade, simulate.grade], ids=["warm", "cold"])
+def test_a_grading_past_the_timeout_is_killed_and_reported(autograder_zip, tmp_path, grade):
     sub = export.Submission("hang", write_submission("loop", tmp_path / "hang"))
     out = tmp_path / "out"
     started = time.monotonic()
-    outcomes = batch.grade_all(autograder_zip, [sub], out, timeout=4)
+    outcomes = batch.grade_all(autograder_zip, [sub], out, timeout=4, grade=grade)
     assert time.monotonic() - started < 30 * slack()  # killed at 4 s, not at the end of the loop
     assert outcomes["hang"].status == "timeout"
-    assert outcomes["hang"].message == "run_autograder timed out after 4 s"
+    assert outcomes["hang"].message == "the grading timed out after 4 s"
     assert not (out / "results" / "hang.json").exists()
     assert not [pid for pid in descendants(os.getpid()) if b"autograder" in _cmdline(pid)
-                or b"child.py" in _cmdline(pid)]  # the grader and the student's process are gone
+                or b"child.py" in _cmdline(pid)]  # the grader, its warm server and the student's process are gone
     report.write_report(out, [sub], outcomes)
-    assert "| hang |  | timeout | run_autograder timed out after 4 s |" in (out / "report.md").read_text()
+    assert "| hang |  | timeout | the grading timed out after 4 s |" in (out / "report.md").read_text()
     row = next(csv.DictReader((out / "scores.csv").open()))
     assert (row["status"], row["total"]) == ("timeout", "")
     shutil.rmtree(out)

@@ -1,8 +1,10 @@
 """Grade a whole class: every submission of an export through the same sandboxed path
-as ``make grade`` (:func:`autograder.staff.simulate.grade`), several at once, resumable.
+as ``make grade`` (:func:`autograder.staff.simulate.grade`), several at once, resumable;
+each worker grades through a warm grader (:mod:`autograder.staff.warm`: the runner's
+imports once, a fork per submission) unless ``--cold``.
 
     python -m autograder.staff.batch --submissions <export.zip or folder> [--out build/grade-all] \
-        [--autograder dist/autograder.zip] [--jobs N] [--force] [--timeout 600] \
+        [--autograder dist/autograder.zip] [--jobs N] [--force] [--cold] [--timeout 600] \
         [--executor local|slurm] [--slurm-args "..."] [--slurm-max K] [--slurm-shard-size N]
 
 ``OUT`` receives ``results/<id>.json`` (the results.json Gradescope would get),
@@ -34,7 +36,7 @@ from typing import TextIO
 
 from autograder.runtime.text import printable
 from autograder.sandbox.limits import MAX_SLOTS
-from autograder.staff import export, report, simulate
+from autograder.staff import export, report, simulate, warm
 from autograder.staff.executors import Executor, ExecutorError, GradeJob, Outcome, by_name, read_json, write_atomic
 from autograder.staff.executors.local import LocalExecutor, default_jobs  # noqa: F401 (default_jobs: part of this module's API)
 
@@ -52,7 +54,7 @@ def grade_all(
     force: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
     progress: Callable[[Outcome], None] | None = None,
-    grade: Callable = simulate.grade,
+    grade: Callable = warm.grade,
     executor: Executor | None = None,
 ) -> dict[str, Outcome]:
     """Grade every submission not yet graded with this autograder into ``out``; return
@@ -193,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=0, help="gradings at once (default: one per core)")
     parser.add_argument("--force", action="store_true", help="regrade submissions already graded")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per submission")
+    parser.add_argument("--cold", action="store_true", help="start the zip's run_autograder for each submission, "
+                        "as Gradescope does, instead of a warm grader per worker (slower; the same results)")
     parser.add_argument("--executor", choices=["local", "slurm"], default="local", help="where to grade")
     parser.add_argument("--slurm-args", default="", help="extra sbatch arguments (partition, time limit...)")
     parser.add_argument("--slurm-max", type=int, help="array tasks running at once (sbatch --array=...%%K)")
@@ -232,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         outcomes = grade_all(args.autograder, found.submissions, args.out, force=args.force,
-                             timeout=args.timeout, progress=Progress(len(found.submissions)), executor=executor)
+                             timeout=args.timeout, progress=Progress(len(found.submissions)), executor=executor,
+                             grade=simulate.grade if args.cold else warm.grade)
     except ExecutorError as err:  # the engine refused the work (e.g. sbatch failed)
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from autograder.grade.results import split_score
@@ -170,11 +171,21 @@ def setup(root: Path, home: Path, python: str) -> Path:
 
 
 class GradingTimeout(RuntimeError):
-    """run_autograder did not finish in time; its whole process tree was killed."""
+    """The grading did not finish in time; its whole process tree was killed. The
+    message's first line says so; the rest is the end of the grader's log."""
+
+    def __init__(self, timeout: float, tail: str = ""):
+        super().__init__(f"the grading timed out after {timeout:g} s\n{printable(tail[-2000:])}")
 
 
 _RUNNING: set[subprocess.Popen] = set()  # run_autograder processes alive now, for stop_all()
 _RUNNING_LOCK = threading.Lock()
+
+
+def run_env(root: Path, venv: Path) -> dict[str, str]:
+    """run_autograder's whole environment (Gradescope's has little more)."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AUTOGRADER_ROOT": str(root), "GRADER_VENV": str(venv),
+            "LANG": "C.UTF-8"}
 
 
 def run(root: Path, venv: Path, timeout: float = TIMEOUT_SECONDS) -> str:
@@ -183,8 +194,7 @@ def run(root: Path, venv: Path, timeout: float = TIMEOUT_SECONDS) -> str:
 
     Raises :class:`GradingTimeout` after ``timeout`` seconds, once every process the
     run started (the grader, the student's process and its children) is killed."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AUTOGRADER_ROOT": str(root), "GRADER_VENV": str(venv),
-           "LANG": "C.UTF-8"}
+    env = run_env(root, venv)
     # A session of its own: a timeout or stop_all() kills the run and nothing else,
     # and a Ctrl-C meant for a batch does not reach the grader (which would then write
     # an "interrupted" results.json that looks like a real score).
@@ -199,8 +209,7 @@ def run(root: Path, venv: Path, timeout: float = TIMEOUT_SECONDS) -> str:
         _kill_tree(proc)
         output, _ = proc.communicate()
         sweep_killed_runs()
-        tail = printable((output or "")[-2000:])
-        raise GradingTimeout(f"run_autograder timed out after {timeout:g} s\n{tail}") from None
+        raise GradingTimeout(timeout, output or "") from None
     finally:
         with _RUNNING_LOCK:
             _RUNNING.discard(proc)
@@ -228,15 +237,18 @@ def sweep_killed_runs() -> None:
 
 
 def _kill_tree(proc: subprocess.Popen) -> None:
-    """SIGKILL ``proc`` and every descendant. The student's process runs in a session
+    if proc.returncode is None:  # else already reaped: its pid may belong to another process now
+        kill_tree(proc.pid)
+
+
+def kill_tree(top: int) -> None:
+    """SIGKILL process ``top`` (not yet reaped) and every descendant. The student's process runs in a session
     of its own, so killing the process group alone would leave it running; freezing
     the tree first (SIGSTOP) keeps a forking process from outrunning the kill, and
     keeps orphans from being reparented out of sight."""
-    if proc.returncode is not None:
-        return  # already reaped: its pid may belong to another process now
     frozen: list[int] = []
     for _ in range(5):
-        fresh = [pid for pid in [proc.pid, *descendants(proc.pid)] if pid not in frozen]
+        fresh = [pid for pid in [top, *descendants(top)] if pid not in frozen]
         if not fresh:
             break
         _signal_all(fresh, signal.SIGSTOP)
@@ -294,11 +306,14 @@ def _tests(n: int) -> str:
 
 
 def grade(autograder_zip: Path, submission: Path, results_path: Path, keep: bool = False,
-          timeout: float = TIMEOUT_SECONDS) -> tuple[dict, str, list[str]]:
+          timeout: float = TIMEOUT_SECONDS, through: Callable[[Path, Path, Path, float], str] | None = None,
+          ) -> tuple[dict, str, list[str]]:
     """Grade one submission; returns (results, grader log, unpack notes). Safe to call
-    from several threads at once: each call has its own tree.
+    from several threads at once: each call has its own tree. ``through(image, venv,
+    root, timeout)`` runs the grader on the tree and returns its log (default: the
+    zip's run_autograder, as Gradescope runs it; a batch's warm grader: :mod:`.warm`).
 
-    Raises :class:`GradingTimeout` when run_autograder takes longer than ``timeout``."""
+    Raises :class:`GradingTimeout` when the grading takes longer than ``timeout``."""
     home = grader_home()
     home.mkdir(parents=True, exist_ok=True)
     os.chmod(home, 0o755)
@@ -306,7 +321,7 @@ def grade(autograder_zip: Path, submission: Path, results_path: Path, keep: bool
     image, venv = built_image(autograder_zip, home, python)
     root, notes = build_tree(autograder_zip, submission, home, image)
     try:
-        log = run(root, venv, timeout)
+        log = run(root, venv, timeout) if through is None else through(image, venv, root, timeout)
         results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
         results_path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / "results" / "results.json", results_path)

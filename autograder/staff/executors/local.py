@@ -1,5 +1,5 @@
 """The local executor: a pool of threads on this machine, each running one grading
-(its own run_autograder process tree) at a time."""
+at a time (by default through its own warm grader, :mod:`autograder.staff.warm`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from autograder.sandbox.limits import MAX_SLOTS
-from autograder.staff import simulate
+from autograder.staff import simulate, warm
 from autograder.staff.executors import GradeJob, Outcome, grade_one
 from autograder.staff.export import Submission
 
@@ -53,7 +53,9 @@ class LocalExecutor:
             # every worker has returned.
             while not all(f.done() for f in futures):
                 simulate.stop_all()
+                warm.stop_all()
                 wait(futures, timeout=0.2)
             raise
         finally:
             pool.shutdown(wait=True)
+            warm.close_all()
