@@ -38,7 +38,7 @@ def verdicts(graded: Graded) -> dict:
 def test_warm_and_cold_grade_alike(gradings, autograder_zip, tmp_path):
     cold = gradings.many([KINDS[k] for k in ALIKE])  # run_autograder per submission
     try:
-        for name, was in zip(ALIKE, cold):
+        for name, was in zip(ALIKE, cold, strict=True):
             results, log, notes = warm.grade(autograder_zip, KINDS[name].write(tmp_path / name),
                                              tmp_path / f"{name}.json")
             now = Graded(results, log, notes)  # valid against the schema
