@@ -82,9 +82,10 @@ bench-grade: student autograder ## time `make grade` (reference, stubs, BENCH_SU
 	$(PY) -m autograder.staff.bench_grade --assignment $(ASSIGNMENT) --student-release $(STUDENT_OUT) \
 		--autograder $(DIST)/autograder.zip --json $(BUILD)/bench-grade.json $(BENCH_SUBMISSIONS)
 
-bench-grade-all: autograder ## grade a mixed class of 100 with grade-all: submissions per minute, peak memory
+bench-grade-all: autograder ## grade a mixed class of 100 with grade-all: submissions per minute, peak memory [COLD=1]
 	@test -n "$(IS_DEFAULT)" || { echo "make bench-grade-all: its synthetic class (tests/fabricate.py, tests/buggy.py) is made of variants of the default assignment's reference; $(ASSIGNMENT) has none. Time a real export with make grade-all instead." >&2; exit 2; }
-	$(PY) tests/bench_batch.py --count 100 --autograder $(DIST)/autograder.zip $(if $(JOBS),--jobs $(JOBS))
+	$(PY) tests/bench_batch.py --count 100 --autograder $(DIST)/autograder.zip $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(filter 1 yes true,$(COLD)),--cold)
 
 bench-feedback: student ## grade every realistic bug on Gradescope's path and locally: partial credit, causes named, no hint on correct code
 	@test -n "$(IS_DEFAULT)" || { echo "make bench-feedback: its bugs (tests/realistic_bugs.py, tests/mistaken.py, tests/buggy.py) are variants of the default assignment's reference" >&2; exit 2; }

@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=0, help="gradings at once (default: one per core)")
     parser.add_argument("--autograder", type=Path, default=ROOT / "dist" / "autograder.zip")
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "bench-grade-all")
+    parser.add_argument("--cold", action="store_true", help="run_autograder per submission (grade-all --cold)")
     args = parser.parse_args(argv)
     if not args.autograder.is_file():
         print(f"error: {args.autograder} not found: run `make autograder` first", file=sys.stderr)
@@ -99,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     write_export(args.work / "export", mix)
     out = args.work / "out"
     cmd = [sys.executable, "-m", "autograder.staff.batch", "--submissions", str(args.work / "export"),
-           "--out", str(out), "--autograder", str(args.autograder)] + (["--jobs", str(args.jobs)] if args.jobs else [])
+           "--out", str(out), "--autograder", str(args.autograder)] + (["--jobs", str(args.jobs)] if args.jobs else []) \
+        + (["--cold"] if args.cold else [])
     jobs = args.jobs or len(os.sched_getaffinity(0))
     print(f"Grading {len(mix)} submissions ({', '.join(f'{n} {k}' for k, n in _summary(mix).items())}), "
           f"{jobs} at a time, on {os.cpu_count()} cores...", flush=True)

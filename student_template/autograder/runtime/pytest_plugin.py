@@ -26,7 +26,7 @@ import traceback
 import types
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -267,8 +267,26 @@ class GradingPlugin:
         # Extra credit last: its time never comes out of the graded part's budget.
         items[:] = sorted(items, key=lambda item: self.group_of(item).extra_credit)
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
+        """A failure the student's code caused is reported by its sentence, not a
+        traceback wall, and without the cost of formatting one (for each of hundreds
+        of failing cases). Anything else (a grader's own error) gets pytest's report."""
+        phase: Literal["setup", "call"]
+        if call.when == "setup" or call.when == "call":
+            phase = call.when
+        else:
+            return None
+        if call.excinfo is None or not _worded(call.excinfo.value):
+            return None
+        sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
+        return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed",
+                                 self._failure_message(call.excinfo.value), phase, sections, call.duration,
+                                 call.start, call.stop, user_properties=item.user_properties)
+
+    @pytest.hookimpl(wrapper=True, specname="pytest_runtest_makereport")
+    def pytest_runtest_makereport_record(self, item: pytest.Item, call: pytest.CallInfo):
+        """Each case's outcome, as data, for its group's score."""
         report = yield
         if report.when == "call" or (report.when == "setup" and report.failed):
             passed = report.passed
@@ -278,10 +296,6 @@ class GradingPlugin:
             if not passed and call.excinfo is not None:
                 message = self._failure_message(call.excinfo.value)
                 reason = outcomes.reason_of(call.excinfo.value)
-                if isinstance(call.excinfo.value, (GradingFailure, NotImplementedError)) or hasattr(
-                    call.excinfo.value, "grading_message"
-                ):
-                    report.longrepr = message  # a sentence, not a traceback wall
                 evidence = getattr(call.excinfo.value, "evidence", None)
                 if isinstance(evidence, Evidence):
                     replayed, hints = evidence.replay.function, self._hints(evidence)
@@ -350,6 +364,12 @@ def _case_facts(params: dict, *, shown: bool) -> tuple[tuple, int, str]:
         return features, characterise.case_size(params), characterise.describe_inputs(params) if shown else ""
     except Exception:  # a description is a bonus: it must never cost the case its report
         return (), 0, ""
+
+
+def _worded(exc: BaseException) -> bool:
+    """Whether ``exc`` is a failure with its own sentence for the student (a check that
+    failed, a stub, the sandbox's word on the student's process)."""
+    return isinstance(exc, (GradingFailure, NotImplementedError)) or hasattr(exc, "grading_message")
 
 
 def failure_text(exc: BaseException) -> str:
