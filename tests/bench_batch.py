@@ -100,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     write_export(args.work / "export", mix)
     out = args.work / "out"
     cmd = [sys.executable, "-m", "autograder.staff.batch", "--submissions", str(args.work / "export"),
-           "--out", str(out), "--autograder", str(args.autograder)] + (["--jobs", str(args.jobs)] if args.jobs else []) \
-        + (["--cold"] if args.cold else [])
+           "--out", str(out), "--autograder", str(args.autograder)]
+    cmd += (["--jobs", str(args.jobs)] if args.jobs else []) + (["--cold"] if args.cold else [])
     jobs = args.jobs or len(os.sched_getaffinity(0))
     print(f"Grading {len(mix)} submissions ({', '.join(f'{n} {k}' for k, n in _summary(mix).items())}), "
           f"{jobs} at a time, on {os.cpu_count()} cores...", flush=True)
