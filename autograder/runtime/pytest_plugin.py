@@ -188,20 +188,22 @@ class GradingPlugin:
         self._leaderboard: dict[str, dict] = {}
 
     # -- fixtures -----------------------------------------------------------------
+    # Session-scoped where they hold no per-test state: set up once, not once per case
+    # (a grading has hundreds); ``tolerance`` is the calling test's own.
 
-    @pytest.fixture
+    @pytest.fixture(scope="session")
     def student(self) -> Any:
         """The package under test (a module, or a proxy to one in a sandbox)."""
         return self._student_factory()
 
-    @pytest.fixture
+    @pytest.fixture(scope="session")
     def reference(self) -> Any:
         """The reference package (trusted; never the student's code)."""
         if self._reference_factory is None:
             pytest.skip("this test needs the reference solutions, which are not shipped with the student release")
         return self._reference_factory()
 
-    @pytest.fixture
+    @pytest.fixture(scope="session")
     def oracle(self) -> Callable[..., Callable[..., Any]]:
         """``oracle(student, name, *checks)``: the function to compute expected values
         with (a gradient check's forward pass): the reference's where it is at hand,
@@ -215,19 +217,19 @@ class GradingPlugin:
         ``tolerances:``, unless the test's entry names another."""
         return self.assignment.tolerance_of(self.group_of(request.node))
 
-    @pytest.fixture
+    @pytest.fixture(scope="session")
     def tolerances(self) -> config_mod.Tolerances:
         """Every named tolerance of assignment.yaml (``tolerances["numerical_gradient"]``);
         an unknown name fails the test saying which names there are."""
         return self.assignment.tolerances
 
-    @pytest.fixture
+    @pytest.fixture(scope="session")
     def stopwatch(self) -> Any:
         """Times the trusted side's calls with the student's code stopped, and the
         student's by the worse of wall and CPU time (see :mod:`autograder.runtime.stopwatch`)."""
         return self._stopwatch()
 
-    @pytest.fixture
+    @pytest.fixture(scope="session")
     def leaderboard(self) -> Callable[..., None]:
         """``leaderboard(name, value, order="desc")`` records an entry of Gradescope's
         leaderboard (the last value recorded under a name wins)."""
