@@ -119,14 +119,20 @@ def _load_blob(blobs, index):
         version = np.lib.format.read_magic(fp)
         # The header alone (every .npy version), so that the size is charged before the
         # data is read; private, and missing from numpy's type stubs.
-        shape, _, dtype = np.lib.format._read_array_header(fp, version)  # type: ignore[attr-defined]
+        shape, fortran, dtype = np.lib.format._read_array_header(fp, version)  # type: ignore[attr-defined]
     except Exception as err:  # a malformed .npy: never trust it
         raise ProtocolError(f"unreadable array: {err}") from None
     if not all(isinstance(n, int) and n >= 0 for n in shape):
         raise ProtocolError("unreadable array: negative or invalid size")
-    charge(blobs, math.prod(shape) * dtype.itemsize)
+    if dtype.hasobject:  # what np.load(allow_pickle=False) refuses
+        raise ProtocolError("unreadable array: an array of Python objects")
+    count = math.prod(shape)
+    charge(blobs, count * dtype.itemsize)
     try:
-        return np.load(io.BytesIO(blob), allow_pickle=False)
+        # The data straight from the header's end (the header is not parsed twice, as
+        # np.load would), copied: a writable array of its own, as np.load gives.
+        flat = np.frombuffer(blob, dtype=dtype, count=count, offset=fp.tell())
+        return flat.reshape(shape, order="F" if fortran else "C").copy(order="K")
     except Exception as err:  # a malformed .npy: never trust it
         raise ProtocolError(f"unreadable array: {err}") from None
 
