@@ -60,9 +60,14 @@ def unpack(
             if info.is_dir():
                 dest.mkdir(parents=True, exist_ok=True)
                 continue
+            if dest.exists() or dest.is_symlink():
+                notes.append(f"skipped {name!r}: the zip holds that file twice; the first copy is kept")
+                continue
+            created = False
             try:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 with archive.open(info) as src, open(dest, "xb") as out:
+                    created = True
                     while chunk := src.read(CHUNK):
                         total += len(chunk)  # count real bytes: headers can lie
                         if total > max_bytes:
@@ -75,9 +80,11 @@ def unpack(
                 _remove_new(target, existing)
                 raise
             except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError) as err:
-                notes.append(f"skipped {name!r}: {err}")
-                if dest.exists() and dest.is_file():
-                    dest.unlink()
+                # An OSError's own words, without the path it names (this machine's, not the upload's).
+                why = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+                notes.append(f"skipped {name!r}: {why}")
+                if created:  # only what this entry wrote: never an earlier entry's file
+                    dest.unlink(missing_ok=True)
     return [printable(note) for note in notes]
 
 
