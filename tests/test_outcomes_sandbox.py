@@ -64,6 +64,9 @@ class Box:
     def get(self):
         return 1
 
+    def fails(self):
+        raise ValueError("no")
+
 def box():
     return Box()
 '''
@@ -117,6 +120,7 @@ try:
     for i in range(4):
         attempt(f"segfaults{i}", student.segfaults)
     kept = student.box()
+    attempt("box_raises", kept.fails)
     attempt("exits_again", student.exits)  # the process dies: the object with it
     attempt("box_after_restart", kept.get)
     sandbox.deadline = time.monotonic() - 1
@@ -168,6 +172,7 @@ def test_the_words_still_say_it(seen):
     assert seen["sleeps0"][1].startswith("Timed out after 3 s while running sleeps")
     assert seen["stub"][1] == "stub is not implemented yet"
     assert seen["in_missing"][1] == "gone.py is missing"
+    assert seen["box_raises"][1].startswith("Box.fails raised ValueError"), seen["box_raises"]  # the class named
     assert seen["segfaults0"][1] == "Your code's process crashed (segmentation fault; often running out of the " \
                                     "1024 MB of memory) while running segfaults."
 

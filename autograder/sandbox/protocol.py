@@ -199,7 +199,7 @@ def encode(value, blobs, depth=0):
         blobs.append(buf.getvalue())
         return {"__ndarray__": len(blobs) - 1, "scalar": not isinstance(value, np.ndarray)}
     if isinstance(value, Handle):
-        return {"__handle__": value.id}
+        return {"__handle__": value.id, "type": value.type_name} if value.type_name else {"__handle__": value.id}
     if isinstance(value, list):
         return [encode(v, blobs, depth + 1) for v in value]
     if isinstance(value, tuple):
@@ -261,7 +261,11 @@ def decode(data, blobs, resolve_handle, depth=0):
             raise ProtocolError("bad complex number in frame")
         return complex(parts[0], parts[1])
     if "__handle__" in data:
-        return resolve_handle(data["__handle__"])
+        found = resolve_handle(data["__handle__"])
+        kind = data.get("type")  # the kept object's class, for what a student reads ("Layer.forward raised")
+        if isinstance(found, Handle) and not found.type_name and isinstance(kind, str) and kind.isidentifier():
+            found.type_name = kind[:100]
+        return found
     if "__float__" in data and data["__float__"] in ("nan", "inf", "-inf"):
         return float(data["__float__"])
     if "__bigint__" in data and isinstance(data["__bigint__"], str) and len(data["__bigint__"]) < 4000:
