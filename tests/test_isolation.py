@@ -220,19 +220,25 @@ def test_as_an_ordinary_user(grading_python, mechanism):
     assert_isolated(report)
 
 
-def test_missing_tools_fall_back_without_failing(grading_python, tmp_path, monkeypatch):
-    """No unshare, no bubblewrap (or namespaces refused): the child still runs, under
-    the user and the limits, and the record says why there is no private view."""
-    monkeypatch.setattr(isolation.shutil, "which", lambda name: None)
-    run, spec = _small_package(grading_python, "def add(a, b):\n    return a + b\n")
+def _adds_up(python: str) -> dict:
+    """A sandbox's protections, once its student's ``add(2, 3)`` has answered 5."""
+    run, spec = _small_package(python, "def add(a, b):\n    return a + b\n")
     sandbox = Sandbox(spec)
     try:
         sandbox.start()
         assert sandbox.call("add", (2, 3), {}) == 5
     finally:
-        sandbox.stop()
+        sandbox.close()
         shutil.rmtree(run, ignore_errors=True)
-    protections = sandbox.protections()
+    assert all(not d.exists() for d in sandbox_group_dirs(sandbox))
+    return sandbox.protections()
+
+
+def test_missing_tools_fall_back_without_failing(grading_python, tmp_path, monkeypatch):
+    """No unshare, no bubblewrap (or namespaces refused): the child still runs, under
+    the user and the limits, and the record says why there is no private view."""
+    monkeypatch.setattr(isolation.shutil, "which", lambda name: None)
+    protections = _adds_up(grading_python)
     assert protections["isolation"] == "none" and not protections["private_filesystem"]
     assert protections["no_new_privs"] and protections["seccomp_filter"], protections
     if _landlock_abi() > 0:  # then the file system is confined without any namespace
@@ -331,15 +337,7 @@ def test_an_isolation_that_fails_to_start_is_left_for_the_next(grading_python, m
         "unshare", ("/bin/sh", "-c", "echo 'unshare: unshare failed: Operation not permitted' >&2; exit 1", "sh"),
         drops_privileges=True)
     monkeypatch.setattr(isolation, "_candidates", lambda *a, **k: ([refused], []))
-    run, spec = _small_package(grading_python, "def add(a, b):\n    return a + b\n")
-    sandbox = Sandbox(spec)
-    try:
-        sandbox.start()
-        assert sandbox.call("add", (2, 3), {}) == 5
-    finally:
-        sandbox.close()
-        shutil.rmtree(run, ignore_errors=True)
-    protections = sandbox.protections()
+    protections = _adds_up(grading_python)
     assert protections["isolation"] == "none" and protections["private_filesystem"] is False
     assert protections["isolation_note"] == "unshare: exit code 1: unshare: unshare failed: Operation not permitted"
 
