@@ -127,8 +127,9 @@ def survivors(grace: float = 3.0) -> list[str]:
 
 
 # A grader's process, of this checkout or of another one grading on the same machine
-# (an older release's runner was autograder.runner).
-RUNNER = re.compile(r"-m autograder\.(grade\.)?runner\b")
+# (an older release's runner was autograder.runner; a batch's warm grader's forks show
+# the server's command line).
+RUNNER = re.compile(r"-m autograder\.(grade\.)?(runner|server)\b")
 
 
 def _survivors() -> list[str]:
