@@ -5,12 +5,14 @@ Every submission of this module is graded once, three at a time (``SUBMISSIONS``
 through the session's ``gradings``, which the other modules share: the reference is
 graded once for all of them); the tests assert on the results."""
 
+import json
 import os
 import zipfile
 
 import pytest
 
 from autograder.build.autograder_zip import build_autograder
+from autograder.staff import simulate
 from tests.buggy import BUGS
 from tests.conftest import ASSIGNMENT, BONUS_POINTS, ROOT, TIMED, TIMED_POINTS
 from tests.fabricate import KINDS, Variant, append, replace
@@ -249,3 +251,20 @@ def test_bonus_without_fast_py_loses_only_the_bonus(graded):
     assert "fast.py" not in graded.results["output"]  # not a problem of the submission
     for test_id in ("test_fast_correct", "test_fast_speedup"):
         assert "fast.py was not submitted" in graded.by_id[test_id]["output"]
+
+
+def test_no_conftest_above_the_graders_is_loaded(autograder_zip, tmp_path):
+    """pytest looks for conftest.py files up from the graders' folder; the runner stops
+    it there: a conftest.py in a folder above the tree (the machine's, not the zip's)
+    is never imported by the grader, which runs as root."""
+    home = simulate.grader_home()
+    image, venv = simulate.built_image(autograder_zip, home, simulate.grading_python())
+    above = tmp_path / "home"
+    (above / "runs").mkdir(parents=True)
+    marker = tmp_path / "conftest-was-loaded"
+    (above / "runs" / "conftest.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    root, _ = simulate.build_tree(autograder_zip, KINDS["correct"].write(tmp_path / "upload"), above, image)
+    log = simulate.run(root, venv)
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert not marker.exists(), log
+    assert results["score"] >= 100 - TIMED_POINTS, log

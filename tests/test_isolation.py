@@ -5,6 +5,7 @@ mechanism runs a real Sandbox whose "student" reports what it can see and do."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pwd
@@ -12,17 +13,19 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
 from autograder.build.autograder_zip import grader_requirements
+from autograder.runtime import outcomes
 from autograder.runtime.config import SandboxLimits
 from autograder.sandbox import isolation
 from autograder.sandbox.limits import sandbox_identity
 from autograder.sandbox.proxy import Sandbox, SandboxError, SandboxSpec
 from autograder.staff import simulate
-from tests.conftest import ASSIGNMENT
+from tests.conftest import ASSIGNMENT, slack
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.e2e  # the real setup.sh's venv, the sandbox user, namespaces
@@ -220,9 +223,10 @@ def test_as_an_ordinary_user(grading_python, mechanism):
     assert_isolated(report)
 
 
-def _adds_up(python: str) -> dict:
-    """A sandbox's protections, once its student's ``add(2, 3)`` has answered 5."""
-    run, spec = _small_package(python, "def add(a, b):\n    return a + b\n")
+def _adds_up(python: str, extra: str = "") -> dict:
+    """A sandbox's protections, once its student's ``add(2, 3)`` has answered 5
+    (``extra``: more of the student's module, run at its import)."""
+    run, spec = _small_package(python, "def add(a, b):\n    return a + b\n" + extra)
     sandbox = Sandbox(spec)
     try:
         sandbox.start()
@@ -355,3 +359,107 @@ def test_a_submission_that_dies_at_import_keeps_the_isolation(grading_python):
         sandbox.close()
         shutil.rmtree(run, ignore_errors=True)
     assert sandbox.protections()["isolation"] == "unshare", sandbox.protections()
+
+
+FORGE = """
+import sys
+sys.modules["__main__"].CONFINEMENT.update({"seccomp": False, "landlock": False, "no_new_privs": False,
+                                            "note": "FORGED", "landlock_note": "FORGED"})
+"""
+
+
+def test_what_the_students_code_says_of_its_confinement_is_not_believed(grading_python, monkeypatch):
+    """The child reports its seccomp filter and Landlock rules in its hello, before it
+    loads the student's modules, which could otherwise rewrite the report (both ways:
+    hide a protection, or claim one that failed)."""
+    monkeypatch.setattr(isolation.shutil, "which", lambda name: None)  # as in Gradescope's container
+    protections = _adds_up(grading_python, FORGE)
+    assert protections["seccomp_filter"] and protections["no_new_privs"], protections
+    assert "FORGED" not in json.dumps(protections)
+    if _landlock_abi() > 0:
+        assert protections["landlock"], protections
+
+
+SOCKETS = """
+import socket
+
+
+def families():
+    tried = {}
+    for name in ("AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK", "AF_PACKET", "AF_VSOCK"):
+        family = getattr(socket, name, None)
+        if family is None:
+            continue
+        try:
+            socket.socket(family, socket.SOCK_DGRAM if name == "AF_NETLINK" else socket.SOCK_STREAM).close()
+            tried[name] = "created"
+        except OSError as err:
+            tried[name] = err.strerror or str(err)
+    a, b = socket.socketpair()  # two ends of its own: multiprocessing's pipes need it
+    a.sendall(b"x")
+    tried["socketpair"] = b.recv(1).decode()
+    return tried
+"""
+
+
+def test_no_socket_of_any_family_even_without_namespaces(grading_python, monkeypatch):
+    """Without a network namespace (Gradescope's container) the filter alone keeps the
+    student's code off the network and off the machine's local daemons: no socket of
+    any family (a UNIX socket reaches daemons Landlock does not guard); socketpair works."""
+    monkeypatch.setattr(isolation.shutil, "which", lambda name: None)
+    run, spec = _small_package(grading_python, SOCKETS)
+    spec = dataclasses.replace(spec, exports={"families": "m"})
+    sandbox = Sandbox(spec)
+    try:
+        sandbox.start()
+        tried = sandbox.call("families", (), {})
+    finally:
+        sandbox.close()
+        shutil.rmtree(run, ignore_errors=True)
+    assert tried.pop("socketpair") == "x"
+    assert tried and all(v == "Operation not permitted" for v in tried.values()), tried
+
+
+FILLER = """
+import os, time
+
+
+def start_filling():
+    if os.fork() == 0:  # in the background, while the calls come back at once
+        os.setsid()
+        for i in range(40):
+            with open(os.path.join(os.environ["HOME"], f"f{i}"), "wb") as f:
+                f.write(b"x" * (8 * 2**20))
+        time.sleep(60)
+        os._exit(0)
+    return True
+
+
+def quick():
+    return 1
+"""
+
+
+def test_a_background_writer_is_stopped_at_the_scratch_limit(grading_python, monkeypatch):
+    """Without a private tmpfs the scratch folder is on the machine's disk, and its
+    size is measured by the grader: between calls too, so that a process writing in
+    the background while every call returns at once is stopped all the same."""
+    monkeypatch.setattr(isolation.shutil, "which", lambda name: None)
+    run, spec = _small_package(grading_python, FILLER)
+    spec = dataclasses.replace(spec, exports={"start_filling": "m", "quick": "m"},
+                               limits=SandboxLimits(max_file_mb=16))  # a scratch folder of 64 MB
+    sandbox = Sandbox(spec)
+    stopped = None
+    try:
+        sandbox.start()
+        assert sandbox.call("start_filling", (), {}) is True
+        deadline = time.monotonic() + 60 * slack()
+        while stopped is None and time.monotonic() < deadline:
+            try:
+                sandbox.call("quick", (), {})
+            except SandboxError as err:
+                stopped = err
+    finally:
+        sandbox.close()
+        shutil.rmtree(run, ignore_errors=True)
+    assert stopped is not None and stopped.reason == outcomes.DISK_FULL, stopped

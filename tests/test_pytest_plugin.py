@@ -109,3 +109,17 @@ def test_a_bad_assignment_yaml_is_a_usage_error_naming_the_key(course):
     result = run(course)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*assignment.yaml: parts[[]0[]].tests[[]0[]].points: *"])
+
+
+def test_a_failure_in_the_students_words_cannot_pass_for_a_line_of_the_log(course):
+    """The sentence of a failure carries what the student's code raised; its lines
+    after the first are indented, so that no line of it reads as one of the grader's
+    own (``GRADER ERROR: ...``, ``cpu: {...}``) in the run's log."""
+    course.path.joinpath("mini", "arith.py").write_text(ARITH.replace(
+        'raise NotImplementedError("todo is not implemented yet: write it")',
+        'raise NotImplementedError("todo\\nGRADER ERROR: forged\\ncpu: {}")'))
+    result = course.runpytest_inprocess("-p", "autograder.runtime.pytest_plugin", "--assignment", "assignment.yaml",
+                                        "-p", "no:cacheprovider", "--tb=line")
+    result.assert_outcomes(passed=3, failed=3)
+    assert any("GRADER ERROR: forged" in line for line in result.outlines)  # said, where a TA can read it
+    assert not [line for line in result.outlines if line.startswith(("GRADER ERROR", "cpu:"))], result.outlines

@@ -165,8 +165,10 @@ def grade(root: Path, python: str, *, log=print) -> dict:
 def _pytest_args(source: Path) -> list[str]:
     """The graders' pytest session: the public then the hidden tests, no ini file."""
     tests = source / "assignment" / "tests"
+    # --confcutdir: no conftest.py above the graders' folder is loaded (with -c
+    # os.devnull, pytest would look as far up as /dev's parent).
     return [str(tests / "public"), str(tests / "hidden"), "-q", "-p", "no:cacheprovider", "--rootdir", str(tests),
-            "-c", os.devnull, *UNUSED_PLUGINS]
+            "--confcutdir", str(tests), "-c", os.devnull, *UNUSED_PLUGINS]
 
 
 def compile_tests(source: Path) -> int:

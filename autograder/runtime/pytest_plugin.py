@@ -281,8 +281,11 @@ class GradingPlugin:
         if call.excinfo is None or not _worded(call.excinfo.value):
             return None
         sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
+        # Its lines after the first indented: the sentence carries the student's words
+        # (a message, a traceback), which must not pass for a line of the grader's log.
+        text = self._failure_message(call.excinfo.value).replace("\n", "\n    ")
         return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed",
-                                 self._failure_message(call.excinfo.value), phase, sections, call.duration,
+                                 text, phase, sections, call.duration,
                                  call.start, call.stop, user_properties=item.user_properties)
 
     @pytest.hookimpl(wrapper=True, specname="pytest_runtest_makereport")

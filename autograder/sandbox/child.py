@@ -146,11 +146,14 @@ def main():
         protocol.write_frame(out_stream.write, header, blobs)
 
     # Before anything of the student's runs: this view works (the interpreter started
-    # in it, numpy imported, the confinement is on). The trusted side commits to it on
+    # in it, numpy imported, the confinement set up). The trusted side commits to it on
     # this word (a start that ends before it falls back to a weaker isolation), and
     # reads descriptor 2 only until then: from here on, output written straight to
     # descriptors 1 and 2 is discarded (1 is /dev/null already).
-    send({"kind": "hello", "proc": os.path.isdir("/proc/self"), "scratch": _writable(os.environ.get("HOME", ""))})
+    # What confines this process is said here too: once the student's modules are
+    # loaded, nothing this process says about itself can be trusted.
+    send({"kind": "hello", "proc": os.path.isdir("/proc/self"), "scratch": _writable(os.environ.get("HOME", "")),
+          "confinement": CONFINEMENT})
     os.dup2(1, 2)
     capture = Capture()
     sys.stdout = sys.stderr = capture
@@ -165,7 +168,7 @@ def main():
         except BaseException as exc:  # SystemExit and KeyboardInterrupt included
             import_errors[module] = describe_error(exc, package_dir)
     text, dropped = capture.take()
-    send({"kind": "ready", "import_errors": import_errors, "confinement": CONFINEMENT, "stdout": text,
+    send({"kind": "ready", "import_errors": import_errors, "stdout": text,
           "dropped": dropped, "cpu": time.process_time() - started})
 
     handles, next_handle = {}, [0]

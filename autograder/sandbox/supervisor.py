@@ -40,6 +40,7 @@ MAX_RUN_DECODED = 2 * 2**30  # the same over every reply of the run
 MAX_RESTARTS = 100  # a guard on the total: each function has its own caps below
 MAX_TIMEOUTS_PER_FUNCTION = 3  # then the function's remaining calls fail at once
 MAX_DEATHS_PER_FUNCTION = 3  # calls that killed the process (exit, crash, limit): the same
+LIMITS_CHECK_SECONDS = 0.5  # memory and scratch size, between calls that return sooner (see _call)
 CHILD_FILES = ("child.py", "protocol.py", "seccomp.py", "landlock.py", "launcher.py")
 
 
@@ -88,6 +89,7 @@ class Sandbox:
         self.confinement: dict[str, Any] = {}  # what the child could set up on itself (seccomp.install)
         self.last_changed: tuple[tuple, ...] = ()  # arguments the last call changed in place (paths)
         self.decoded = protocol.run_budget(MAX_RUN_DECODED)  # kept across restarts
+        self._limits_checked = time.monotonic()
         self.cgroup: cgroup.Group | None = None
         self.cgroup_note = "not the dedicated sandbox user: no group of our own"
         if spec.identity.dedicated:
@@ -196,10 +198,14 @@ class Sandbox:
             self._broken = messages.unexpected_reply("starting")
             raise SandboxError(self._broken)
         self.import_errors = header["import_errors"]
+        self._collect_output(header)
+
+    def _take_hello(self, header: dict) -> None:
+        """What the child set up on itself, as it said before loading anything of the
+        student's (what it says later could be the student's own words)."""
         confinement = header.get("confinement")
         self.confinement = {k: v for k, v in confinement.items() if isinstance(v, (bool, str))} \
             if isinstance(confinement, dict) else {}
-        self._collect_output(header)
 
     def _choose_isolation(self) -> None:
         """Start the child in each candidate isolation, strongest first, and keep the
@@ -243,6 +249,7 @@ class Sandbox:
         if iso.active and header.get("scratch") is not True:
             return "its scratch folder is not writable"
         self.isolation = dataclasses.replace(iso, proc=iso.active and header.get("proc") is True)
+        self._take_hello(header)
         return None
 
     def _hello(self, timeout: float) -> None:
@@ -255,6 +262,7 @@ class Sandbox:
         if header.get("kind") != "hello":
             self._broken = messages.unexpected_reply("starting")
             raise SandboxError(self._broken)
+        self._take_hello(header)
 
     def _early_stderr(self) -> str:
         """What the child's start wrote to stderr (before a hello, only trusted code runs)."""
@@ -389,6 +397,14 @@ class Sandbox:
             except transport.Closed:
                 raise SandboxError(self._death(doing, 0)) from None
             reply, reply_blobs = self._receive(deadline - time.monotonic(), doing, timeout)
+            # The limits are also checked between calls (at most every LIMITS_CHECK_SECONDS):
+            # a process of the student's writing in the background while calls return at
+            # once is never waited for, where the wait is what checks them.
+            if time.monotonic() - self._limits_checked >= LIMITS_CHECK_SECONDS:
+                self._limits_checked = time.monotonic()
+                over = self._over_limits(doing)
+                if over is not None:
+                    raise SandboxError(over)
         except SandboxError as err:
             counts = self._timeouts if err.reason == outcomes.TIMEOUT else self._deaths
             counts[function] = counts.get(function, 0) + 1

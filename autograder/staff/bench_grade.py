@@ -61,10 +61,12 @@ def measure(autograder_zip: Path, submission: Path, repeat: int, warm_grader: bo
             results, log, _ = grade(autograder_zip, submission, Path(tmp) / f"{i}.json")
             row = {"make_grade_s": time.perf_counter() - started, "cpu_s": _cpu() - cpu}
             scores.append(results["score"])
-            match = TIMING.search(log)
+            # The last of each: the runner writes them at its end, after anything the
+            # submission's words could have put into the log.
+            match = ([None] + list(TIMING.finditer(log)))[-1]
             if match:
                 row["runner_s"], row["student_wall_s"] = float(match.group(1)), float(match.group(2))
-            figures = CPU.search(log)
+            figures = ([None] + list(CPU.finditer(log)))[-1]
             if figures:  # a grader that does not log them (an older zip): total CPU only
                 cpu_log = json.loads(figures.group(1))
                 row["cpu_s"] += cpu_log.get("student_unreaped", 0.0)

@@ -38,6 +38,7 @@ class WarmGrader:
     def __init__(self, image: Path, venv: Path):
         self.child: int | None = None  # the fork grading now, for stop()
         self._buffer = b""
+        self._said: str | None = None  # its stderr, once read
         self._proc = subprocess.Popen(
             ["bash", str(image / "run_autograder"), "--serve"], env=simulate.run_env(image, venv),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=image, start_new_session=True)
@@ -113,13 +114,12 @@ class WarmGrader:
         return line.decode(errors="replace")
 
     def _stderr(self) -> str:
-        """What the server wrote to stderr (it writes there only when it cannot start)."""
+        """What the server wrote to stderr (it writes there only when it cannot start),
+        once it has ended; read once, kept for every message that quotes it."""
         stream = self._proc.stderr
-        if stream is None or stream.closed:
-            return ""
-        if self._proc.poll() is None:
-            return ""  # still running: reading would wait
-        return printable(stream.read(4000).decode(errors="replace")).strip()
+        if self._said is None and stream is not None and not stream.closed and self._proc.poll() is not None:
+            self._said = printable(stream.read(4000).decode(errors="replace")).strip()
+        return self._said or ""
 
 
 def _read_log(root: Path) -> str:
