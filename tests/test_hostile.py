@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from autograder.staff import simulate
-from tests.conftest import ASSIGNMENT, ROOT, Graded, slack
+from tests.conftest import ASSIGNMENT, ROOT, Graded, quiet, slack
 from tests.submissions.cases import load_cases
 
 FIRST = "syntax-error"  # graded first: its extra_data says which protections this machine gives
@@ -42,6 +42,9 @@ CASES = [c for c in load_cases() if not _ONLY or c.id in _ONLY | {FIRST}]
 PARALLEL = 3
 SANDBOX_USER_PREFIX = "grader-sandbox"
 MODE_VARIABLE = "CONVNET_CONFINEMENT"  # "docker-like": under tests/docker_like.py (make test-docker-like)
+# Run after the other modules, with nothing else grading (conftest): the checks below look
+# at every process and leftover of the sandbox users.
+GRADES_ALONE = True
 
 
 # -- what a run leaves behind ---------------------------------------------------------
@@ -208,6 +211,7 @@ def corpus(autograder_zip, tmp_path_factory, request):
     for every run: the first case (whose protections decide which cases this machine
     can hold) beside the others, a case graded twice runs again as soon as its first
     run ends, and identical honest twins are graded once."""
+    quiet()  # the session's background gradings are done
     listener = Listener()
     outcomes: dict[str, Outcome] = {}
     twins: dict[str, Graded] = {}  # by the twin's variant (repr): cases may share one
