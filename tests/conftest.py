@@ -18,6 +18,7 @@ from autograder.grade.results import split_score
 from autograder.runtime import config as config_mod
 from autograder.runtime.packages import load_package
 from autograder.staff import simulate
+from tests import session_state
 from tests.fabricate import ROOT, Variant
 
 pytest_plugins = ["pytester"]  # tests/test_pytest_plugin.py runs pytest inside pytest
@@ -49,28 +50,54 @@ def pytest_collection_modifyitems(items):
 # What the selected end-to-end tests' modules grade through ``gradings`` (their
 # ``GRADINGS``), found once the selection is known, and graded from then on in the
 # background, while the tests that need none of them run.
-_PLANNED: list[Variant] = []
-_SHARED: dict = {}  # the session's autograder zip and Gradings, made once (by a fixture or the background)
-_SHARED_LOCK = threading.Lock()
+# (In tests/session_state.py: this file is loaded twice, as pytest's conftest and as the
+# tests' tests.conftest, and both must see the one background.)
+_PLANNED: list[Variant] = session_state.PLANNED
+_SHARED: dict = session_state.SHARED  # the autograder zip and Gradings, made once (by a fixture or the background)
+_SHARED_LOCK = session_state.LOCK
 
 
 def pytest_collection_finish(session):
+    """Start the background: the selected modules' ``GRADINGS``, then (one after the
+    other) what a module's ``BACKGROUND(autograder_zip, tmp_path_factory)`` computes,
+    such as the hostile corpus, for its fixture to pick up (:func:`background_result`)."""
     planned: dict[str, Variant] = {}
-    modules = [item.module for item in session.items
-               if item.get_closest_marker("e2e") and getattr(item, "module", None) is not None]
-    for module in dict.fromkeys(modules):
+    modules = list(dict.fromkeys(item.module for item in session.items
+                                 if item.get_closest_marker("e2e") and getattr(item, "module", None) is not None))
+    for module in modules:
         for variant in getattr(module, "GRADINGS", ()):
             planned.setdefault(repr(variant), variant)
     _PLANNED[:] = planned.values()
+    jobs = [(module.__name__, module.BACKGROUND) for module in modules if hasattr(module, "BACKGROUND")]
     factory = getattr(session.config, "_tmp_path_factory", None)  # what the tmp_path_factory fixture returns
-    if _PLANNED and factory is not None and not session.config.option.collectonly:
-        thread = threading.Thread(target=_prefetch, args=(factory,), name="gradings", daemon=True)
+    if (_PLANNED or jobs) and factory is not None and not session.config.option.collectonly:
+        _SHARED["results"] = {}
+        thread = threading.Thread(target=_background, args=(factory, jobs), name="gradings", daemon=True)
         _SHARED["thread"] = thread
         thread.start()
 
 
-def _prefetch(factory) -> None:
-    _session_gradings(factory).prefetch()
+def _background(factory, jobs) -> None:
+    if _PLANNED:
+        _session_gradings(factory).prefetch()
+    for name, compute in jobs:
+        try:
+            _SHARED["results"][name] = (compute(_session_zip(factory), factory), None)
+        except BaseException as err:  # raised by the module's fixture
+            _SHARED["results"][name] = (None, err)
+
+
+def background_result(module_name: str):
+    """What the module's ``BACKGROUND`` computed this session (once it is done), or None
+    when it was not started (the module then computes it itself)."""
+    quiet()
+    found = _SHARED.get("results", {}).get(module_name)
+    if found is None:
+        return None
+    result, err = found
+    if err is not None:
+        raise err
+    return result
 
 
 def pytest_sessionfinish(session):
@@ -82,7 +109,7 @@ def pytest_sessionfinish(session):
 
 
 def quiet() -> None:
-    """Return once the background gradings are done (for the ``GRADES_ALONE`` modules)."""
+    """Return once the background is done (for the ``GRADES_ALONE`` modules)."""
     thread = _SHARED.get("thread")
     if thread is not None:
         thread.join()
