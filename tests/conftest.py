@@ -35,14 +35,15 @@ def pytest_collection_modifyitems(items):
     meanwhile, see :func:`pytest_collection_finish`), then those that declare
     ``GRADINGS``, last those that declare ``GRADES_ALONE`` (their checks look at every
     process and leftover of the sandbox users, or of this session: nothing else may
-    be grading then)."""
+    be grading then), in the order of its value."""
     for item in items:
         if E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
 
-    def rank(item) -> int:
+    def rank(item) -> tuple[int, int]:
         module = getattr(item, "module", None)
-        return 2 if getattr(module, "GRADES_ALONE", False) else 1 if getattr(module, "GRADINGS", None) else 0
+        alone = int(getattr(module, "GRADES_ALONE", 0))
+        return (2, alone) if alone else (1 if getattr(module, "GRADINGS", None) else 0, 0)
 
     items.sort(key=rank)
 

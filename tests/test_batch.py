@@ -260,7 +260,7 @@ GRADINGS = [kind(k) for k in NEEDS_GRADING]  # graded with the other modules' (c
 
 # Run after the other modules, with nothing else grading (conftest): a batch grades three at
 # a time on its own, and the timeout test looks at every process of this session.
-GRADES_ALONE = True
+GRADES_ALONE = 3
 
 
 @pytest.fixture(scope="module", autouse=True)

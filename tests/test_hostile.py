@@ -43,8 +43,10 @@ PARALLEL = 3
 SANDBOX_USER_PREFIX = "grader-sandbox"
 MODE_VARIABLE = "CONVNET_CONFINEMENT"  # "docker-like": under tests/docker_like.py (make test-docker-like)
 # The tests run after the other modules, with nothing else grading (conftest): the checks
-# below look at every process and leftover of the sandbox users.
-GRADES_ALONE = True
+# below look at every process and leftover of the sandbox users. First of those modules:
+# the leftovers checked are the corpus's (test_batch's killed gradings leave theirs to be
+# swept by the next grading, as they did when the corpus's runs came after them).
+GRADES_ALONE = 1
 
 
 # -- what a run leaves behind ---------------------------------------------------------
