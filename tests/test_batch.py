@@ -20,7 +20,7 @@ from autograder.runtime import archive
 from autograder.sandbox.limits import descendants
 from autograder.staff import batch, export, report, simulate, warm
 from tests.buggy import BUGS
-from tests.conftest import ASSIGNMENT, BONUS_POINTS, ROOT, TIMED, TIMED_POINTS, slack
+from tests.conftest import ASSIGNMENT, BONUS_POINTS, ROOT, TIMED, TIMED_POINTS, quiet, slack
 from tests.fabricate import kind, write_export, write_submission
 
 FULL = {g.number: float(g.points) for g in ASSIGNMENT.groups}
@@ -255,6 +255,17 @@ KINDS = (["correct", "flat", "nested", "forger", "stubs", "stubs", "empty", "syn
          + [f"bug:{b.name}" for b in BUGS[:2]] + ["correct", "flat"])
 RECORDED = {0: 100.0, 1: 90.0, 4: 0.0, 9: 100.0}  # what Gradescope recorded for some
 NEEDS_GRADING = sorted({k for k in KINDS if k.startswith("bug:")} | {"syntax", "loop"})
+GRADINGS = [kind(k) for k in NEEDS_GRADING]  # graded with the other modules' (conftest.Gradings)
+
+
+# Run after the other modules, with nothing else grading (conftest): a batch grades three at
+# a time on its own, and the timeout test looks at every process of this session.
+GRADES_ALONE = 3
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _alone():
+    quiet()
 
 
 @pytest.fixture(scope="module")
@@ -262,7 +273,7 @@ def expected_points(gradings):
     """Points per test number for every kind, found without the batch code: full and
     zero marks from assignment.yaml, the rest by grading one of each kind directly
     (shared with the other modules' gradings of the same submissions)."""
-    graded = gradings.many([kind(k) for k in NEEDS_GRADING])
+    graded = gradings.many(GRADINGS)
     points = {k: {t["number"]: float(t["score"]) for t in g.results["tests"]}
               for k, g in zip(NEEDS_GRADING, graded, strict=True)}
     full_kinds = {k: FULL for k in ("correct", "flat", "nested", "forger")}

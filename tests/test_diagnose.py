@@ -6,7 +6,6 @@ import zipfile
 import numpy as np
 import pytest
 
-from autograder.build.student_release import build_student
 from autograder.grade.diagnose import CatalogueError, Diagnoser, Mistake, load_catalogue, same
 from autograder.runtime import config
 from autograder.runtime.scoring import CaseOutcome, Hint, diagnoses, feedback, score_group
@@ -216,11 +215,11 @@ def test_catalogue_covers_graded_functions_with_words_students_can_read(catalogu
         assert "expected" not in text and "reference" not in text and "solution" not in text, m.id
 
 
-def test_catalogue_ships_in_the_autograder_zip_only(autograder_zip, tmp_path):
+def test_catalogue_ships_in_the_autograder_zip_only(autograder_zip, student_release):
     with zipfile.ZipFile(autograder_zip) as zf:
         names = set(zf.namelist())
     assert "assignment/diagnoses/__init__.py" in names and "assignment/diagnoses/conv.py" in names
-    release = build_student(ASSIGNMENT, tmp_path / "student")
+    release = student_release
     assert not list(release.rglob("diagnose*"))
     assert not [p for p in release.rglob("*.py") if "Mistake(" in p.read_text(encoding="utf-8")]
     assert "diagnoses" not in (release / "tests" / "grading.yaml").read_text()

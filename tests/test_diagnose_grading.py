@@ -19,10 +19,13 @@ def catalogue(ref):
     return {m.id: m for m in load_catalogue(ASSIGNMENT.diagnoses, ref, "_graded_diagnoses")}
 
 
+GRADINGS = [s.variant for s in SUBMISSIONS] + [Variant()]  # graded with the other modules' (conftest.Gradings)
+
+
 @pytest.fixture(scope="module")
 def graded(gradings):
     """``{mistake id: Graded}``, and the reference as ``"correct"`` (graded once per session)."""
-    results = gradings.many([s.variant for s in SUBMISSIONS] + [Variant()])
+    results = gradings.many(GRADINGS)
     return dict(zip([s.mistake for s in SUBMISSIONS] + ["correct"], results, strict=True))
 
 

@@ -62,10 +62,13 @@ SUBMISSIONS = {
 }
 
 
+GRADINGS = list(SUBMISSIONS.values())  # graded with the other modules' (conftest.Gradings)
+
+
 @pytest.fixture(scope="module")
 def graded(gradings):
     """{name: Graded} for every submission of ``SUBMISSIONS``."""
-    return dict(zip(SUBMISSIONS, gradings.many(list(SUBMISSIONS.values())), strict=True))
+    return dict(zip(SUBMISSIONS, gradings.many(GRADINGS), strict=True))
 
 
 def test_reference_scores_100(graded):

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from autograder.staff import simulate
-from tests.conftest import ASSIGNMENT, ROOT, Graded, slack
+from tests.conftest import ASSIGNMENT, ROOT, Graded, background_result, slack
 from tests.submissions.cases import load_cases
 
 FIRST = "syntax-error"  # graded first: its extra_data says which protections this machine gives
@@ -42,6 +42,11 @@ CASES = [c for c in load_cases() if not _ONLY or c.id in _ONLY | {FIRST}]
 PARALLEL = 3
 SANDBOX_USER_PREFIX = "grader-sandbox"
 MODE_VARIABLE = "CONVNET_CONFINEMENT"  # "docker-like": under tests/docker_like.py (make test-docker-like)
+# The tests run after the other modules, with nothing else grading (conftest): the checks
+# below look at every process and leftover of the sandbox users. First of those modules:
+# the leftovers checked are the corpus's (test_batch's killed gradings leave theirs to be
+# swept by the next grading, as they did when the corpus's runs came after them).
+GRADES_ALONE = 1
 
 
 # -- what a run leaves behind ---------------------------------------------------------
@@ -84,7 +89,9 @@ class Trace:
 
 def _traced_run(real_run):
     def run(root, venv, *args, **kwargs):
-        trace = _local.trace
+        trace = getattr(_local, "trace", None)
+        if trace is None:  # a grading of another module's, while the corpus runs in the background
+            return real_run(root, venv, *args, **kwargs)
         trace.root = root
         trace.source_before, trace.venv_before = tree_digest(root / "source"), stat_digest(venv)
         try:
@@ -196,25 +203,49 @@ class Outcome:
         self.twin: Graded | None = None
 
 
+def _cost(case) -> int:
+    """A rough rank of how long a case's grading holds its worker: the ones that wait
+    for timeouts (and those graded twice) start first, so that the workers finish together."""
+    waits = any("Timed out" in text for text in case.see)
+    return (4 if waits else 1) * (2 if case.twice else 1)
+
+
 @pytest.fixture(scope="module")
 def corpus(autograder_zip, tmp_path_factory, request):
-    """Every case graded (in parallel, ``PARALLEL`` at a time); {id: Outcome}."""
+    """Every case graded; {"outcomes": {id: Outcome}, ...}: in the session's background
+    (conftest), or here when it did not start."""
+    found = background_result(__name__)
+    if found is None:
+        found = grade_corpus(autograder_zip, tmp_path_factory)
+    print(found["summary"])
+    yield found
+    _print_table(request.config, found["outcomes"], found["skipped"], found["errors"])
+
+
+def grade_corpus(autograder_zip, tmp_path_factory) -> dict:
+    """Every case graded (in parallel, ``PARALLEL`` at a time). One pool for every run:
+    the first case (whose protections decide which cases this machine can hold) beside
+    the others, a case graded twice runs again as soon as its first run ends, and
+    identical honest twins are graded once."""
     listener = Listener()
     outcomes: dict[str, Outcome] = {}
-    twins: dict[str, Graded] = {}
+    twins: dict[str, Graded] = {}  # by the twin's variant (repr): cases may share one
     skipped: dict[str, str] = {}
     unprotected: dict[str, str] = {}  # docker-like mode: cases graded without the protections they need
     errors: dict[str, str] = {}
+    killed: dict = {}  # test_a_killed_run_leaves_no_run_folder's run, graded here beside the others
     lock = threading.Lock()
 
-    def grade_case(case, again: bool = False):
+    def grade_case(case, twin: bool = False):
         try:
-            _grade_case(case, again)
+            _grade_case(case.honest_twin() if twin else case, twin)
+            if case.twice and not twin:
+                _grade_case(case, False, again=True)
         except Exception as err:  # reported by the case's own test, not by all of them
             with lock:
                 errors[case.id] = f"{type(err).__name__}: {err}"
 
-    def _grade_case(case, again: bool):
+    def _grade_case(case, twin: bool, again: bool = False):
         folder = tmp_path_factory.mktemp(case.id)
         submission = case.build(folder, listener.port)
         _local.trace = trace = Trace()
@@ -223,22 +254,38 @@ def corpus(autograder_zip, tmp_path_factory, request):
         seconds, load = time.monotonic() - started, slack()
         graded = Graded(results, log, notes)
         with lock:
-            if case.id.endswith("~twin"):
-                twins[case.id[:-len("~twin")]] = graded
+            if twin:
+                twins[repr(case.variant)] = graded
             elif again:
                 outcomes[case.id].second = graded
             else:
                 outcomes[case.id] = Outcome(case, graded, trace, seconds, survivors(), submission, load)
 
+    def killed_run():
+        try:
+            killed.update(_killed_run(autograder_zip, tmp_path_factory.mktemp("killed")))
+        except Exception as err:
+            killed["error"] = f"{type(err).__name__}: {err}"
+
     real_run = simulate.run
     started = time.monotonic()
-    with pytest.MonkeyPatch.context() as mp:
+    with pytest.MonkeyPatch.context() as mp, ThreadPoolExecutor(PARALLEL) as pool:
         mp.setattr(simulate, "run", _traced_run(real_run))
         first = next(c for c in CASES if c.id == FIRST)
-        grade_case(first)
+        first_done = pool.submit(grade_case, first)
+        jobs = [pool.submit(killed_run)]  # mostly waiting for its timeout: early, beside busy runs
+        later = [c for c in CASES if c.needs]  # they wait for the first case's protections
+        now = sorted((c for c in CASES if c.id != FIRST and not c.needs), key=lambda c: -_cost(c))
+        jobs += [pool.submit(grade_case, case) for case in now]
+        twin_of: dict[str, str] = {}
+        for case in [first, *now]:
+            if case.twin is not None and repr(case.honest_twin().variant) not in twin_of.values():
+                jobs.append(pool.submit(grade_case, case, True))
+            if case.twin is not None:
+                twin_of[case.id] = repr(case.honest_twin().variant)
+        first_done.result()
         protections = outcomes[FIRST].graded.results["extra_data"]["sandbox"]
-        jobs = []
-        for case in CASES:
+        for case in later:
             missing = [n for n in case.needs if not protections.get(n)]
             if missing and os.environ.get(MODE_VARIABLE) == "docker-like":
                 # graded anyway: what students face on Gradescope (an expected failure, shown in the table)
@@ -246,28 +293,28 @@ def corpus(autograder_zip, tmp_path_factory, request):
             elif missing:
                 skipped[case.id] = f"this machine does not give the sandbox {', '.join(missing)}"
                 continue
-            if case.id != FIRST:
-                jobs.append((case, False))
+            jobs.append(pool.submit(grade_case, case))
             if case.twin is not None:
-                jobs.append((case.honest_twin(), False))
-            if case.twice:
-                jobs.append((case, True))
-        # The longest first, so that the two workers finish together.
-        jobs.sort(key=lambda job: -job[0].seconds)
-        with ThreadPoolExecutor(PARALLEL) as pool:
-            list(pool.map(lambda job: grade_case(*job), [j for j in jobs if not j[1]]))
-            list(pool.map(lambda job: grade_case(*job), [j for j in jobs if j[1]]))
+                twin_of[case.id] = repr(case.honest_twin().variant)
+                jobs.append(pool.submit(grade_case, case, True))
+        for job in jobs:
+            job.result()
     listener.close()
-    for case_id, twin in twins.items():
-        if case_id in outcomes:
-            outcomes[case_id].twin = twin
-    print(f"\ncorpus: {len(outcomes)} cases graded in {time.monotonic() - started:.1f} s, {PARALLEL} at a time; "
-          f"protections: {json.dumps(protections, sort_keys=True)}")
+    for case_id, key in twin_of.items():
+        if case_id in outcomes and key in twins:
+            outcomes[case_id].twin = twins[key]
     slowest = sorted(outcomes.values(), key=lambda o: -o.seconds)[:8]
-    print("slowest: " + ", ".join(f"{o.case.id} {o.seconds:.1f} s" for o in slowest))
-    yield {"outcomes": outcomes, "skipped": skipped, "errors": errors, "listener": listener,
-           "protections": protections, "unprotected": unprotected}
-    _print_table(request.config, outcomes, skipped, errors)
+    summary = (f"\ncorpus: {len(outcomes)} cases graded in {time.monotonic() - started:.1f} s, {PARALLEL} at a time; "
+               f"protections: {json.dumps(protections, sort_keys=True)}\n"
+               "slowest: " + ", ".join(f"{o.case.id} {o.seconds:.1f} s" for o in slowest))
+    return {"outcomes": outcomes, "skipped": skipped, "errors": errors, "listener": listener,
+            "protections": protections, "unprotected": unprotected, "killed": killed, "summary": summary}
+
+
+# Graded in the session's background (conftest), beside the modules that run meanwhile:
+# their gradings are the graders' own (a sandbox process with no grader above it would be
+# counted as left behind: tests/test_isolation.py, which starts them, runs once this is done).
+BACKGROUND = grade_corpus
 
 
 def _print_table(config, outcomes: dict, skipped: dict, errors: dict) -> None:
@@ -452,22 +499,35 @@ def test_nothing_is_left_behind(corpus):
     assert rundir.stale() == [], "run folders outlived their runs"
 
 
-@pytest.mark.e2e
-def test_a_killed_run_leaves_no_run_folder(autograder_zip, tmp_path):
-    """A grading killed at its timeout cannot clean up itself: whoever killed it sweeps
-    its run folder (the submission in it) and what its sandbox user left."""
+def _killed_run(autograder_zip, folder: Path) -> dict:
+    """A grading killed at its timeout (one job of the corpus's pool, beside the other
+    runs): what it raised, and the run folders and sandbox processes left just after."""
     from autograder.sandbox import rundir
     from tests.fabricate import GRADED, Variant
     from tests.submissions.cases import Case
 
     case = Case(id="killed", variant=Variant(modules=GRADED, edits=({"file": "shapes.py", "prepend": (
         "import time as _time\n_time.sleep(0.5)\nwhile True:\n    _time.sleep(1)  # {marker}\n")},)), score=(0, 0))
-    submission = case.build(tmp_path, 0)
-    with pytest.raises(simulate.GradingTimeout):
-        simulate.grade(autograder_zip, submission, tmp_path / "results.json", timeout=8)
+    submission = case.build(folder, 0)
+    _local.trace = Trace()
+    try:
+        simulate.grade(autograder_zip, submission, folder / "results.json", timeout=8)
+        raised = None
+    except simulate.GradingTimeout as err:
+        raised = err
     left = rundir.stale()  # (live runs of other gradings on this machine hold theirs)
-    assert left == [], f"run folders outlived the killed run: {left}"
-    assert survivors() == []
+    return {"raised": raised, "stale": left, "survivors": survivors()}
+
+
+@pytest.mark.e2e
+def test_a_killed_run_leaves_no_run_folder(corpus):
+    """A grading killed at its timeout cannot clean up itself: whoever killed it sweeps
+    its run folder (the submission in it) and what its sandbox user left."""
+    killed = corpus["killed"]
+    assert "error" not in killed, killed.get("error")
+    assert isinstance(killed["raised"], simulate.GradingTimeout), "the grading was not stopped at its timeout"
+    assert killed["stale"] == [], f"run folders outlived the killed run: {killed['stale']}"
+    assert killed["survivors"] == []
 
 
 @pytest.mark.e2e

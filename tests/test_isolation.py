@@ -25,10 +25,19 @@ from autograder.sandbox import isolation
 from autograder.sandbox.limits import sandbox_identity
 from autograder.sandbox.proxy import Sandbox, SandboxError, SandboxSpec
 from autograder.staff import simulate
-from tests.conftest import ASSIGNMENT, slack
+from tests.conftest import ASSIGNMENT, quiet, slack
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.e2e  # the real setup.sh's venv, the sandbox user, namespaces
+# Run after the other modules, with nothing grading in the background (conftest): its
+# sandbox processes have no grader above them, which the hostile corpus's checks would
+# count as left behind.
+GRADES_ALONE = 2  # after test_hostile (whose leftover checks would count its scratch folders)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _alone():
+    quiet()
 
 LOOK = '''
 import os, socket

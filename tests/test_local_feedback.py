@@ -8,19 +8,14 @@ import sys
 
 import pytest
 
-from autograder.build.student_release import build_student
-from autograder.runtime import config
-from tests.conftest import ROOT
 from tests.fabricate import Variant, replace
 
 pytestmark = pytest.mark.e2e  # pytest in a student release, as a student runs it
 
-ASSIGNMENT = ROOT / "assignment" / "assignment.yaml"
-
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory):
-    return build_student(config.load(ASSIGNMENT), tmp_path_factory.mktemp("release") / "student")
+def release(student_release):
+    return student_release  # copied before each run (run_with)
 
 
 def run_with(release, tmp_path, *edits):

@@ -6,36 +6,34 @@ reads them (not the wording of the feedback)."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from autograder.build.stubs import stub_file
+from autograder.build.stubs import stub_source
 from autograder.runtime import outcomes
 from autograder.staff import export, report
 from autograder.staff.executors import Outcome
-from tests.conftest import ASSIGNMENT, ROOT
+from tests.conftest import ASSIGNMENT
+from tests.fabricate import REFERENCE, Variant, append
 
 SLEEPS = "\n\ndef same_padding(f):\n    import time\n    time.sleep(100)\n"
 CRASHES = ("\n\ndef fc_params(n_in, n_out, bias=True):\n    import os, signal\n"
            "    os.kill(os.getpid(), signal.SIGSEGV)\n")
 
+# The reference with: same_padding sleeping, fc_params killing its process, conv.py back
+# to the stubs, pool.py left out (fast.py too: optional, its absence is no problem of the
+# submission).
+DEFECTS = Variant(edits=(
+    {"file": "pool.py", "delete": True}, {"file": "fast.py", "delete": True},
+    {"file": "conv.py", "content": stub_source((REFERENCE / "conv.py").read_text(encoding="utf-8"),
+                                               str(REFERENCE / "conv.py"))},
+    append("shapes.py", SLEEPS), append("params.py", CRASHES)))
+GRADINGS = [DEFECTS]  # graded with the other modules' (conftest.Gradings): its timeouts fill others' time
+
 
 @pytest.fixture(scope="module")
-def graded(grade, tmp_path_factory):
-    """The reference with: same_padding sleeping, fc_params killing its process,
-    conv.py back to the stubs, pool.py left out."""
-    folder = tmp_path_factory.mktemp("defects") / "submission"
-    package = folder / "convnet"
-    shutil.copytree(ROOT / "solutions" / "convnet", package)
-    (package / "pool.py").unlink()
-    (package / "fast.py").unlink()  # optional: its absence is no problem of the submission
-    stub_file(ROOT / "solutions" / "convnet" / "conv.py", package / "conv.py")
-    with open(package / "shapes.py", "a") as f:
-        f.write(SLEEPS)
-    with open(package / "params.py", "a") as f:
-        f.write(CRASHES)
-    return grade(folder)
+def graded(gradings):
+    return gradings(DEFECTS)
 
 
 def facts(graded, test_id: str) -> dict:

@@ -4,7 +4,6 @@ import filecmp
 
 import pytest
 
-from autograder.build.student_release import build_student
 from autograder.runtime import archive, config
 from tests.conftest import ROOT
 
@@ -14,8 +13,8 @@ ASSIGNMENT = ROOT / "assignment" / "assignment.yaml"
 
 
 @pytest.fixture(scope="module")
-def fresh_release(tmp_path_factory):
-    return build_student(config.load(ASSIGNMENT), tmp_path_factory.mktemp("release") / "student")
+def fresh_release(student_release):
+    return student_release
 
 
 def test_committed_student_template_is_up_to_date(fresh_release):
@@ -26,10 +25,9 @@ def test_committed_student_template_is_up_to_date(fresh_release):
     assert not stale, f"student_template/ is stale ({stale}): run `make student` and commit it"
 
 
-def test_two_builds_give_identical_zips(tmp_path, fresh_release):
+def test_two_builds_give_identical_zips(tmp_path, fresh_release, student_release_again):
     first = archive.write_zip(fresh_release, tmp_path / "a.zip").read_bytes()
-    again = build_student(config.load(ASSIGNMENT), tmp_path / "again")
-    assert archive.write_zip(again, tmp_path / "b.zip").read_bytes() == first
+    assert archive.write_zip(student_release_again, tmp_path / "b.zip").read_bytes() == first
 
 
 def test_release_has_no_solutions_or_hidden_tests(fresh_release):

@@ -10,7 +10,6 @@ import zipfile
 
 import pytest
 
-from autograder.build.student_release import build_student
 from autograder.runtime import config
 from autograder.runtime.submit import unimplemented_functions
 from tests.conftest import BONUS_POINTS, ROOT, TIMED_POINTS
@@ -22,8 +21,8 @@ EXPECTED = sorted(f"convnet/{m}.py" for m in ("__init__", *ASSIGNMENT.modules))
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory):
-    return build_student(ASSIGNMENT, tmp_path_factory.mktemp("release") / "student")
+def release(student_release):
+    return student_release  # copied before each use (work)
 
 
 @pytest.fixture
