@@ -189,7 +189,7 @@ def encode(value, blobs, depth=0):
     if isinstance(value, int):
         return value if abs(value) < 2**63 else {"__bigint__": str(value)}
     if isinstance(value, float):
-        return value if math.isfinite(value) else {"__float__": repr(value)}
+        return value if math.isfinite(value) else {"__float__": repr(float(value))}
     np = sys.modules.get("numpy")
     if np is not None and isinstance(value, (np.ndarray, np.generic)):
         if isinstance(value, np.ndarray) and value.dtype.hasobject:
