@@ -13,29 +13,17 @@ from autograder.build.student_release import build_student
 from autograder.runtime import calls, config
 from autograder.runtime.testkit import GradingFailure, check_contract, numerical_gradient
 from tests.conftest import ROOT
+from tests.test_config import GOOD as CONFIG_GOOD
+from tests.test_config import write
 
-GOOD = """
-name: A
-slug: a
-version: "1"
-package: pkg
-modules: [m]
-total_points: 3
-tolerances:
-  loose: {rtol: 1.0e-3, atol: 0}
-  numerical_gradient: {rtol: 1.0e-5, atol: 1.0e-7, step: 1.0e-6}
-parts:
-  - name: P
-    tests:
-      - {id: test_one, name: one, points: 1, public: true}
-      - {id: test_two, name: two, points: 2, tolerance: loose}
-"""
+# test_config's small assignment, with a numerical_gradient entry of its own.
+GOOD = CONFIG_GOOD.replace("  loose: {rtol: 1.0e-3, atol: 0}\n", "  loose: {rtol: 1.0e-3, atol: 0}\n"
+                           "  numerical_gradient: {rtol: 1.0e-5, atol: 1.0e-7, step: 1.0e-6}\n")
+assert GOOD != CONFIG_GOOD
 
 
 def load(tmp_path, text):
-    path = tmp_path / "assignment.yaml"
-    path.write_text(text)
-    return config.load(path)
+    return config.load(write(tmp_path, text))
 
 
 def test_named_tolerances_and_each_test_its_own(tmp_path):

@@ -43,7 +43,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 NAMESPACES = ("--mount", "--pid", "--net", "--ipc", "--uts", "--fork", "--kill-child")
-PROBE_SECONDS = 20.0
+INSPECT_SECONDS = 20.0  # another interpreter asked where it lives
 BWRAP_HELPERS = 3  # processes bubblewrap itself keeps inside the namespace
 
 
@@ -180,7 +180,7 @@ def _interpreter_paths(python: str, env: dict[str, str]) -> list[str]:
         code = ("import json, os, sys; print(json.dumps([sys.prefix, sys.exec_prefix, sys.base_prefix, "
                 "sys.base_exec_prefix, os.path.dirname(os.path.realpath(sys.executable))]))")
         done = subprocess.run([python, "-I", "-c", code], capture_output=True, text=True, env=env,
-                              timeout=PROBE_SECONDS, check=True)
+                              timeout=INSPECT_SECONDS, check=True)
         found = json.loads(done.stdout)
     paths = [os.path.realpath(p) for p in found]
     paths.append(os.path.dirname(os.path.abspath(python)))

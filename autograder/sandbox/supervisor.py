@@ -183,22 +183,30 @@ class Sandbox:
             self.trusted_cpu += time.process_time() - cpu
 
     def _start(self) -> None:
-        limits = self.spec.limits
         if self._untried is not None:  # the first start: it also chooses the isolation
             self._choose_isolation()
         else:
             self._launch(self.isolation)
-            self._hello(min(limits.import_timeout_seconds, self._time_left()))
+            self._take_hello(self._expect("hello"))
+        header = self._expect("ready")
+        self.import_errors = header["import_errors"]
+        self._collect_output(header)
+
+    def _start_timeout(self) -> float:
+        return min(self.spec.limits.import_timeout_seconds, self._time_left())
+
+    def _expect(self, kind: str) -> dict:
+        """The child's next frame, which must be a ``kind`` ("hello", then "ready");
+        anything else, or nothing in time, is a failed start."""
         try:
-            header, _ = self._receive(min(limits.import_timeout_seconds, self._time_left()), "importing your code")
+            header, _ = self._receive(self._start_timeout(), "importing your code")
         except SandboxError as err:
             self._broken = messages.broken_at_start(Message(err.grading_message, err.reason))
             raise SandboxError(self._broken) from None
-        if header.get("kind") != "ready" or not isinstance(header.get("import_errors"), dict):
+        if header.get("kind") != kind or (kind == "ready" and not isinstance(header.get("import_errors"), dict)):
             self._broken = messages.unexpected_reply("starting")
             raise SandboxError(self._broken)
-        self.import_errors = header["import_errors"]
-        self._collect_output(header)
+        return header
 
     def _take_hello(self, header: dict) -> None:
         """What the child set up on itself, as it said before loading anything of the
@@ -226,12 +234,12 @@ class Sandbox:
             self.stop()
         self.isolation = isolation.fallen_back(self._fallback_notes)
         self._launch(self.isolation)
-        self._hello(min(self.spec.limits.import_timeout_seconds, self._time_left()))
+        self._take_hello(self._expect("hello"))
 
     def _trial_hello(self, iso: isolation.Isolation) -> str | None:
         """None once the child said hello in ``iso`` (kept, with what the child saw);
         else why not: its exit code and the last lines it wrote to stderr."""
-        timeout = min(self.spec.limits.import_timeout_seconds, self._time_left())
+        timeout = self._start_timeout()
         try:
             header, _ = self._channel.receive(time.monotonic() + max(timeout, 0), protocol.reply_budget(1 << 16),
                                               max_blob_bytes=0)
@@ -251,18 +259,6 @@ class Sandbox:
         self.isolation = dataclasses.replace(iso, proc=iso.active and header.get("proc") is True)
         self._take_hello(header)
         return None
-
-    def _hello(self, timeout: float) -> None:
-        """Wait for the child's hello in the isolation kept; raise as a failed start."""
-        try:
-            header, _ = self._receive(timeout, "importing your code")
-        except SandboxError as err:
-            self._broken = messages.broken_at_start(Message(err.grading_message, err.reason))
-            raise SandboxError(self._broken) from None
-        if header.get("kind") != "hello":
-            self._broken = messages.unexpected_reply("starting")
-            raise SandboxError(self._broken)
-        self._take_hello(header)
 
     def _early_stderr(self) -> str:
         """What the child's start wrote to stderr (before a hello, only trusted code runs)."""

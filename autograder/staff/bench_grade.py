@@ -69,10 +69,10 @@ def measure(autograder_zip: Path, submission: Path, repeat: int, warm_grader: bo
             figures = ([None] + list(CPU.finditer(log)))[-1]
             if figures:  # a grader that does not log them (an older zip): total CPU only
                 cpu_log = json.loads(figures.group(1))
-                row["cpu_s"] += cpu_log.get("student_unreaped", 0.0)
-                if warm_grader:  # the fork and what it ran: reaped by the server, not here
-                    row["cpu_s"] += cpu_log["runner"] + cpu_log["children"] + cpu_log["student_process"] \
-                        - cpu_log.get("student_unreaped", 0.0)
+                if warm_grader:  # the fork and everything it ran: reaped by the server, never here
+                    row["cpu_s"] += cpu_log["runner"] + cpu_log["children"] + cpu_log["student_process"]
+                else:  # run_autograder's tree is reaped here, but for what died inside a namespace
+                    row["cpu_s"] += cpu_log.get("student_unreaped", 0.0)
                 row["student_s"], row["graders_s"] = cpu_log["student_code"], cpu_log["graders"]
                 row["overhead_s"] = row["cpu_s"] - row["student_s"] - row["graders_s"]
             for key, value in row.items():
