@@ -26,7 +26,7 @@ import re
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import pytest
@@ -284,7 +284,7 @@ def grade_corpus(autograder_zip, tmp_path_factory) -> dict:
             if case.twin is not None:
                 twin_of[case.id] = repr(case.honest_twin().variant)
         first_done.result()
-        protections = outcomes[FIRST].graded.results["extra_data"]["sandbox"]
+        protections = _machine_protections(outcomes, jobs, lock)
         for case in later:
             missing = [n for n in case.needs if not protections.get(n)]
             if missing and os.environ.get(MODE_VARIABLE) == "docker-like":
@@ -309,6 +309,30 @@ def grade_corpus(autograder_zip, tmp_path_factory) -> dict:
                "slowest: " + ", ".join(f"{o.case.id} {o.seconds:.1f} s" for o in slowest))
     return {"outcomes": outcomes, "skipped": skipped, "errors": errors, "listener": listener,
             "protections": protections, "unprotected": unprotected, "killed": killed, "summary": summary}
+
+
+def _protections_of(outcome) -> dict | None:
+    extra = outcome.graded.results.get("extra_data") or {}
+    return extra.get("sandbox") if isinstance(extra.get("sandbox"), dict) else None
+
+
+def _machine_protections(outcomes: dict, jobs: list, lock) -> dict:
+    """What the sandbox gives on this machine, as the first case's results.json records
+    it. Should that grading have failed before its sandbox started (its own test then
+    fails, with its log), the record of the next case graded: the protections are the
+    machine's, and one failed grading must not turn every case's test into an error."""
+    with lock:
+        found = _protections_of(outcomes[FIRST])
+    pending = list(jobs)
+    while found is None and pending:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        pending = [job for job in pending if job not in done]
+        with lock:
+            found = next((p for p in map(_protections_of, outcomes.values()) if p is not None), None)
+    if found is None:
+        raise AssertionError(f"no case's results.json records its sandbox; the first case's log:\n"
+                             f"{outcomes[FIRST].graded.log[-3000:]}")
+    return found
 
 
 # Graded in the session's background (conftest), beside the modules that run meanwhile:

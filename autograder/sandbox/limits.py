@@ -47,9 +47,16 @@ def sandbox_identity(create: bool = True) -> Identity:
     (the one setup.sh creates; Gradescope grades one submission per container), slot
     i is ``grader-sandbox<i>``. A slot is held by an exclusive lock on a root-only
     file for as long as this process lives, and is freed when it exits.
+
+    A process holds one slot at most: it grades one submission at a time, so a second
+    call (a test that starts several sandboxes in turn) gets the same user instead of
+    holding another slot until it exits. A forked child takes its own.
     """
     if os.geteuid() != 0:
         return Identity()
+    held = _HELD.get(os.getpid())
+    if held is not None:
+        return held
     os.makedirs(LOCK_DIR, mode=0o700, exist_ok=True)
     for slot in range(MAX_SLOTS):
         fd = os.open(os.path.join(LOCK_DIR, f"slot-{slot}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
@@ -58,12 +65,18 @@ def sandbox_identity(create: bool = True) -> Identity:
         except BlockingIOError:
             os.close(fd)
             continue
-        _HELD_LOCKS.append(fd)  # held until the process exits
-        return _user(SANDBOX_USER if slot == 0 else f"{SANDBOX_USER}{slot}", create)
-    raise RuntimeError(f"more than {MAX_SLOTS} grading runs at once on this machine")
+        try:
+            identity = _user(SANDBOX_USER if slot == 0 else f"{SANDBOX_USER}{slot}", create)
+        except BaseException:
+            os.close(fd)
+            raise
+        _HELD[os.getpid()] = identity  # its lock (fd) is held until the process exits
+        return identity
+    raise RuntimeError(f"more than {MAX_SLOTS} grading runs at once on this machine: "
+                       f"each holds a lock in {LOCK_DIR}; run fewer at once")
 
 
-_HELD_LOCKS: list[int] = []
+_HELD: dict[int, Identity] = {}  # by process id: the sandbox user each process holds
 
 
 def sweep_free_slots() -> int:
