@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
-from autograder.staff import batch
+from autograder.staff import batch, simulate, warm
 from autograder.staff.executors import ExecutorError, GradeJob, Outcome, by_name, grade_one
 from autograder.staff.executors.local import LocalExecutor
 from autograder.staff.executors.slurm import SlurmExecutor, _kind, _parse_states
-from autograder.staff.executors.slurm_task import already_done, record_outcome
+from autograder.staff.executors.slurm_task import already_done, job_of, main, record_outcome
 from tests.test_batch import FakeGrader, plans
 
 
@@ -71,6 +71,25 @@ def test_slurm_plan_shards_and_sbatch_command(tmp_path):
     script = (plan_path.parent / "array.sh").read_text()
     assert "-m autograder.staff.executors.slurm_task --plan" in script and '--shard "$SLURM_ARRAY_TASK_ID"' in script
     assert shlex.quote(sys.executable) in script and "GRADER_HOME=" in script
+
+
+def test_a_slurm_plan_names_its_grader_and_the_task_grades_with_it(tmp_path, capsys):
+    """``make grade-all COLD=1 EXECUTOR=slurm``: the tasks grade cold too. A function
+    cannot travel in plan.json; its name can, and an unknown one stops the task."""
+    subs, zip_path = plans(tmp_path, {"s0": "100"})
+    executor = SlurmExecutor()
+    for grade, name in ((warm.grade, "warm"), (simulate.grade, "cold")):
+        plan_path = executor.write_plan(GradeJob(zip_path, "abc", tmp_path / "out", 600.0, grade), [subs])
+        plan = json.loads(plan_path.read_text())
+        assert plan["grader"] == name
+        assert job_of(plan).grade is grade
+    del plan["grader"]  # a plan written before plans named their grader
+    assert job_of(plan).grade is warm.grade
+    with pytest.raises(ExecutorError, match="cannot send this grader"):
+        executor.write_plan(GradeJob(zip_path, "abc", tmp_path / "out", 600.0, FakeGrader()), [subs])
+    plan_path.write_text(json.dumps({**plan, "grader": "lukewarm"}))
+    assert main(["--plan", str(plan_path), "--shard", "0"]) == 2
+    assert "grader: 'lukewarm' is not one of cold, warm" in capsys.readouterr().err
 
 
 def test_slurm_states_are_read_from_machine_readable_lines():

@@ -68,6 +68,20 @@ class Outcome:
         return cls(**{k: v for k, v in data.items() if k in fields})
 
 
+# The grading functions a job can name, by the name a plan for other machines (a
+# Slurm array's plan.json) carries: a function itself cannot travel.
+GRADERS: dict[str, Callable] = {"warm": warm.grade, "cold": simulate.grade}
+
+
+def grader_name(grade: Callable) -> str:
+    """The name in :data:`GRADERS` of ``grade``; ValueError for any other function."""
+    for name, known in GRADERS.items():
+        if known is grade:
+            return name
+    raise ValueError(f"{getattr(grade, '__name__', grade)!r} is not one of the graders a plan can name "
+                     f"({', '.join(sorted(GRADERS))})")
+
+
 @dataclasses.dataclass(frozen=True)
 class GradeJob:
     """What every grading of one batch shares: the autograder zip (and its sha256, the

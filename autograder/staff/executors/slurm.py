@@ -7,7 +7,7 @@ sandbox uses its unprivileged modes (bubblewrap, user namespaces, else the limit
 alone); every results.json's ``extra_data.sandbox`` records which.
 
 ``grade`` writes ``OUT/slurm/plan.json`` (a fresh run token, the zip and its sha256,
-the shards), ``OUT/slurm/array.sh``, and submits
+the grader by name, warm or cold as the batch was asked, and the shards), ``OUT/slurm/array.sh``, and submits
 
     sbatch --parsable --array=0-<shards-1>[%<max_running>] --cpus-per-task=1 \
         --output=OUT/slurm/logs/%A_%a.out [extra args] OUT/slurm/array.sh
@@ -45,7 +45,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from autograder.staff.executors import ExecutorError, GradeJob, Outcome, read_json, write_atomic
+from autograder.staff.executors import ExecutorError, GradeJob, Outcome, grader_name, read_json, write_atomic
 from autograder.staff.executors.slurm_task import already_done, prepare_venv
 from autograder.staff.export import Submission
 
@@ -97,7 +97,8 @@ class SlurmExecutor:
             stale.unlink()  # task records describe the current array only
         plan = {"run": uuid.uuid4().hex, "autograder_zip": str(Path(job.autograder_zip).resolve()),
                 "autograder_sha256": job.autograder_sha256, "out": str(Path(job.out).resolve()),
-                "timeout": job.timeout, "force": self.force, "submitted": time.time(),
+                "timeout": job.timeout, "force": self.force, "grader": self._grader(job),
+                "submitted": time.time(),
                 "shards": [[{"id": s.id, "path": str(Path(s.path).resolve())} for s in shard] for shard in shards]}
         write_atomic(folder / "plan.json", _dumps(plan))
         home = f'"{self.home}"' if self.home else '"/tmp/autograder-$(id -u)"'
@@ -112,6 +113,13 @@ class SlurmExecutor:
         write_atomic(folder / "array.sh", script)
         os.chmod(folder / "array.sh", 0o755)
         return folder / "plan.json"
+
+    @staticmethod
+    def _grader(job: GradeJob) -> str:
+        try:
+            return grader_name(job.grade)
+        except ValueError as err:  # a function cannot travel to the compute nodes; a name can
+            raise ExecutorError(f"the Slurm executor cannot send this grader to its tasks: {err}") from None
 
     def sbatch_command(self, plan_path: Path, shards: int) -> list[str]:
         folder = plan_path.parent

@@ -3,7 +3,9 @@
     python -m autograder.staff.executors.slurm_task --plan OUT/slurm/plan.json --shard N
 
 ``plan.json`` (written by :mod:`.slurm`) holds the run's token, the autograder zip
-and its sha256, ``OUT``, the time limit per submission and the shards (lists of
+and its sha256, ``OUT``, the time limit per submission, the grader (``warm``, or
+``cold`` for ``make grade-all COLD=1``: a name in
+:data:`autograder.staff.executors.GRADERS`) and the shards (lists of
 ``{"id", "path"}``). The task first makes sure the grading venv exists in
 ``GRADER_HOME`` (built once per node, or once on a shared filesystem, and reused),
 then grades its submissions one by one through the local executor (one at a time,
@@ -34,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.staff import simulate
-from autograder.staff.executors import GradeJob, Outcome, read_json, write_atomic
+from autograder.staff.executors import GRADERS, GradeJob, Outcome, read_json, write_atomic
 from autograder.staff.executors.local import LocalExecutor
 from autograder.staff.export import Submission
 
@@ -96,7 +98,7 @@ def run_shard(plan: dict[str, Any], shard: int) -> int:
     def save() -> None:
         write_atomic(task_file, json.dumps(task, indent=1, sort_keys=True) + "\n")
 
-    job = GradeJob(Path(plan["autograder_zip"]), plan["autograder_sha256"], out, float(plan["timeout"]))
+    job = job_of(plan)
     save()
     task["venv_seconds"] = round(prepare_venv(job.autograder_zip), 2)
     save()
@@ -126,6 +128,13 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt
 
 
+def job_of(plan: dict[str, Any]) -> GradeJob:
+    """What every grading of the plan shares, its grader found by name (a plan written
+    before plans named one grades warm, as they all did then)."""
+    return GradeJob(Path(plan["autograder_zip"]), plan["autograder_sha256"], Path(plan["out"]),
+                    float(plan["timeout"]), GRADERS[plan.get("grader", "warm")])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--plan", type=Path, required=True)
@@ -134,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     plan = read_json(args.plan)
     if not isinstance(plan, dict) or not 0 <= args.shard < len(plan.get("shards", [])):
         print(f"error: {args.plan} has no shard {args.shard}", file=sys.stderr)
+        return 2
+    if plan.get("grader", "warm") not in GRADERS:
+        print(f"error: {args.plan}: grader: {plan['grader']!r} is not one of {', '.join(sorted(GRADERS))} "
+              "(write the plan again with make grade-all)", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _terminate)  # scancel: kill the running grading, keep the rest
     try:
