@@ -213,6 +213,8 @@ def test_report_from_fake_results(tmp_path):
         ("s1", "graded", "100", "50", "50"), ("s2", "graded", "60", "50", "10"),
         ("s3", "error", "", "", ""), ("s10", "graded", "0", "0", "0")]
     assert rows[0]["name"] == "Name s1" and rows[0]["gradescope_score"] == "100"
+    # why cases did not pass, as the reason codes the grader recorded, counted
+    assert [r["reasons"] for r in rows] == ["", "timeout=4", "", ""]
     text = (out / "report.md").read_text()
     assert "3 of 4 submissions graded with version 9.9 of the autograder." in text
     assert "2 submissions changed score: s2 (Name s2) 100 -> 60, s10 (Name s10) 100 -> 0." in text
@@ -319,6 +321,7 @@ def test_class_export_graded_end_to_end(autograder_zip, expected_points, tmp_pat
         assert f"submission_{100 + i} (Student {i:03d}) {RECORDED[i]:g} -> {totals[i]:g}" in text
     loop_id = f"submission_{100 + KINDS.index('loop')}"
     assert f"- {loop_id} (Student {KINDS.index('loop'):03d}): tests" in text
+    assert "timeout=" in rows[loop_id]["reasons"], rows[loop_id]["reasons"]
     assert (out / "scores.png").read_bytes()[:4] == b"\x89PNG"
     assert "submission_900: in submission_metadata.yml but not in the export" in capsys.readouterr().err
 

@@ -64,6 +64,23 @@ class _Row:
     def who(self) -> str:
         return "; ".join(p.name for p in self.sub.submitters if p.name)
 
+    def reasons(self) -> dict[str, int]:
+        """How many of the submission's cases ended for each reason but passing
+        (each test's ``extra_data.cases``; a test that records only its ``reason``
+        counts once)."""
+        counts: dict[str, int] = {}
+        for test in self.tests.values():
+            facts = test.get("extra_data")
+            if not isinstance(facts, dict):
+                continue
+            cases = facts.get("cases")
+            if not isinstance(cases, dict):
+                cases = {facts["reason"]: 1} if isinstance(facts.get("reason"), str) else {}
+            for code, n in cases.items():
+                if code != outcomes.PASSED and isinstance(code, str) and isinstance(n, int) and n > 0:
+                    counts[code] = counts.get(code, 0) + n
+        return counts
+
     def tests_where(self, condition) -> list[str]:
         """The numbers of the tests whose ``extra_data`` (the reason codes the grader
         recorded, see :func:`autograder.grade.results.test_facts`) meets ``condition``."""
@@ -84,16 +101,19 @@ def test_columns(all_results: list[dict]) -> list[tuple[str, str, float]]:
 
 def scores_csv(rows: list[_Row], tests: list[tuple[str, str, float]]) -> str:
     """One row per submission: id, names, emails, sids, submission time, status,
-    total, the score Gradescope recorded, then the points of every test (headed
-    ``<number> <name>``). Empty cells for what is unknown."""
+    the reasons its cases did not pass (``timeout=4;failed=2``: the reason codes of
+    :mod:`autograder.runtime.outcomes`, counted, by code), total, the score Gradescope
+    recorded, then the points of every test (headed ``<number> <name>``). Empty cells
+    for what is unknown."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id", "name", "email", "sid", "created_at", "status", "total", "gradescope_score",
+    writer.writerow(["id", "name", "email", "sid", "created_at", "status", "reasons", "total", "gradescope_score",
                      "gradescope_version"] + [f"{number} {name}".strip() for number, name, _ in tests])
     for row in rows:
         people = row.sub.submitters
         cells = [row.sub.id, "; ".join(p.name for p in people), "; ".join(p.email for p in people),
                  "; ".join(p.sid for p in people), row.sub.created_at, row.status,
+                 ";".join(f"{code}={n}" for code, n in sorted(row.reasons().items())),
                  _fmt(row.total if row.graded else None),
                  _fmt(row.sub.recorded_score), row.sub.recorded_version]
         for number, name, _ in tests:
