@@ -429,6 +429,48 @@ def test_no_socket_of_any_family_even_without_namespaces(grading_python, monkeyp
     assert tried and all(v == "Operation not permitted" for v in tried.values()), tried
 
 
+POKE = """
+import errno, os
+
+
+def poke(pid):
+    try:
+        os.kill(pid, 0)
+        return "reached"
+    except OSError as err:
+        return errno.errorcode[err.errno]
+"""
+
+
+def test_without_namespaces_the_student_cannot_signal_a_process_outside_its_own(grading_python, monkeypatch):
+    """Gradescope's container has no PID namespace: every process of the sandbox user
+    is a kill() away, the grader's own helpers that run as that user included. Landlock's
+    signal scope (ABI 6) keeps the student's signals to its own processes."""
+    if _landlock_abi() < 6:
+        pytest.skip("this kernel has no Landlock scopes (ABI 6, Linux 6.12)")
+    monkeypatch.setattr(isolation.shutil, "which", lambda name: None)  # as in Gradescope's container
+    run, spec = _small_package(grading_python, POKE)
+    spec = dataclasses.replace(spec, exports={"poke": "m"})
+    ident = spec.identity
+    sandbox = Sandbox(spec)
+    outside = None
+    try:
+        sandbox.start()
+        # the same user as the student's process (or ourselves, not root), outside its sandbox
+        outside = subprocess.Popen(["sleep", "60"], user=ident.uid, group=ident.gid,
+                                   extra_groups=[] if ident.dedicated else None)
+        assert sandbox.call("poke", (outside.pid,), {}) == "EPERM"
+        assert sandbox.call("poke", (os.getpid(),), {}) in ("EPERM", "ESRCH")
+    finally:
+        if outside is not None:
+            outside.kill()
+            outside.wait()
+        sandbox.close()
+        shutil.rmtree(run, ignore_errors=True)
+    protections = sandbox.protections()
+    assert protections["isolation"] == "none" and protections["signals_confined"], protections
+
+
 FILLER = """
 import os, time
 

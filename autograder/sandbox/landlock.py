@@ -7,6 +7,8 @@ folders, its interpreter's prefixes, the child's own files and the copy of the
 submission, read ``/proc``, ``/sys`` and ``/dev``, write ``/dev``'s files (``/dev/null``)
 and do anything in its scratch folder; every other path (other checkouts, home
 folders, ``/tmp``, the grader's run folders) is refused with EACCES. Where the kernel
+has them (Landlock ABI 6, Linux 6.12), signals to any process outside the student's
+own (the grader's other processes of the same user, say) are refused with EPERM. Where the kernel
 or a seccomp profile refuses Landlock, :func:`restrict` restricts nothing and says why.
 
 This file is copied next to ``child.py``: standard library only.
@@ -26,6 +28,11 @@ REMOVE_DIR, REMOVE_FILE, MAKE_CHAR, MAKE_DIR, MAKE_REG = 1 << 4, 1 << 5, 1 << 6,
 MAKE_SOCK, MAKE_FIFO, MAKE_BLOCK, MAKE_SYM = 1 << 9, 1 << 10, 1 << 11, 1 << 12
 REFER, TRUNCATE, IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
 ALL_BY_ABI = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 4: (1 << 15) - 1, 5: (1 << 16) - 1}
+# ABI 4: TCP bind and connect (handled with no rule: refused); ABI 6: scopes, where
+# the process may not reach outside its own Landlock domain: abstract UNIX sockets,
+# and signals (kill, a pidfd's signal) to processes outside it (even of the same user).
+NET_BIND_TCP, NET_CONNECT_TCP = 1 << 0, 1 << 1
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1
 FILE_ONLY = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV  # what a rule on a file may allow
 
 READ = EXECUTE | READ_FILE | READ_DIR
@@ -49,17 +56,22 @@ def abi():
 
 def restrict(read_only, writable):
     """Restrict this process (and what it starts) to reading ``read_only`` and the
-    system folders, and to anything under ``writable``. Needs ``no_new_privs``
-    already set. Returns ``{"landlock": bool, "landlock_note": str}``; never raises."""
-    status = {"landlock": False, "landlock_note": ""}
+    system folders, and to anything under ``writable``; from ABI 4, no TCP bind or
+    connect; from ABI 6, no signal or abstract UNIX socket beyond this process and what
+    it starts. Needs ``no_new_privs`` already set. Returns ``{"landlock": bool,
+    "landlock_signals": bool, "landlock_note": str}``; never raises."""
+    status = {"landlock": False, "landlock_signals": False, "landlock_note": ""}
     try:
         version = abi()
         if version <= 0:
             status["landlock_note"] = f"no Landlock here ({errno.errorcode.get(ctypes.get_errno(), '?')})"
             return status
         handled = ALL_BY_ABI.get(version, ALL_BY_ABI[5])
+        net = NET_BIND_TCP | NET_CONNECT_TCP if version >= 4 else 0
+        scoped = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if version >= 6 else 0
         libc = _syscall()
-        attr = struct.pack("<Q", handled)  # handled_access_fs only: the first field of every ABI's struct
+        # struct landlock_ruleset_attr grew a field at ABI 4 and 6: pass what this kernel knows.
+        attr = struct.pack("<QQQ", handled, net, scoped)[:8 if version < 4 else 16 if version < 6 else 24]
         ruleset = libc.syscall(CREATE_RULESET, attr, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0))
         if ruleset < 0:
             status["landlock_note"] = f"landlock_create_ruleset: {errno.errorcode.get(ctypes.get_errno(), '?')}"
@@ -76,6 +88,7 @@ def restrict(read_only, writable):
         finally:
             os.close(ruleset)
         status["landlock"] = True
+        status["landlock_signals"] = bool(scoped)
     except (OSError, AttributeError, ValueError) as err:
         status["landlock_note"] = f"{type(err).__name__}: {err}"[:200]
     return status

@@ -169,6 +169,8 @@ class Sandbox:
                                                            "cgroup_note": self.cgroup_note}),
             "landlock": bool(own.get("landlock")),
             "filesystem_confined": bool(isolated["private_filesystem"] or own.get("landlock")),
+            # it can signal nothing but its own processes: none other is visible, or Landlock's scope
+            "signals_confined": bool(isolated["pid_namespace"] or own.get("landlock_signals")),
             **({"seccomp_note": str(own["note"])[:200]} if own.get("note") else {}),
             **({"landlock_note": str(own["landlock_note"])[:200]} if own.get("landlock_note") else {}),
         }
