@@ -322,7 +322,7 @@ def _machine_protections(outcomes: dict, jobs: list, lock) -> dict:
     fails, with its log), the record of the next case graded: the protections are the
     machine's, and one failed grading must not turn every case's test into an error."""
     with lock:
-        found = _protections_of(outcomes[FIRST])
+        found = _protections_of(outcomes[FIRST]) if FIRST in outcomes else None  # (not there: it raised)
     pending = list(jobs)
     while found is None and pending:
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -330,8 +330,8 @@ def _machine_protections(outcomes: dict, jobs: list, lock) -> dict:
         with lock:
             found = next((p for p in map(_protections_of, outcomes.values()) if p is not None), None)
     if found is None:
-        raise AssertionError(f"no case's results.json records its sandbox; the first case's log:\n"
-                             f"{outcomes[FIRST].graded.log[-3000:]}")
+        first = outcomes[FIRST].graded.log[-3000:] if FIRST in outcomes else "(it raised)"
+        raise AssertionError(f"no case's results.json records its sandbox; the first case's log:\n{first}")
     return found
 
 
