@@ -46,10 +46,18 @@ class RunDir:
         folder = _ensure_base()
         for _ in range(10):
             path = Path(tempfile.mkdtemp(prefix=PREFIX, dir=folder))
-            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+            # Until it is locked the folder is unheld: the sweep of a grading starting
+            # now may take it, before it is opened or before it is locked. Another one then.
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+            except FileNotFoundError:
+                continue
             fcntl.flock(fd, fcntl.LOCK_EX)
-            # A sweep may have taken the folder between mkdtemp and the lock.
-            if os.path.exists(path) and os.path.samestat(os.fstat(fd), os.stat(path)):
+            try:
+                ours = os.path.samestat(os.fstat(fd), os.stat(path))
+            except FileNotFoundError:
+                ours = False
+            if ours:
                 self.path, self._fd = path, fd
                 return
             os.close(fd)
