@@ -225,6 +225,13 @@ def test_report_from_fake_results(tmp_path):
     assert "- s2 (Name s2): tests 1.2" in text  # the student's code timed out there
     assert "![Histogram of totals](scores.png)" in text
 
+    never_ran = fake_results(40)
+    never_ran["tests"][1]["extra_data"] = {"reason": "not_run", "cases": {}}  # no case ran: its reason, once
+    (out / "results" / "s10.json").write_text(json.dumps(never_ran))
+    report.write_report(out, subs, outcomes)
+    rows = list(csv.DictReader((out / "scores.csv").open()))
+    assert rows[3]["reasons"] == "not_run=1"
+
 
 def test_progress_bar_on_a_terminal_and_plain_lines_elsewhere():
     class Stream(list):

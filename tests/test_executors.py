@@ -87,9 +87,10 @@ def test_a_slurm_plan_names_its_grader_and_the_task_grades_with_it(tmp_path, cap
     assert job_of(plan).grade is warm.grade
     with pytest.raises(ExecutorError, match="cannot send this grader"):
         executor.write_plan(GradeJob(zip_path, "abc", tmp_path / "out", 600.0, FakeGrader()), [subs])
-    plan_path.write_text(json.dumps({**plan, "grader": "lukewarm"}))
-    assert main(["--plan", str(plan_path), "--shard", "0"]) == 2
-    assert "grader: 'lukewarm' is not one of cold, warm" in capsys.readouterr().err
+    for wrong in ("lukewarm", ["warm"]):
+        plan_path.write_text(json.dumps({**plan, "grader": wrong}))
+        assert main(["--plan", str(plan_path), "--shard", "0"]) == 2
+        assert f"grader: {wrong!r} is not one of cold, warm" in capsys.readouterr().err
 
 
 def test_slurm_states_are_read_from_machine_readable_lines():

@@ -320,7 +320,9 @@ def _machine_protections(outcomes: dict, jobs: list, lock) -> dict:
     """What the sandbox gives on this machine, as the first case's results.json records
     it. Should that grading have failed before its sandbox started (its own test then
     fails, with its log), the record of the next case graded: the protections are the
-    machine's, and one failed grading must not turn every case's test into an error."""
+    machine's (the trusted side records them from the child's hello, before any of the
+    student's code runs: a hostile case's record is as good), and one failed grading
+    must not turn every case's test into an error."""
     with lock:
         found = _protections_of(outcomes[FIRST]) if FIRST in outcomes else None  # (not there: it raised)
     pending = list(jobs)

@@ -6,9 +6,11 @@ like seccomp. The student's process may then read and execute under the system
 folders, its interpreter's prefixes, the child's own files and the copy of the
 submission, read ``/proc``, ``/sys`` and ``/dev``, write ``/dev``'s files (``/dev/null``)
 and do anything in its scratch folder; every other path (other checkouts, home
-folders, ``/tmp``, the grader's run folders) is refused with EACCES. Where the kernel
-has them (Landlock ABI 6, Linux 6.12), signals to any process outside the student's
-own (the grader's other processes of the same user, say) are refused with EPERM. Where the kernel
+folders, ``/tmp``, the grader's run folders) is refused with EACCES. From ABI 4
+(Linux 6.7) TCP bind and connect are refused too (behind the seccomp filter, which
+refuses every socket), and where the kernel has scopes (ABI 6, Linux 6.12), signals to
+any process outside the student's own (the grader's other processes of the same user,
+say) are refused with EPERM. Where the kernel
 or a seccomp profile refuses Landlock, :func:`restrict` restricts nothing and says why.
 
 This file is copied next to ``child.py``: standard library only.

@@ -11,6 +11,7 @@ import resource
 import shutil
 import signal
 import subprocess
+import threading
 from typing import TYPE_CHECKING
 
 from autograder.sandbox.seccomp import set_no_new_privs
@@ -50,33 +51,52 @@ def sandbox_identity(create: bool = True) -> Identity:
 
     A process holds one slot at most: it grades one submission at a time, so a second
     call (a test that starts several sandboxes in turn) gets the same user instead of
-    holding another slot until it exits. A forked child takes its own.
+    holding another slot until it exits. A forked child (a warm grader's fork) takes
+    its own; the parent's stays locked, through the descriptor the child inherited,
+    until both have exited.
     """
+    global _held
     if os.geteuid() != 0:
         return Identity()
-    held = _HELD.get(os.getpid())
-    if held is not None:
-        return held
-    os.makedirs(LOCK_DIR, mode=0o700, exist_ok=True)
-    for slot in range(MAX_SLOTS):
-        fd = os.open(os.path.join(LOCK_DIR, f"slot-{slot}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            continue
-        try:
-            identity = _user(SANDBOX_USER if slot == 0 else f"{SANDBOX_USER}{slot}", create)
-        except BaseException:
-            os.close(fd)
-            raise
-        _HELD[os.getpid()] = identity  # its lock (fd) is held until the process exits
-        return identity
+    with _HELD_LOCK:
+        if _held is not None:
+            return _held
+        os.makedirs(LOCK_DIR, mode=0o700, exist_ok=True)
+        for slot in range(MAX_SLOTS):
+            fd = os.open(_slot_lock(slot), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            try:
+                _held = _user(_slot_user(slot), create)
+            except BaseException:
+                os.close(fd)
+                raise
+            return _held  # its lock (fd) is held until the process exits
     raise RuntimeError(f"more than {MAX_SLOTS} grading runs at once on this machine: "
                        f"each holds a lock in {LOCK_DIR}; run fewer at once")
 
 
-_HELD: dict[int, Identity] = {}  # by process id: the sandbox user each process holds
+_held: Identity | None = None  # the sandbox user this process holds
+_HELD_LOCK = threading.Lock()
+
+
+def _forget_held() -> None:
+    global _held
+    _held = None
+
+
+os.register_at_fork(after_in_child=_forget_held)
+
+
+def _slot_lock(slot: int) -> str:
+    return os.path.join(LOCK_DIR, f"slot-{slot}.lock")
+
+
+def _slot_user(slot: int) -> str:
+    return SANDBOX_USER if slot == 0 else f"{SANDBOX_USER}{slot}"
 
 
 def sweep_free_slots() -> int:
@@ -89,7 +109,7 @@ def sweep_free_slots() -> int:
         return swept
     for slot in range(MAX_SLOTS):
         try:
-            fd = os.open(os.path.join(LOCK_DIR, f"slot-{slot}.lock"), os.O_RDWR)
+            fd = os.open(_slot_lock(slot), os.O_RDWR)
         except OSError:
             continue
         try:
@@ -98,7 +118,7 @@ def sweep_free_slots() -> int:
             os.close(fd)
             continue
         try:
-            identity = _user(SANDBOX_USER if slot == 0 else f"{SANDBOX_USER}{slot}", create=False)
+            identity = _user(_slot_user(slot), create=False)
             if identity.uid is not None and user_processes(identity.uid):
                 kill_user_processes(identity)
                 swept += 1

@@ -28,8 +28,7 @@ def base() -> Path:
     return root / f"convnet-grader-runs-{os.geteuid()}"
 
 
-def _ensure_base() -> Path:
-    folder = base()
+def _ensure_base(folder: Path) -> Path:
     with contextlib.suppress(FileExistsError):
         os.mkdir(folder, 0o711)
     st = os.lstat(folder)
@@ -40,10 +39,11 @@ def _ensure_base() -> Path:
 
 
 class RunDir:
-    """A fresh, empty run folder (mode 0700), locked until :meth:`remove`."""
+    """A fresh, empty run folder (mode 0700) in ``folder`` (default: :func:`base`),
+    locked until :meth:`remove`."""
 
-    def __init__(self) -> None:
-        folder = _ensure_base()
+    def __init__(self, folder: Path | None = None) -> None:
+        folder = _ensure_base(folder or base())
         for _ in range(10):
             path = Path(tempfile.mkdtemp(prefix=PREFIX, dir=folder))
             # Until it is locked the folder is unheld: the sweep of a grading starting
@@ -70,8 +70,7 @@ class RunDir:
             self._fd = -1
 
 
-def _unheld(remove: bool) -> list[str]:
-    folder = base()
+def _unheld(folder: Path, remove: bool) -> list[str]:
     found: list[str] = []
     try:
         entries = list(os.scandir(folder))
@@ -98,11 +97,13 @@ def _unheld(remove: bool) -> list[str]:
     return found
 
 
-def stale() -> list[str]:
-    """Names of the run folders that no live run holds (left by killed runs)."""
-    return _unheld(remove=False)
+def stale(folder: Path | None = None) -> list[str]:
+    """Names of the run folders in ``folder`` (default: :func:`base`) that no live run
+    holds (left by killed runs)."""
+    return _unheld(folder or base(), remove=False)
 
 
-def sweep() -> list[str]:
-    """Remove every run folder that no live run holds; return their names."""
-    return _unheld(remove=True)
+def sweep(folder: Path | None = None) -> list[str]:
+    """Remove every run folder in ``folder`` (default: :func:`base`) that no live run
+    holds; return their names."""
+    return _unheld(folder or base(), remove=True)

@@ -66,15 +66,15 @@ class _Row:
 
     def reasons(self) -> dict[str, int]:
         """How many of the submission's cases ended for each reason but passing
-        (each test's ``extra_data.cases``; a test that records only its ``reason``
-        counts once)."""
+        (each test's ``extra_data.cases``; a test with no case counted, one that never
+        ran, ``not_run`` or ``grader_error``, counts its ``reason`` once)."""
         counts: dict[str, int] = {}
         for test in self.tests.values():
             facts = test.get("extra_data")
             if not isinstance(facts, dict):
                 continue
             cases = facts.get("cases")
-            if not isinstance(cases, dict):
+            if not isinstance(cases, dict) or not cases:
                 cases = {facts["reason"]: 1} if isinstance(facts.get("reason"), str) else {}
             for code, n in cases.items():
                 if code != outcomes.PASSED and isinstance(code, str) and isinstance(n, int) and n > 0:

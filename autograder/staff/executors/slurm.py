@@ -90,6 +90,7 @@ class SlurmExecutor:
         return [todo[i:i + size] for i in range(0, len(todo), size)]
 
     def write_plan(self, job: GradeJob, shards: list[list[Submission]]) -> Path:
+        grader = self._grader(job)  # before anything is written
         folder = Path(job.out).resolve() / "slurm"
         for sub in ("outcomes", "tasks", "logs"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
@@ -97,7 +98,7 @@ class SlurmExecutor:
             stale.unlink()  # task records describe the current array only
         plan = {"run": uuid.uuid4().hex, "autograder_zip": str(Path(job.autograder_zip).resolve()),
                 "autograder_sha256": job.autograder_sha256, "out": str(Path(job.out).resolve()),
-                "timeout": job.timeout, "force": self.force, "grader": self._grader(job),
+                "timeout": job.timeout, "force": self.force, "grader": grader,
                 "submitted": time.time(),
                 "shards": [[{"id": s.id, "path": str(Path(s.path).resolve())} for s in shard] for shard in shards]}
         write_atomic(folder / "plan.json", _dumps(plan))

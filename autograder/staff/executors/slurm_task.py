@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.staff import simulate
-from autograder.staff.executors import GRADERS, GradeJob, Outcome, read_json, write_atomic
+from autograder.staff.executors import DEFAULT_GRADER, GRADERS, GradeJob, Outcome, read_json, write_atomic
 from autograder.staff.executors.local import LocalExecutor
 from autograder.staff.export import Submission
 
@@ -130,9 +130,9 @@ def _terminate(signum, frame):
 
 def job_of(plan: dict[str, Any]) -> GradeJob:
     """What every grading of the plan shares, its grader found by name (a plan written
-    before plans named one grades warm, as they all did then)."""
+    before plans named one: :data:`~autograder.staff.executors.DEFAULT_GRADER`)."""
     return GradeJob(Path(plan["autograder_zip"]), plan["autograder_sha256"], Path(plan["out"]),
-                    float(plan["timeout"]), GRADERS[plan.get("grader", "warm")])
+                    float(plan["timeout"]), GRADERS[plan.get("grader", DEFAULT_GRADER)])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,8 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     if not isinstance(plan, dict) or not 0 <= args.shard < len(plan.get("shards", [])):
         print(f"error: {args.plan} has no shard {args.shard}", file=sys.stderr)
         return 2
-    if plan.get("grader", "warm") not in GRADERS:
-        print(f"error: {args.plan}: grader: {plan['grader']!r} is not one of {', '.join(sorted(GRADERS))} "
+    grader = plan.get("grader", DEFAULT_GRADER)
+    if not isinstance(grader, str) or grader not in GRADERS:
+        print(f"error: {args.plan}: grader: {grader!r} is not one of {', '.join(sorted(GRADERS))} "
               "(write the plan again with make grade-all)", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _terminate)  # scancel: kill the running grading, keep the rest
