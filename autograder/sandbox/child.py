@@ -105,6 +105,21 @@ def array_leaves(value, path=()):
             yield from array_leaves(v, path + (k,))
 
 
+def unchanged(arr, old):
+    """Whether ``arr`` still holds what its copy ``old`` holds: the same shape, dtype and
+    bytes, compared by numpy's array type and Python's own (C code): no function of
+    numpy's Python layer (``np.array_equal``, ``ndarray.all``'s helpers), which the
+    student's code shares and could replace, takes part. (Code that rewrites this
+    process's own functions can still hide a change: what the student's process says of
+    itself costs it points only, never earns the grader's trust.)"""
+    if arr.shape != old.shape or arr.dtype != old.dtype:
+        return False
+    try:
+        return memoryview(arr).cast("B") == memoryview(old).cast("B")  # no copy
+    except (TypeError, ValueError, BufferError):  # not contiguous, or no buffer format
+        return arr.tobytes() == old.tobytes()
+
+
 def describe_error(exc, package_dir):
     bases = [c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"]
     try:
@@ -231,8 +246,7 @@ def main():
                 cpu = time.process_time() - started
                 # Which arguments the student changed in place (their paths only: the
                 # grader's own arrays never change; a contract test reports it).
-                changed = [(path, arr) for path, arr, old in saved
-                           if arr.shape != old.shape or not np.array_equal(arr, old, equal_nan=True)]
+                changed = [(path, arr) for path, arr, old in saved if not unchanged(arr, old)]
             out_blobs: list[bytes] = []
             value = plain(result, out_blobs)
             mutated = [list(path) for path, _ in changed]
