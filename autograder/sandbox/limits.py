@@ -63,11 +63,8 @@ def sandbox_identity(create: bool = True) -> Identity:
             return _held
         os.makedirs(LOCK_DIR, mode=0o700, exist_ok=True)
         for slot in range(MAX_SLOTS):
-            fd = os.open(_slot_lock(slot), os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
+            fd = _lock_slot(slot, create=True)
+            if fd is None:
                 continue
             try:
                 _held = _user(_slot_user(slot), create)
@@ -91,8 +88,21 @@ def _forget_held() -> None:
 os.register_at_fork(after_in_child=_forget_held)
 
 
-def _slot_lock(slot: int) -> str:
-    return os.path.join(LOCK_DIR, f"slot-{slot}.lock")
+def _lock_slot(slot: int, create: bool) -> int | None:
+    """The slot's lock file, open and locked (without waiting); None when a live run
+    holds it, or (``create`` false) when no run ever took it."""
+    try:
+        fd = os.open(os.path.join(LOCK_DIR, f"slot-{slot}.lock"), os.O_RDWR | (os.O_CREAT if create else 0), 0o600)
+    except OSError:
+        if create:
+            raise
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def _slot_user(slot: int) -> str:
@@ -108,14 +118,8 @@ def sweep_free_slots() -> int:
     if os.geteuid() != 0 or not os.path.isdir(LOCK_DIR):
         return swept
     for slot in range(MAX_SLOTS):
-        try:
-            fd = os.open(_slot_lock(slot), os.O_RDWR)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+        fd = _lock_slot(slot, create=False)
+        if fd is None:
             continue
         try:
             identity = _user(_slot_user(slot), create=False)
