@@ -308,23 +308,9 @@ def test_memory_is_limited_for_all_the_students_processes_together(grading_pytho
     if group is None:
         pytest.skip(f"no cgroup can be created here: {note}")
     group.remove()
-    run = Path(tempfile.mkdtemp(prefix="isolation-test-"))
-    package = run / "submission" / "probe"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "m.py").write_text(HOG)
-    for path in (run, run / "submission", package):
-        os.chmod(path, 0o755)
-    spec = SandboxSpec(
-        python=grading_python,
-        package="probe",
-        package_parent=run / "submission",
-        exports={"hog": "m"},
-        run_dir=run,
-        identity=sandbox_identity(),
-        limits=SandboxLimits(memory_mb=256, call_timeout_seconds=20),
-        mechanisms=(),
-    )
+    run, spec = _small_package(grading_python, HOG)
+    spec = dataclasses.replace(spec, exports={"hog": "m"}, limits=SandboxLimits(memory_mb=256, call_timeout_seconds=20),
+                               mechanisms=())
     sandbox = Sandbox(spec)
     try:
         assert sandbox.protections()["whole_sandbox_limits"] is True
