@@ -20,3 +20,14 @@ def exports(package: ModuleType, modules: tuple[str, ...]) -> dict[str, str]:
             if defined_here and not name.startswith("_"):
                 found[name] = module
     return found
+
+
+def error_classes(package: ModuleType, exported: dict[str, str]) -> tuple[str, ...]:
+    """The names of ``exported`` that are exception classes in the reference (the
+    graders may name them: ``error=student.CardError``)."""
+    found = []
+    for name, module in sorted(exported.items()):
+        obj = getattr(importlib.import_module(f"{package.__name__}.{module}"), name, None)
+        if inspect.isclass(obj) and issubclass(obj, BaseException):
+            found.append(name)
+    return tuple(found)

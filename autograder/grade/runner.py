@@ -86,10 +86,12 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         if assignment.reference is None:  # build_autograder refuses this; a hand-made zip may not
             raise config.ConfigError(assignment.path, "reference", "the autograder needs the reference solutions")
         ref = load_package(assignment.reference, f"_reference_{assignment.package}")
+        exported = reference.exports(ref, assignment.modules)
         spec = SandboxSpec(
             python=python, package=assignment.package, package_parent=package_parent,
-            exports=reference.exports(ref, assignment.modules), run_dir=run_dir, identity=identity,
+            exports=exported, run_dir=run_dir, identity=identity,
             limits=limits, packages=tuple(assignment.packages.code),
+            error_classes=reference.error_classes(ref, exported),
         )
         sandbox = Sandbox(spec, deadline=started + limits.total_budget_seconds, unavailable=located.missing)
         problems = located.problems()

@@ -1,6 +1,6 @@
 """The untrusted side: imports the student's package and runs the calls it is sent.
 
-Run as ``python -I child.py <fd_in> <fd_out> <package_dir> <package> <exports.json>``
+Run as ``python -I child.py <fd_in> <fd_out> <package_dir> <package> <exports.json> [<shared_dir>]``
 (by :mod:`autograder.sandbox.proxy`, as the sandbox user, under resource limits).
 Everything the student prints through Python is captured per call and sent back with
 the reply; output written straight to file descriptors 1 and 2 is discarded.
@@ -27,7 +27,8 @@ CONFINEMENT = seccomp.install()
 CONFINEMENT.update(landlock.restrict(
     read_only=[sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
                os.path.dirname(os.path.realpath(sys.executable)), os.path.dirname(os.path.abspath(__file__)),
-               sys.argv[3] if len(sys.argv) > 3 else "/nonexistent"],
+               sys.argv[3] if len(sys.argv) > 3 else "/nonexistent",
+               sys.argv[6] if len(sys.argv) > 6 else "/nonexistent"],  # the graders' shared files
     writable=[os.environ.get("HOME", "/nonexistent")],
 ))
 
@@ -120,6 +121,44 @@ def unchanged(arr, old):
         return arr.tobytes() == old.tobytes()
 
 
+def class_key(cls):
+    """A class's name for the wire: a builtin's own name, else ``module:qualname``."""
+    module = getattr(cls, "__module__", None)
+    return cls.__name__ if module == "builtins" else f"{module}:{cls.__qualname__}"
+
+
+def class_chain(cls):
+    """``cls`` and the rest of its MRO outside builtins, as plain data (names, never
+    code): ``[{"key", "name", "module", "bases": [keys of its direct bases]}]``. The
+    trusted side builds classes of the same names and hierarchy from it."""
+    chain = []
+    try:
+        for c in cls.__mro__:
+            if getattr(c, "__module__", None) == "builtins":
+                continue
+            bases = [str(class_key(b))[:300] for b in c.__bases__][:8]
+            chain.append({"key": str(class_key(c))[:300], "name": str(c.__name__)[:100],
+                          "module": str(c.__module__)[:200], "bases": bases})
+            if len(chain) >= 16:
+                break
+    except Exception:  # a hostile metaclass: the builtin bases still say what it is
+        return []
+    return chain
+
+
+def exported_types(modules, exports):
+    """``{name: class_chain}`` of every graded name that is an exception class."""
+    found = {}
+    for name, module in exports.items():
+        try:
+            obj = getattr(modules.get(module), name, None)
+            if isinstance(obj, type) and issubclass(obj, BaseException):
+                found[name] = class_chain(obj)
+        except Exception:
+            continue
+    return found
+
+
 def describe_error(exc, package_dir):
     bases = [c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"]
     try:
@@ -127,7 +166,7 @@ def describe_error(exc, package_dir):
     except BaseException:  # a hostile __str__
         message = "(the exception's message could not be read)"
     return {"type": type(exc).__name__[:100], "bases": bases, "message": message,
-            "traceback": student_traceback(exc, package_dir)[:4000]}
+            "traceback": student_traceback(exc, package_dir)[:4000], "classes": class_chain(type(exc))}
 
 
 def _writable(folder):
@@ -182,8 +221,9 @@ def main():
             modules[module] = importlib.import_module(f"{package}.{module}")
         except BaseException as exc:  # SystemExit and KeyboardInterrupt included
             import_errors[module] = describe_error(exc, package_dir)
+    types = exported_types(modules, exports)
     text, dropped = capture.take()
-    send({"kind": "ready", "import_errors": import_errors, "stdout": text,
+    send({"kind": "ready", "import_errors": import_errors, "types": types, "stdout": text,
           "dropped": dropped, "cpu": time.process_time() - started})
 
     handles, next_handle = {}, [0]

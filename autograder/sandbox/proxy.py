@@ -34,6 +34,9 @@ class StudentProxy:
     def __getattr__(self, name: str):
         if name.startswith("_") or name not in self._sandbox.spec.exports:
             raise AttributeError(name)
+        cls = self._sandbox.student_type(name)  # the student's exception class, as a real class
+        if cls is not None:
+            return cls
 
         def call(*args, **kwargs):
             return _remote_object(self._sandbox, self._sandbox.call(name, args, kwargs))

@@ -29,7 +29,7 @@ from autograder.runtime import outcomes
 from autograder.runtime.config import SandboxLimits
 from autograder.runtime.text import printable
 from autograder.sandbox import cgroup, isolation, messages, protocol, scratch, transport
-from autograder.sandbox.errors import SandboxError, student_error_class
+from autograder.sandbox.errors import SandboxError, StudentError, StudentTypes, student_error_class
 from autograder.sandbox.limits import Identity, kill_user_processes, make_preexec, make_preexec_from, rlimits
 from autograder.sandbox.messages import Message
 
@@ -66,6 +66,7 @@ class SandboxSpec:
     isolate: bool = True  # use namespaces where the machine allows it (see isolation.py)
     mechanisms: tuple[str, ...] | None = None  # restrict isolation.select to these (tests)
     packages: tuple[str, ...] = ()  # what the student's code may import besides the standard library
+    error_classes: tuple[str, ...] = ()  # graded names that are exception classes (in the reference)
 
 
 class Sandbox:
@@ -77,6 +78,8 @@ class Sandbox:
         self.deadline = deadline  # time.monotonic() after which no call is made
         self.generation = 0
         self.import_errors: dict[str, dict] = {}
+        self.types = StudentTypes()  # the student's exception classes, built once for the run
+        self.exported_types: dict[str, type] = {}  # graded name -> its class (exception classes only)
         self._proc: subprocess.Popen | None = None
         self._channel = transport.Channel(-1, -1)
         self._broken: Message | None = None  # set when restarting cannot help
@@ -192,6 +195,11 @@ class Sandbox:
             self._take_hello(self._expect("hello"))
         header = self._expect("ready")
         self.import_errors = header["import_errors"]
+        types = header.get("types")
+        for name, chain in (types.items() if isinstance(types, dict) else ()):
+            cls = self.types.build(chain) if name in self.spec.exports else None
+            if cls is not None and issubclass(cls, StudentError):
+                self.exported_types.setdefault(name, cls)
         self._collect_output(header)
 
     def _start_timeout(self) -> float:
@@ -310,6 +318,23 @@ class Sandbox:
         self._channel = channel
         self.generation += 1
 
+    def student_type(self, name: str) -> type | None:
+        """The student's exception class ``name`` as a real class (see
+        :class:`~autograder.sandbox.errors.StudentTypes`); for one the student's code
+        does not define (its module did not import), a class of that name nothing
+        raises, so that ``except student.CardError`` still reads. None for a name that
+        is not an exception class."""
+        if name not in self.exported_types and self._proc is None and self.generation == 0 and not self._broken:
+            with contextlib.suppress(SandboxError):
+                self.start()
+        if name in self.exported_types:
+            return self.exported_types[name]
+        if name in self.spec.error_classes:
+            package = self.spec.package
+            placeholder = {"key": f"{package}:{name}", "name": name, "module": package, "bases": ["Exception"]}
+            return self.exported_types.setdefault(name, self.types.build([placeholder]))
+        return None
+
     def import_problems(self) -> list[str]:
         """One message per module that failed to import at the last start."""
         return [messages.import_failed(m, e, self.spec.packages).text for m, e in sorted(self.import_errors.items())
@@ -422,8 +447,10 @@ class Sandbox:
             except Exception as err:  # ProtocolError, RecursionError, MemoryError...: never a grader crash
                 raise self._unreadable(f"running {function}", err) from None
         if kind == "error":
-            cls = student_error_class([b for b in reply.get("bases", []) if isinstance(b, str)])
-            exc = cls(printable(str(reply.get("message", ""))))
+            cls = self.types.build(reply.get("classes"))
+            if cls is None or not issubclass(cls, StudentError):
+                cls = student_error_class([b for b in reply.get("bases", []) if isinstance(b, str)])
+            exc = _instance(cls, printable(str(reply.get("message", ""))))
             exc.remote_type = printable(str(reply.get("type", "Exception")))[:100]
             said = messages.raised(function, reply, self.spec.limits)
             exc.grading_message, exc.reason = said.text, said.reason
@@ -535,6 +562,16 @@ class Sandbox:
         self._output = []
         limit = self.spec.limits.output_chars
         return text if len(text) <= limit else text[:limit] + messages.output_cut(limit)
+
+
+def _instance(cls: type, message: str) -> BaseException:
+    """An exception of ``cls`` saying ``message``, whatever its constructor wants."""
+    try:
+        return cls(message)
+    except Exception:  # a constructor that needs more (UnicodeDecodeError, a student's own)
+        exc = cls.__new__(cls)
+        exc.args = (message,)
+        return exc
 
 
 def _changed_paths(reported: Any) -> tuple[tuple, ...]:
