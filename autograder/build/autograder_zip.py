@@ -48,6 +48,15 @@ def stage(assignment: config.Assignment, out: Path) -> Path:
     places = {"reference": (assignment.reference, Path("solutions") / assignment.package),
               "diagnoses": (assignment.diagnoses, Path("assignment") / "diagnoses")}
     raw = yaml.safe_load(assignment.path.read_text(encoding="utf-8"))
+    # data: shipped to the autograder (ship: both or autograder), beside assignment.yaml
+    # as in the course's folder; the zip's yaml lists only those.
+    for entry in assignment.data:
+        if entry.to_autograder:
+            for rel in validate.data_files(assignment, entry):
+                archive.copy_file(assignment.data_folder / rel, out / "assignment" / rel)
+    if "data" in raw:
+        raw["data"] = [{"path": e.path, "ship": "autograder"} for e in assignment.data if e.to_autograder]
+        raw.pop("data_root", None)
     for key, (package, place) in places.items():
         if package is not None:
             for rel in archive.tree_files(package):

@@ -3,8 +3,15 @@
 A solution region is the lines between a ``# BEGIN SOLUTION`` line and the matching
 ``# END SOLUTION`` line. Inside a function the region becomes one
 ``raise NotImplementedError(...)`` naming the function, at the marker's indentation;
-at module level (helpers the student writes themselves) it is dropped. Signatures,
-docstrings and everything outside the markers are kept verbatim.
+at module level (helpers the student writes themselves) it is dropped, and in a class
+body (outside a method) it becomes ``pass``, so that a region of comments or a class
+left empty stays valid Python. Signatures, docstrings and everything outside the
+markers are kept verbatim.
+
+Code shipped to students as it is (a class they must use, a helper, a constant) has no
+region: mark a public function or class with a ``# GIVEN`` comment on the line above
+it (or its decorators) or at the end of its ``def``/``class`` line, and the release
+check accepts it (:func:`is_given`).
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ from autograder.runtime.outcomes import not_implemented
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
+GIVEN = "# GIVEN"
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)")
+_SCOPE = re.compile(r"^(\s*)(?:(?:async\s+)?def|class)\s+(\w+)")
 
 
 class MarkerError(ValueError):
@@ -45,6 +54,8 @@ def stub_source(source: str, filename: str = "<source>") -> str:
                     f'{indent}raise NotImplementedError("{not_implemented(function)}: '
                     'write your code here (see the docstring above)")\n'
                 )
+            elif indent:  # a class body's region: what stays must still be a block
+                out.append(f"{indent}pass\n")
         elif marker == END:
             if begin_line is None:
                 raise MarkerError(filename, lineno, f"{END} without a matching {BEGIN}")
@@ -68,14 +79,30 @@ def stub_file(src: Path, dst: Path) -> None:
 
 
 def _enclosing_function(lines: list[str], indent: str) -> str | None:
-    """Name of the innermost ``def`` above, indented less than the marker."""
+    """Name of the innermost ``def`` above, indented less than the marker; None when
+    the innermost such scope is a class (a region in a class body, not in a method)."""
     if not indent:
         return None
     for line in reversed(lines):
-        match = _DEF.match(line)
+        match = _SCOPE.match(line)
         if match and len(match.group(1)) < len(indent):
-            return match.group(2)
+            return match.group(2) if _DEF.match(line) else None
     return None
+
+
+def is_given(lines: list[str], first_line: int, def_line: int) -> bool:
+    """Whether the definition spanning from ``first_line`` (its first decorator, 1-based)
+    to its ``def``/``class`` line ``def_line`` is marked ``# GIVEN``: on the line above
+    it (blank lines and other comments between allowed) or at the end of that line."""
+    if lines[def_line - 1].rstrip().endswith(GIVEN):
+        return True
+    for line in reversed(lines[:first_line - 1]):
+        text = line.strip()
+        if text == GIVEN or text.startswith(GIVEN + ":") or text.startswith(GIVEN + " "):
+            return True
+        if text and not text.startswith("#"):
+            return False
+    return False
 
 
 def _squeeze_blank_lines(text: str) -> str:

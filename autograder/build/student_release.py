@@ -53,11 +53,16 @@ def build_student(assignment: config.Assignment, out: Path) -> Path:
     public = assignment.root / "tests" / "public"
     for src in archive.tree_files(public):
         archive.copy_file(public / src, out / "tests" / src)
+    grading = assignment.public_only(validate.public_tolerances(assignment))
+    if "data" in grading:
+        grading["data_root"] = ".."  # the data sit at the release's top, where pytest runs
     (out / "tests" / "grading.yaml").write_text(
         "# Points of the public tests (generated from the course's assignment.yaml).\n"
-        + yaml.safe_dump(assignment.public_only(validate.public_tolerances(assignment)), sort_keys=False),
-        encoding="utf-8",
-    )
+        + yaml.safe_dump(grading, sort_keys=False), encoding="utf-8")
+    for entry in assignment.data:  # data: shipped to students (ship: both or student)
+        if entry.to_student:
+            for rel in validate.data_files(assignment, entry):
+                archive.copy_file(assignment.data_folder / rel, out / rel)
 
     master = notebook.find_master(assignment.root)
     if master is not None:

@@ -29,9 +29,9 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-from autograder.build.stubs import BEGIN, MarkerError, stub_source
+from autograder.build.stubs import BEGIN, GIVEN, MarkerError, is_given, stub_source
 from autograder.grade import reference
-from autograder.runtime import config
+from autograder.runtime import archive, config
 from autograder.runtime.packages import load_package
 
 
@@ -69,7 +69,32 @@ def problems(assignment: config.Assignment) -> list[config.ConfigError]:
     if not module_problems:
         found += list(_calls_are_graded(assignment, ref_dir))
     found += list(_tolerances_are_named(assignment))
+    found += list(_data_files(assignment))
     return found
+
+
+def data_files(a: config.Assignment, entry: config.DataEntry) -> list[Path]:
+    """The files of one ``data:`` entry, relative to the data folder (a folder gives
+    every file under it, without build debris)."""
+    path = a.data_folder / entry.path
+    if path.is_dir():
+        return [Path(entry.path) / rel for rel in archive.tree_files(path)]
+    return [Path(entry.path)] if path.is_file() else []
+
+
+def _data_files(a: config.Assignment) -> Iterator[config.ConfigError]:
+    """Every ``data:`` entry exists inside the assignment's folder, and none is (or is
+    in) the reference, whose solutions must never ship as data."""
+    for i, entry in enumerate(a.data):
+        path = (a.data_folder / entry.path).resolve()
+        if not path.exists():
+            yield config.ConfigError(a.path, f"data[{i}].path",
+                                     f"{entry.path!r}: no such file or folder in {a.data_folder}")
+        elif not path.is_relative_to(a.data_folder.resolve()):
+            yield config.ConfigError(a.path, f"data[{i}].path", f"{entry.path!r} leads outside {a.data_folder}")
+        elif a.reference is not None and (path == a.reference or a.reference in path.parents
+                                          or path in a.reference.parents):
+            yield config.ConfigError(a.path, f"data[{i}].path", f"{entry.path!r} holds the reference solutions")
 
 
 def _student_folder(a: config.Assignment) -> Iterator[config.ConfigError]:
@@ -116,12 +141,16 @@ def _solution_regions(a: config.Assignment, ref_dir: Path) -> Iterator[config.Co
         lines = source.splitlines()
         for node in tree.body:
             if isinstance(node, _DEFINITIONS) and not node.name.startswith("_"):
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                if is_given(lines, first, node.lineno):
+                    continue
                 body = lines[node.lineno - 1:node.end_lineno]
                 if not any(line.strip() == BEGIN for line in body):
                     kind = "class" if isinstance(node, ast.ClassDef) else "function"
                     yield config.ConfigError(path, f"line {node.lineno}", f"{kind} {node.name} has no {BEGIN} region: "
-                                             "its code would reach students as it is (mark the part they write, "
-                                             "or rename it _" + node.name + " if it is a private helper)")
+                                             "its code would reach students as it is (mark the part they write; "
+                                             f"put a {GIVEN} comment above it if it ships as it is; or rename it _"
+                                             + node.name + " if it is a private helper)")
 
 
 class _TestFunction:

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from autograder.grade import locate, reference
+from autograder.grade.files import SandboxFiles
 from autograder.grade.results import build_results, failure_results, split_score, write_results
 from autograder.runtime import config
 from autograder.runtime.packages import load_package
@@ -111,6 +112,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
             case_output=lambda item: sandbox.take_output(),
             stopwatch=lambda: SandboxStopwatch(identity),
             diagnose=_catalogue_hints(assignment, ref, log),
+            files=lambda: SandboxFiles(assignment, sandbox),
         )
         code = pytest.main([*_pytest_args(root / "source"), "--tb=line", "-o", "console_output_style=classic"],
                            plugins=[plugin, meter])

@@ -114,6 +114,11 @@ class Sandbox:
             shutil.copyfile(HERE / name, self.child_dir / name)
         (self.child_dir / "exports.json").write_text(json.dumps(spec.exports, sort_keys=True))
         self.scratch.mkdir(exist_ok=True)
+        # Files the graders give the student's code to read (data files, what a test
+        # writes): ours, readable by the sandbox user, in its view read-only.
+        self.shared = spec.run_dir / "shared"
+        self.shared.mkdir(exist_ok=True)
+        os.chmod(self.shared, 0o755)
         uid, gid = spec.identity.uid, spec.identity.gid  # both set for the dedicated user, neither otherwise
         if uid is not None and gid is not None:
             os.chown(self.scratch, uid, gid)
@@ -129,7 +134,8 @@ class Sandbox:
         workdir = spec.run_dir / "isolation"  # the launcher's plan and mount point: ours only
         workdir.mkdir(mode=0o700, exist_ok=True)
         view = isolation.View(
-            read_only=((str(self.child_dir), "/sandbox/child"), (str(spec.package_parent), "/sandbox/submission")),
+            read_only=((str(self.child_dir), "/sandbox/child"), (str(spec.package_parent), "/sandbox/submission"),
+                       (str(self.shared), "/sandbox/shared")),
             scratch=(str(self.scratch), "/sandbox/scratch"), scratch_mb=self.scratch_mb, workdir=workdir,
             launcher="/sandbox/child/launcher.py",
         )
@@ -292,7 +298,8 @@ class Sandbox:
                    "preexec_fn": make_preexec_from(list(iso.limits)) if iso.active else make_preexec(
                        spec.limits, dedicated=ident.dedicated)}
         argv = [spec.python, "-I", iso.path(self.child_dir / "child.py"), str(down_r), str(up_w),
-                iso.path(spec.package_parent), spec.package, iso.path(self.child_dir / "exports.json")]
+                iso.path(spec.package_parent), spec.package, iso.path(self.child_dir / "exports.json"),
+                iso.path(self.shared)]
         try:
             with iso.opened_command(argv) as (command, fds):
                 # stderr is read only when the start ends before the hello (why an
@@ -318,6 +325,20 @@ class Sandbox:
         self._channel = channel
         self.generation += 1
 
+    def student_path(self, host_path: Path) -> str:
+        """``host_path`` (inside :attr:`shared`) as the student's process sees it, made
+        readable for it (folders 0755, files 0644: what a test wrote included)."""
+        host_path = Path(host_path)
+        if host_path != self.shared and self.shared not in host_path.parents:
+            raise ValueError(f"{host_path} is not in the folder shared with the student's process")
+        for path in [host_path, *(p for p in host_path.parents if self.shared in p.parents)]:
+            _readable(path)
+        if host_path.is_dir():
+            for folder, dirs, files in os.walk(host_path):
+                for name in [*dirs, *files]:
+                    _readable(Path(folder) / name)
+        return self.isolation.path(host_path)
+
     def student_type(self, name: str) -> type | None:
         """The student's exception class ``name`` as a real class (see
         :class:`~autograder.sandbox.errors.StudentTypes`); for one the student's code
@@ -332,7 +353,10 @@ class Sandbox:
         if name in self.spec.error_classes:
             package = self.spec.package
             placeholder = {"key": f"{package}:{name}", "name": name, "module": package, "bases": ["Exception"]}
-            return self.exported_types.setdefault(name, self.types.build([placeholder]))
+            built = self.types.build([placeholder])
+            if built is not None:
+                self.exported_types.setdefault(name, built)
+            return built
         return None
 
     def import_problems(self) -> list[str]:
@@ -447,9 +471,10 @@ class Sandbox:
             except Exception as err:  # ProtocolError, RecursionError, MemoryError...: never a grader crash
                 raise self._unreadable(f"running {function}", err) from None
         if kind == "error":
-            cls = self.types.build(reply.get("classes"))
+            cls: type | None = self.types.build(reply.get("classes"))
             if cls is None or not issubclass(cls, StudentError):
                 cls = student_error_class([b for b in reply.get("bases", []) if isinstance(b, str)])
+            assert issubclass(cls, StudentError)
             exc = _instance(cls, printable(str(reply.get("message", ""))))
             exc.remote_type = printable(str(reply.get("type", "Exception")))[:100]
             said = messages.raised(function, reply, self.spec.limits)
@@ -564,12 +589,20 @@ class Sandbox:
         return text if len(text) <= limit else text[:limit] + messages.output_cut(limit)
 
 
-def _instance(cls: type, message: str) -> BaseException:
+def _readable(path: Path) -> None:
+    """Readable by everyone (the sandbox user), never writable by them; symlinks untouched."""
+    if path.is_symlink() or not path.exists():
+        return
+    mode = path.stat().st_mode & 0o7777
+    os.chmod(path, (mode | 0o555) & ~0o022 if path.is_dir() else (mode | 0o444) & ~0o022)
+
+
+def _instance(cls: type[StudentError], message: str) -> StudentError:
     """An exception of ``cls`` saying ``message``, whatever its constructor wants."""
     try:
         return cls(message)
     except Exception:  # a constructor that needs more (UnicodeDecodeError, a student's own)
-        exc = cls.__new__(cls)
+        exc = StudentError.__new__(cls)
         exc.args = (message,)
         return exc
 
