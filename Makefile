@@ -13,7 +13,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
 # Read (lazily, once the venv exists) from the assignment: "<student release> <dist> <build>".
-OUTPUTS = $(shell $(PY) -m autograder.build.layout --default $(DEFAULT_ASSIGNMENT) $(ASSIGNMENT))
+# Evaluated once, at its first use, so that a config error is printed once.
+OUTPUTS = $(eval OUTPUTS := $(shell $(PY) -m autograder.build.layout --default $(DEFAULT_ASSIGNMENT) $(ASSIGNMENT)))$(OUTPUTS)
 STUDENT_OUT = $(word 1,$(OUTPUTS))
 DIST = $(word 2,$(OUTPUTS))
 BUILD = $(word 3,$(OUTPUTS))
@@ -28,8 +29,10 @@ help: ## list the targets
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the pinned packages of requirements.txt into $(VENV) (the first time takes a few minutes)..."
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@rm -f $(VENV)/.installed-* && touch $@
+	@echo "$(VENV) is ready."
 
 install: $(STAMP) ## create .venv from the pinned requirements
 

@@ -17,7 +17,7 @@ import dataclasses
 import math
 import re
 from collections.abc import Collection, Iterator, Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -169,6 +169,27 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+DATA_SHIPS = ("both", "student", "autograder")
+
+
+@dataclasses.dataclass(frozen=True)
+class DataEntry:
+    """A file or folder of ``data:`` in assignment.yaml: ``path`` relative to the
+    assignment's folder (posix), shipped to the student release, the autograder zip,
+    or both (``ship``). Data shipped to the autograder only stays hidden from students."""
+
+    path: str
+    ship: str = "both"
+
+    @property
+    def to_student(self) -> bool:
+        return self.ship in ("both", "student")
+
+    @property
+    def to_autograder(self) -> bool:
+        return self.ship in ("both", "autograder")
+
+
 @dataclasses.dataclass(frozen=True)
 class Assignment:
     path: Path  # the assignment.yaml this came from
@@ -186,6 +207,20 @@ class Assignment:
     packages: Packages = dataclasses.field(default_factory=Packages)
     tolerances: Tolerances = dataclasses.field(
         default_factory=lambda: Tolerances({DEFAULT_TOLERANCE_NAME: DEFAULT_TOLERANCE}))
+    data: tuple[DataEntry, ...] = ()  # data files and folders (``data:``)
+    data_root: Path | None = None  # what data paths are relative to (default: the assignment's folder)
+
+    @property
+    def data_folder(self) -> Path:
+        return self.data_root if self.data_root is not None else self.root
+
+    def data_entry(self, path: str) -> DataEntry | None:
+        """The entry of ``data:`` that holds ``path`` (the entry itself or a file in its folder)."""
+        wanted = PurePosixPath(path)
+        for entry in self.data:
+            if wanted == PurePosixPath(entry.path) or PurePosixPath(entry.path) in wanted.parents:
+                return entry
+        return None
 
     @property
     def required_modules(self) -> tuple[str, ...]:
@@ -227,7 +262,7 @@ def _parse(path: Path, raw: Any) -> Assignment:
     top = r.mapping(raw, "(top level)")
     r.only(top, "(top level)", {"name", "slug", "version", "package", "modules", "optional_modules", "reference",
                                 "diagnoses", "total_points", "defaults", "sandbox", "parts", "packages",
-                                "tolerances"})
+                                "tolerances", "data", "data_root"})
     defaults = r.mapping(top.get("defaults", {}), "defaults")
     if "tolerance" in defaults:
         r.fail("defaults.tolerance", "tolerances are named under the top-level tolerances: (the one every "
@@ -312,7 +347,29 @@ def _parse(path: Path, raw: Any) -> Assignment:
         diagnoses=_package(r, path, top.get("diagnoses"), "diagnoses"),
         packages=_packages(r, top.get("packages", {})),
         tolerances=tolerances,
+        data=_data(r, top.get("data", [])),
+        data_root=(path.parent / r.string(top["data_root"], "data_root")).resolve() if "data_root" in top else None,
     )
+
+
+def _data(r: _Reader, value) -> tuple[DataEntry, ...]:
+    """``data:``: a list of paths, or of ``{path: ..., ship: both|student|autograder}``."""
+    entries: list[DataEntry] = []
+    for i, item in enumerate(r.sequence(value, "data") if value else []):
+        key = f"data[{i}]"
+        if isinstance(item, str):
+            item = {"path": item}
+        item = r.mapping(item, key)
+        r.only(item, key, {"path", "ship"})
+        raw = r.string(item.get("path"), f"{key}.path").rstrip("/")
+        rel = PurePosixPath(raw)
+        if rel.is_absolute() or ".." in rel.parts or raw in ("", ".") or "\\" in raw:
+            r.fail(f"{key}.path", f"{raw!r} must be a relative path inside the assignment's folder (no '..')")
+        ship = r.choice(item.get("ship", "both"), f"{key}.ship", DATA_SHIPS)
+        if any(e.path == rel.as_posix() for e in entries):
+            r.fail(f"{key}.path", f"{raw!r} is listed twice")
+        entries.append(DataEntry(rel.as_posix(), ship))
+    return tuple(entries)
 
 
 def _tolerances(r: _Reader, value) -> Tolerances:
@@ -455,6 +512,8 @@ def _to_yaml_data(a: Assignment, keep, tolerances_used: Collection[str]) -> dict
         "modules": list(a.modules),
         **({"optional_modules": list(a.optional_modules)} if a.optional_modules else {}),
         **({"packages": {"code": dict(a.packages.code)}} if a.packages.code else {}),
+        **({"data": [{"path": e.path, "ship": "student"} for e in a.data if e.to_student]}
+           if any(e.to_student for e in a.data) else {}),
         "total_points": sum(g.points for gs in parts.values() for g in gs if not g.extra_credit),
         "tolerances": {name: {k: v for k, v in dataclasses.asdict(tol).items() if v is not None}
                        for name, tol in a.tolerances.items() if name in wanted},

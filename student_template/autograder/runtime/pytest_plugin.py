@@ -32,6 +32,7 @@ import pytest
 
 from autograder.runtime import calls, characterise, outcomes
 from autograder.runtime import config as config_mod
+from autograder.runtime.datafiles import LocalFiles
 from autograder.runtime.packages import load_package
 from autograder.runtime.scoring import CaseOutcome, GroupScore, Hint, characterisation, score_group
 from autograder.runtime.stopwatch import Stopwatch
@@ -173,6 +174,7 @@ class GradingPlugin:
         diagnose: Callable[[Evidence], tuple[Hint, ...]] | None = None,
         stopwatch: Callable[[], Any] | None = None,
         import_problems: Callable[[], list[str]] | None = None,
+        files: Callable[[], Any] | None = None,
     ):
         """``diagnose`` maps a failed check's evidence to hints (none when not given)."""
         self.assignment = assignment
@@ -184,27 +186,43 @@ class GradingPlugin:
         self._diagnose = diagnose
         self._stopwatch = stopwatch or Stopwatch
         self._import_problems = import_problems or (lambda: [])
+        self._files_factory = files
+        self._files: Any = None
         self._outcomes: dict[str, list[CaseOutcome]] = {}
         self.collected: set[str] = set()
         self._leaderboard: dict[str, dict] = {}
 
     # -- fixtures -----------------------------------------------------------------
+    # The values of the fixtures of autograder.runtime.fixtures (module-level functions
+    # there: pytest 10 refuses session-scoped fixtures that are a plugin's methods).
     # Session-scoped where they hold no per-test state: set up once, not once per case
     # (a grading has hundreds); ``tolerance`` is the calling test's own.
 
-    @pytest.fixture(scope="session")
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        from autograder.runtime import fixtures
+
+        config.stash[fixtures.PLUGIN] = self
+        if not config.pluginmanager.is_registered(fixtures):
+            config.pluginmanager.register(fixtures, "autograder-fixtures")
+
+    def files(self) -> Any:
+        """Where the ``data_file`` and ``shared_folder`` fixtures put their files
+        (:mod:`autograder.runtime.datafiles`): the student's process's view of them."""
+        if self._files is None:
+            self._files = self._files_factory() if self._files_factory else LocalFiles(self.assignment)
+        return self._files
+
     def student(self) -> Any:
         """The package under test (a module, or a proxy to one in a sandbox)."""
         return self._student_factory()
 
-    @pytest.fixture(scope="session")
     def reference(self) -> Any:
         """The reference package (trusted; never the student's code)."""
         if self._reference_factory is None:
             pytest.skip("this test needs the reference solutions, which are not shipped with the student release")
         return self._reference_factory()
 
-    @pytest.fixture(scope="session")
     def oracle(self) -> Callable[..., Callable[..., Any]]:
         """``oracle(student, name, *checks)``: the function to compute expected values
         with (a gradient check's forward pass): the reference's where it is at hand,
@@ -218,19 +236,16 @@ class GradingPlugin:
         ``tolerances:``, unless the test's entry names another."""
         return self.assignment.tolerance_of(self.group_of(request.node))
 
-    @pytest.fixture(scope="session")
     def tolerances(self) -> config_mod.Tolerances:
         """Every named tolerance of assignment.yaml (``tolerances["numerical_gradient"]``);
         an unknown name fails the test saying which names there are."""
         return self.assignment.tolerances
 
-    @pytest.fixture(scope="session")
     def stopwatch(self) -> Any:
         """Times the trusted side's calls with the student's code stopped, and the
         student's by the worse of wall and CPU time (see :mod:`autograder.runtime.stopwatch`)."""
         return self._stopwatch()
 
-    @pytest.fixture(scope="session")
     def leaderboard(self) -> Callable[..., None]:
         """``leaderboard(name, value, order="desc")`` records an entry of Gradescope's
         leaderboard (the last value recorded under a name wins)."""
@@ -327,6 +342,8 @@ class GradingPlugin:
         return [score_group(g, self._outcomes.get(g.id, [])) for g in self.assignment.groups]
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if isinstance(self._files, LocalFiles):
+            self._files.close()
         # After pytest's own summary, so the points are the last thing students see.
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         ran = [s for s in self.scores() if s.group.id in self.collected]

@@ -157,18 +157,45 @@ def check_array(
         )
 
 
-def check_value(actual: Any, expected: Any, *, what: str, call: str, diagnose: Replay | None = None) -> None:
+def check_value(actual: Any, expected: Any, *, what: str, call: str, diagnose: Replay | None = None,
+                show_expected: bool = False) -> None:
     """Exact check for ints, strings and other plain values (type included, except
-    that any integer type passes for an int); ``diagnose`` as in :func:`check_array`."""
+    that any integer type passes for an int); ``diagnose`` as in :func:`check_array`. A value of the wrong kind is named
+    ("is a list; expected a dict"). ``show_expected=True`` (for a public test, whose
+    expected values students may see) puts the expected value in the message."""
     where = f"{call}: {what}"
     evidence = Evidence(diagnose, actual) if diagnose is not None else None
     np = _loaded_numpy()
     integers = (int, np.integer) if np is not None else (int,)
+    wanted = f" (expected {_brief(expected)})" if show_expected else ""
     if (isinstance(expected, int) and not isinstance(expected, bool)
             and (isinstance(actual, bool) or not isinstance(actual, integers))):
-            raise GradingFailure(f"{where} is {_brief(actual)} ({type(actual).__name__}), expected an int", evidence)
+        raise GradingFailure(f"{where} is {_brief(actual)} ({_kind(actual)}); expected an int{wanted}", evidence)
+    kind = _container_kind(expected)
+    if kind is not None and not isinstance(actual, kind):
+        raise GradingFailure(f"{where} is {_brief(actual)}, {_kind(actual)}; expected {_kind(expected)}{wanted}",
+                             evidence)
     if actual != expected:
+        if show_expected:
+            raise GradingFailure(f"{where} is {_brief(actual)}; expected {_brief(expected)}", evidence)
         raise GradingFailure(f"{where} is {_brief(actual)}, which is not the expected value", evidence)
+
+
+def _container_kind(expected: Any) -> type | tuple[type, ...] | None:
+    """The kinds of value that can equal ``expected`` in a check: None for numbers and
+    anything else whose equality crosses types."""
+    for kinds in ((dict,), (list,), (tuple,), (str,), (bytes,), (set, frozenset)):
+        if isinstance(expected, kinds):
+            return kinds
+    return None
+
+
+def _kind(value: Any) -> str:
+    """``"a list"``, ``"a dict"``, ``"None"``: what a value is, in words."""
+    if value is None:
+        return "None"
+    name = type(value).__name__
+    return f"an {name}" if name[:1].lower() in "aeiou" else f"a {name}"
 
 
 def check_raises(
