@@ -37,7 +37,8 @@ class _RuntimeAlias(_abc.MetaPathFinder, _abc.Loader):
 
     def get_code(self, fullname):  # python -m autograder.submit
         real = _util.find_spec(_runtime_name(fullname))
-        return real.loader.get_code(real.name) if real is not None and real.loader is not None else None
+        get_code = getattr(getattr(real, "loader", None), "get_code", None)
+        return get_code(real.name) if real is not None and get_code is not None else None
 
 
 def _runtime_name(fullname):
