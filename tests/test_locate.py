@@ -106,3 +106,11 @@ def test_copy_package_copies_regular_python_files_only_with_an_empty_init(tmp_pa
 def test_nothing_found_copies_an_empty_package(tmp_path):
     target = locate.copy_package(locate.locate(tmp_path, "convnet", MODULES), "convnet", tmp_path / "dest")
     assert os.listdir(target) == ["__init__.py"]
+
+
+def test_a_zip_inside_the_submission_is_named(tmp_path):
+    (tmp_path / "submission.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    found = locate.locate(tmp_path, "convnet", MODULES)
+    assert found.folder is None
+    assert any(p.startswith("submission.zip is a zip inside your submission, and a zip inside is not opened")
+               for p in found.problems())

@@ -62,6 +62,9 @@ def locate(submission: Path, package: str, modules: tuple[str, ...], optional: t
         notes = _near_misses(submission, modules)
         if any(name.endswith(".ipynb") for name in _names(submission)):
             notes.append(messages.notebooks_not_graded(package))
+        zips = sorted(name for name in _names(submission) if name.lower().endswith(".zip"))
+        if zips:  # make submit's submission.zip uploaded inside a folder, or as a file
+            notes.append(messages.zip_not_unpacked(printable(zips[0])[:100], package))
         return Located(None, {}, {m: message for m in modules}, notes)
     _, _, folder, found = max(candidates, key=lambda c: (c[0], c[1], c[2].name == package))
     rel = printable(folder.relative_to(submission).as_posix())

@@ -190,6 +190,11 @@ def notebooks_not_graded(package: str) -> str:
     return f"notebooks (.ipynb) are not graded: upload the .py files of your {package}/ folder"
 
 
+def zip_not_unpacked(name: str, package: str) -> str:
+    return (f"{name} is a zip inside your submission, and a zip inside is not opened: upload {name} itself "
+            f"(not the folder holding it), or the .py files of your {package}/ folder")
+
+
 def optional_not_submitted(name: str) -> str:
     return f"{name} was not submitted: it is optional, and only the tests that need it score 0."
 
