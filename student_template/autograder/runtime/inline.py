@@ -4,9 +4,10 @@
 A notebook check (an otter exception-based test) calls
 ``run_public_test(package, "test_zero_pad_small")``: the case itself is defined once, in
 the public pytest file, and runs here exactly as pytest would run it, once per
-``@pytest.mark.parametrize`` case, with the ``student``, ``tolerance``, ``tolerances``
-and ``oracle`` arguments filled in from the release's ``grading.yaml``. Only those
-fixtures and ``parametrize`` marks are supported, which is all the public tests use.
+``@pytest.mark.parametrize`` case, with the ``student``, ``tolerance``, ``tolerances``,
+``oracle``, ``data_file`` and ``shared_folder`` arguments filled in from the release's
+``grading.yaml``. Only those fixtures and ``parametrize`` marks are supported, which is
+all the public tests use.
 
 :func:`skip_unimplemented` lets a notebook cell that calls a stub print one line
 instead of a traceback, so that a notebook runs to the end before everything is
@@ -25,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from autograder.runtime import calls, characterise, config, outcomes
+from autograder.runtime.datafiles import LocalFiles
 from autograder.runtime.testkit import GradingFailure, trusted_function
 
-FIXTURES = ("student", "tolerance", "tolerances", "oracle")
+FIXTURES = ("student", "tolerance", "tolerances", "oracle", "data_file", "shared_folder")
 MAX_SHOWN = 3  # failing cases quoted in one message
 
 
@@ -55,24 +57,28 @@ def run_public_test(
     if group is None:
         raise LookupError(f"{test_id!r} has no entry in {assignment.path}")
     test = find_test(tests_dir, test_id)
+    files = LocalFiles(assignment)
     fixtures = {
         "student": calls.direct(student),
         "tolerance": assignment.tolerance_of(group),
         "tolerances": assignment.tolerances,
         "oracle": lambda student, name, *checks: trusted_function(student, None, name, checks),
+        "data_file": files.data_file,
     }
 
     failures: list[tuple[str, BaseException]] = []
     cases = list(parametrized_cases(test))
     outcomes = []
     for case_id, params in cases:
-        kwargs = {name: fixtures[name] for name in _fixture_names(test, params)}
+        kwargs = {name: files.shared_folder() if name == "shared_folder" else fixtures[name]
+                  for name in _fixture_names(test, params)}
         try:
             test(**kwargs, **params)
             outcomes.append((characterise.case_features(params), True))
         except Exception as exc:  # a failing case, whatever the student's code raised
             failures.append((case_id, exc))
             outcomes.append((characterise.case_features(params), False))
+    files.close()  # the shared folders' temporary files
     if not failures:
         return len(cases)
     _draw_first_comparison(failures)
