@@ -201,3 +201,26 @@ def test_notebook_runs_to_the_end_with_the_stubs(release, tmp_path):
     assert "Skipped: conv_forward is not implemented yet" in everything
     assert "still not implemented" in everything  # the export warns
     assert (work / "submission.zip").is_file()
+
+
+BUGS = {  # appended to the reference's modules: the names students see, with buggy bodies
+    "conv.py": "\n\n_zero_pad = zero_pad\n\n\ndef zero_pad(x, pad):\n    return _zero_pad(x, pad).reshape(len(x), -1)\n"
+               "\n\ndef conv_forward(x, w, b, conv_param):\n    return [][1]\n",
+    "pool.py": "\n\n_max_pool_forward = max_pool_forward\n\n\ndef max_pool_forward(x, pool_param):\n"
+               "    out, cache = _max_pool_forward(x, pool_param)\n    return out.astype(np.int64), cache\n",
+}
+
+
+def test_notebook_runs_to_the_end_with_buggy_code_and_names_the_function(release, tmp_path):
+    """Wrong shapes, wrong dtypes and exceptions: every cell runs, and the ones that
+    cannot show a result say which function of the student's to look at."""
+    package = tmp_path / "buggy" / "convnet"
+    shutil.copytree(ROOT / "solutions" / "convnet", package)
+    for name, tail in BUGS.items():
+        (package / name).write_text((package / name).read_text() + tail)
+    executed, work = execute(release, tmp_path, package)
+    assert not [c["source"][:60] for c in executed if any(o["output_type"] == "error" for o in c["outputs"])]
+    everything = "\n".join(text_of(c) for c in executed)
+    assert "Skipped: this cell could not go on with what zero_pad returned" in everything, everything[-3000:]
+    assert "Skipped: your code raised IndexError: list index out of range (convnet/conv.py, line" in everything
+    assert (work / "submission.zip").is_file()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import itertools
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -170,12 +171,49 @@ def describe_failure(exc: BaseException) -> str:
 
 @contextlib.contextmanager
 def skip_unimplemented() -> Iterator[None]:
-    """Run the ``with`` block; if it calls a function that is still a stub, print one
-    line saying which, instead of a traceback. Other errors propagate."""
+    """Run the ``with`` block; when it fails because of the student's code, print one
+    line saying which function and why instead of a traceback, so that the notebook
+    runs to the end whatever state the code is in:
+
+    - a stub: "Skipped: conv_forward is not implemented yet. Write it, ...";
+    - an exception raised in the student's files: its type, message, file and line;
+    - an exception in the notebook's own code (a picture of a wrongly shaped result):
+      the student's functions the failing line called, and the error, with a pointer
+      to the checks, which say what differs."""
     try:
         yield
     except NotImplementedError as exc:
         print(f"Skipped: {describe_failure(exc)}. Write it, then run this cell again.")
+    except Exception as exc:  # the student's code, or what it returned, broke the cell
+        where = _student_frame(exc)
+        if where:
+            print(f"Skipped: your code raised {type(exc).__name__}: {exc} ({where}). Fix it, then run this cell "
+                  "again.")
+            return
+        called = _student_calls(exc)
+        which = f" with what {', '.join(called)} returned" if called else ""
+        print(f"Skipped: this cell could not go on{which} ({type(exc).__name__}: {exc}). Check "
+              f"{'its' if len(called) == 1 else 'their'} shape and dtype: the checks below say what differs.")
+
+
+_CALL = re.compile(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\s*\(")
+
+
+def _student_calls(exc: BaseException) -> list[str]:
+    """The student's functions called on the line of the cell that failed (the
+    outermost frame of the traceback, the cell's own): ``package.function(`` where
+    ``package`` is a module loaded from under the current directory."""
+    ours = {Path(__file__).resolve(), Path(contextlib.__file__).resolve()}
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() not in ours]
+    line = frames[0].line if frames else ""
+    here = Path.cwd().resolve()
+    found = []
+    for module, function in _CALL.findall(line or ""):
+        loaded = sys.modules.get(module)
+        origin = getattr(loaded, "__file__", None)
+        if origin and here in Path(origin).resolve().parents and function not in found:
+            found.append(function)
+    return found
 
 
 def _fixture_names(test: Callable[..., Any], params: dict[str, Any]) -> list[str]:
@@ -220,14 +258,15 @@ def _points(points: float) -> str:
 
 def _student_frame(exc: BaseException) -> str:
     """``"convnet/conv.py, line 57, in conv_forward"`` for the innermost frame of the
-    traceback that is under the current directory and outside the framework and the
-    tests (the student's code), or ``""``."""
+    traceback that is in a package under the current directory, outside the framework
+    and the tests (the student's code), or ``""``."""
     here = Path.cwd().resolve()
     skipped = [Path(__file__).resolve().parent, Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
     found = ""
     for frame in traceback.extract_tb(exc.__traceback__):
         path = Path(frame.filename).resolve()
-        outside = here not in path.parents or any(s == path or s in path.parents for s in skipped)
+        outside = (here not in path.parents or any(s == path or s in path.parents for s in skipped)
+                   or not (path.parent / "__init__.py").is_file())  # the student's code is a package
         if outside or path.name.startswith("test_") or "site-packages" in path.parts:
             continue
         found = f"{path.relative_to(here).as_posix()}, line {frame.lineno}, in {frame.name}"
