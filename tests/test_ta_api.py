@@ -106,3 +106,14 @@ def test_local_files_give_the_data_and_a_shared_folder(tmp_path):
         folder.write_text("../escape.txt", "x")
     files.close()
     assert not folder.path.exists()
+
+
+def test_a_test_asking_for_data_that_does_not_ship_there_stops_the_build(tmp_path):
+    path = _copy_transit(tmp_path, lambda text: text.replace("{path: data/stops.csv, ship: both}",
+                                                             "{path: data/stops.csv, ship: autograder}"))
+    hidden = path.parent / "tests" / "hidden" / "test_stops_hidden.py"
+    hidden.write_text(hidden.read_text() + "\n\ndef helper(data_file):\n    return data_file('data/nowhere.csv')\n")
+    found = validate.problems(config.load(path))
+    reasons = sorted((p.path.rsplit("/", 1)[-1], p.reason.split(":")[0]) for p in found)
+    assert reasons == [("test_stops.py", "data_file('data/stops.csv') in a public test"),
+                       ("test_stops_hidden.py", "data_file('data/nowhere.csv')")], found

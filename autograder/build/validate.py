@@ -70,6 +70,7 @@ def problems(assignment: config.Assignment) -> list[config.ConfigError]:
         found += list(_calls_are_graded(assignment, ref_dir))
     found += list(_tolerances_are_named(assignment))
     found += list(_data_files(assignment))
+    found += list(_data_uses(assignment))
     return found
 
 
@@ -80,6 +81,29 @@ def data_files(a: config.Assignment, entry: config.DataEntry) -> list[Path]:
     if path.is_dir():
         return [Path(entry.path) / rel for rel in archive.tree_files(path)]
     return [Path(entry.path)] if path.is_file() else []
+
+
+def _data_uses(a: config.Assignment) -> Iterator[config.ConfigError]:
+    """Every ``data_file("<path>")`` of the tests names a path of ``data:`` that ships
+    where the test runs: a public test's to students (and the autograder), a hidden
+    test's to the autograder."""
+    for kind, path, tree in _test_trees(a):
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "data_file"
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                continue
+            wanted = node.args[0].value
+            entry = a.data_entry(wanted)
+            where = f"line {node.lineno}"
+            if entry is None:
+                yield config.ConfigError(path, where, f"data_file({wanted!r}): not under data: in {a.path.name} "
+                                         "(list the file or its folder there, with where it ships)")
+            elif kind == "public" and not (entry.to_student and entry.to_autograder):
+                yield config.ConfigError(path, where, f"data_file({wanted!r}) in a public test: {entry.path} ships "
+                                         f"to the {entry.ship} only; a public test runs on both sides (ship: both)")
+            elif kind == "hidden" and not entry.to_autograder:
+                yield config.ConfigError(path, where, f"data_file({wanted!r}) in a hidden test: {entry.path} ships "
+                                         "to students only (ship: both or autograder)")
 
 
 def _data_files(a: config.Assignment) -> Iterator[config.ConfigError]:
