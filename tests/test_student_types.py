@@ -94,13 +94,15 @@ package.mkdir(parents=True)
 names = ["CardError", "LowBalance", "Mixin", "Fancy", "Card", "fancy", "missing", "builtin_value", "Gone"]
 spec = SandboxSpec(python=sys.executable, package="cards", package_parent=run / "submission",
                    exports={n: "errors" for n in names}, run_dir=run, identity=Identity(), isolate=False,
-                   error_classes=("CardError", "LowBalance", "Fancy", "Gone"))
+                   error_classes=("CardError", "LowBalance", "Fancy", "Gone"), classes=("Mixin", "Card"))
 sandbox = Sandbox(spec)
 student = StudentProxy(sandbox)
 out = {}
 try:
     card = student.Card(5)
     out["pay"] = card.pay(2)
+    out["isinstance_card"] = [isinstance(card, student.Card), isinstance(card, student.Mixin),
+                              isinstance(3, student.Card)]
     raised = testkit.check_raises(card.pay, 10, error=student.CardError, call="card.pay(10)")
     out["raised"] = [type(raised).__name__, type(raised).__module__, str(raised)]
     out["is_low"] = isinstance(raised, student.LowBalance)
@@ -143,6 +145,7 @@ def seen():
 
 def test_the_graders_name_the_students_classes_through_the_sandbox(seen):
     assert seen["pay"] == 3
+    assert seen["isinstance_card"] == [True, False, False]
     assert seen["raised"] == ["LowBalance", "cards.errors", "balance 3 is below 10"]
     assert seen["is_low"] and seen["is_runtime"] and seen["subclass"]
     assert seen["caught_as_runtime"] == "LowBalance"

@@ -25,9 +25,19 @@ def exports(package: ModuleType, modules: tuple[str, ...]) -> dict[str, str]:
 def error_classes(package: ModuleType, exported: dict[str, str]) -> tuple[str, ...]:
     """The names of ``exported`` that are exception classes in the reference (the
     graders may name them: ``error=student.CardError``)."""
+    return tuple(name for name, cls in _classes(package, exported) if issubclass(cls, BaseException))
+
+
+def other_classes(package: ModuleType, exported: dict[str, str]) -> tuple[str, ...]:
+    """The names of ``exported`` that are classes but not exceptions (``student.Card(5)``
+    constructs one; ``isinstance(obj, student.Card)`` holds for what it made)."""
+    return tuple(name for name, cls in _classes(package, exported) if not issubclass(cls, BaseException))
+
+
+def _classes(package: ModuleType, exported: dict[str, str]) -> list[tuple[str, type]]:
     found = []
     for name, module in sorted(exported.items()):
         obj = getattr(importlib.import_module(f"{package.__name__}.{module}"), name, None)
-        if inspect.isclass(obj) and issubclass(obj, BaseException):
-            found.append(name)
-    return tuple(found)
+        if inspect.isclass(obj):
+            found.append((name, obj))
+    return found

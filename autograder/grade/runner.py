@@ -93,6 +93,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
             exports=exported, run_dir=run_dir, identity=identity,
             limits=limits, packages=tuple(assignment.packages.code),
             error_classes=reference.error_classes(ref, exported),
+            classes=reference.other_classes(ref, exported),
         )
         sandbox = Sandbox(spec, deadline=started + limits.total_budget_seconds, unavailable=located.missing)
         problems = located.problems()

@@ -16,7 +16,8 @@ from typing import Any
 from autograder.sandbox.errors import SandboxError, StudentError
 from autograder.sandbox.supervisor import RemoteHandle, Sandbox, SandboxSpec
 
-__all__ = ["RemoteHandle", "RemoteObject", "Sandbox", "SandboxError", "SandboxSpec", "StudentError", "StudentProxy"]
+__all__ = ["RemoteClass", "RemoteHandle", "RemoteObject", "Sandbox", "SandboxError", "SandboxSpec", "StudentError",
+           "StudentProxy"]
 
 
 class StudentProxy:
@@ -42,7 +43,27 @@ class StudentProxy:
             return _remote_object(self._sandbox, self._sandbox.call(name, args, kwargs))
 
         call.__name__ = name
-        return call
+        return RemoteClass(name, call) if name in self._sandbox.spec.classes else call
+
+
+class RemoteClass:
+    """A graded class of the student's, as the graders hold it: calling it constructs
+    an instance in the student's process (a :class:`RemoteObject`), and
+    ``isinstance(obj, student.Card)`` holds for an object of that class's name kept
+    there, as on a laptop."""
+
+    def __init__(self, name: str, construct):
+        self.__name__ = self.__qualname__ = name
+        self._construct = construct
+
+    def __call__(self, *args, **kwargs):
+        return self._construct(*args, **kwargs)
+
+    def __instancecheck__(self, obj: Any) -> bool:
+        return isinstance(obj, RemoteHandle) and obj.type_name == self.__name__
+
+    def __repr__(self) -> str:
+        return f"<class {self.__name__} of the student's, in the sandbox>"
 
 
 class RemoteObject(RemoteHandle):

@@ -67,6 +67,7 @@ class SandboxSpec:
     mechanisms: tuple[str, ...] | None = None  # restrict isolation.select to these (tests)
     packages: tuple[str, ...] = ()  # what the student's code may import besides the standard library
     error_classes: tuple[str, ...] = ()  # graded names that are exception classes (in the reference)
+    classes: tuple[str, ...] = ()  # graded names that are other classes (in the reference)
 
 
 class Sandbox:
