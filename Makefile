@@ -51,7 +51,7 @@ test-fast: $(STAMP) ## run the unit tests only (no grading run), in seconds
 # The tests that grade through the sandbox, with the whole pytest process inside a
 # confinement like Gradescope's Docker container (root with Docker's default
 # capabilities and seccomp profile: no namespaces; read-only cgroups). See tests/docker_like.py.
-DOCKER_LIKE_TESTS ?= tests/test_hostile.py tests/test_isolation.py tests/test_grading.py
+DOCKER_LIKE_TESTS ?= tests/test_hostile.py tests/test_isolation.py tests/test_grading.py tests/test_transit.py tests/test_student_types.py
 test-docker-like: $(STAMP) ## run the sandbox's tests as in Gradescope's container (root, Docker's defaults)
 	$(PY) tests/docker_like.py -- $(PY) -m pytest $(DOCKER_LIKE_TESTS)
 
