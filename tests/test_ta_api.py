@@ -117,3 +117,16 @@ def test_a_test_asking_for_data_that_does_not_ship_there_stops_the_build(tmp_pat
     reasons = sorted((p.path.rsplit("/", 1)[-1], p.reason.split(":")[0]) for p in found)
     assert reasons == [("test_stops.py", "data_file('data/stops.csv') in a public test"),
                        ("test_stops_hidden.py", "data_file('data/nowhere.csv')")], found
+
+
+def test_public_tests_show_expected_values_and_hidden_ones_never():
+    def message(**kwargs):
+        with pytest.raises(testkit.GradingFailure) as failure:
+            testkit.check_value({"a": 1}, {"a": 2}, what="counts", call="f()", **kwargs)
+        return str(failure.value)
+
+    assert message() == "f(): counts is {'a': 1}, which is not the expected value"
+    with testkit.public_test():
+        assert message() == "f(): counts is {'a': 1}; expected {'a': 2}"
+        assert "expected {" not in message(show_expected=False)
+    assert message(show_expected=True).endswith("expected {'a': 2}")

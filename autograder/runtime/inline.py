@@ -27,7 +27,7 @@ from typing import Any
 
 from autograder.runtime import calls, characterise, config, outcomes
 from autograder.runtime.datafiles import LocalFiles
-from autograder.runtime.testkit import GradingFailure, trusted_function
+from autograder.runtime.testkit import GradingFailure, public_test, trusted_function
 
 FIXTURES = ("student", "tolerance", "tolerances", "oracle", "data_file", "shared_folder")
 MAX_SHOWN = 3  # failing cases quoted in one message
@@ -73,7 +73,8 @@ def run_public_test(
         kwargs = {name: files.shared_folder() if name == "shared_folder" else fixtures[name]
                   for name in _fixture_names(test, params)}
         try:
-            test(**kwargs, **params)
+            with public_test():  # only public tests run here
+                test(**kwargs, **params)
             outcomes.append((characterise.case_features(params), True))
         except Exception as exc:  # a failing case, whatever the student's code raised
             failures.append((case_id, exc))

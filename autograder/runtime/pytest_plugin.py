@@ -35,7 +35,7 @@ from autograder.runtime.datafiles import LocalFiles
 from autograder.runtime.packages import load_package
 from autograder.runtime.scoring import CaseOutcome, GroupScore, Hint, characterisation, score_group
 from autograder.runtime.stopwatch import Stopwatch
-from autograder.runtime.testkit import Evidence, GradingFailure, trusted_function
+from autograder.runtime.testkit import Evidence, GradingFailure, public_test, trusted_function
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -282,6 +282,12 @@ class GradingPlugin:
             self.collected.add(self.group_of(item).id)
         # Extra credit last: its time never comes out of the graded part's budget.
         items[:] = sorted(items, key=lambda item: self.group_of(item).extra_credit)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        """A public test's checks show its expected values (students have its file)."""
+        with public_test(self.group_of(item).public):
+            return (yield)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:

@@ -14,10 +14,12 @@ on a student's laptop, it is ignored.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
 import dataclasses
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from autograder.runtime import outcomes
@@ -29,6 +31,22 @@ if TYPE_CHECKING:
 
 # numpy is imported only by the checks of arrays: an assignment without numpy runs
 # without it. A value can only be an array when numpy is loaded already.
+
+
+# Whether the running test is public: its expected values are in the test file students
+# have, so its messages show them (set by the grading plugin and the notebook's checks).
+_PUBLIC: contextvars.ContextVar[bool] = contextvars.ContextVar("autograder_public_test", default=False)
+
+
+@contextlib.contextmanager
+def public_test(public: bool = True) -> Iterator[None]:
+    """Within the block, checks treat the running test as public (or not): their
+    messages show expected values where ``show_expected`` is not given."""
+    token = _PUBLIC.set(public)
+    try:
+        yield
+    finally:
+        _PUBLIC.reset(token)
 
 
 def _loaded_numpy():
@@ -157,11 +175,14 @@ def check_array(
 
 
 def check_value(actual: Any, expected: Any, *, what: str, call: str, diagnose: Replay | None = None,
-                show_expected: bool = False) -> None:
+                show_expected: bool | None = None) -> None:
     """Exact check for ints, strings and other plain values (type included, except
     that any integer type passes for an int); ``diagnose`` as in :func:`check_array`. A value of the wrong kind is named
-    ("is a list; expected a dict"). ``show_expected=True`` (for a public test, whose
-    expected values students may see) puts the expected value in the message."""
+    ("is a list; expected a dict"). The message shows the expected value in a public
+    test (whose file students have), or wherever ``show_expected=True``; never when
+    ``show_expected=False``."""
+    if show_expected is None:
+        show_expected = _PUBLIC.get()
     where = f"{call}: {what}"
     evidence = Evidence(diagnose, actual) if diagnose is not None else None
     np = _loaded_numpy()
