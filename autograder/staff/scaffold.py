@@ -24,8 +24,8 @@ from pathlib import Path
 
 FILES = {
     "assignment.yaml": '''\
-# {name}: what is graded, for how many points, and how (see the framework's README,
-# "Write a new assignment"). Each parts[].tests entry is one pytest function, by name,
+# {name}: what is graded, for how many points, and how (every key: docs/ta-reference.md
+# of the framework). Each parts[].tests entry is one pytest function, by name,
 # in tests/public/ (public: true, shipped to students) or tests/hidden/ (Gradescope only).
 
 name: {title}
@@ -44,6 +44,10 @@ packages:                      # exact pins that install with pip on Python 3.10
 sandbox:
   call_timeout_seconds: 5
   total_budget_seconds: 420    # Gradescope stops everything at its own timeout (10 min by default)
+
+# data:                        # files the student's code opens (tests: the data_file fixture)
+#   - {{path: data/sample.csv, ship: both}}       # students and the autograder
+#   - {{path: data/hidden, ship: autograder}}     # hidden data: the autograder only
 
 parts:
   - number: 1
