@@ -165,3 +165,12 @@ def test_on_a_laptop_the_same_checks_pass():
     exec(STUDENT, namespace)
     raised = testkit.check_raises(namespace["Card"](5).pay, 10, error=namespace["CardError"], call="pay(10)")
     assert type(raised).__name__ == "LowBalance" and isinstance(raised, RuntimeError)
+
+
+def test_a_submission_making_classes_without_end_costs_a_bounded_number():
+    from autograder.sandbox import errors
+
+    types = StudentTypes()
+    built = [types.build(chain((f"E{i}", ["ValueError"]))) for i in range(errors.MAX_TYPES + 5)]
+    assert built[0].__name__ == "E0" and built[-1] is builtin_mirror("Exception")
+    assert len(types._built) == errors.MAX_TYPES
