@@ -1,5 +1,5 @@
-"""The framework against every assignment of the repository (the CNN one and
-examples/strutils, which has no numpy): each validates, builds reproducibly, releases
+"""The framework against every assignment of the repository (the CNN one,
+examples/strutils and examples/transit, which have no numpy): each validates, builds reproducibly, releases
 no solution, and grades its reference full and its stubs zero, on Gradescope's path and
 on the student's laptop. Nothing here knows what either assignment is about."""
 
@@ -23,7 +23,8 @@ from tests.fabricate import Variant
 pytestmark = pytest.mark.e2e  # builds both releases of every assignment, and grades them
 
 ASSIGNMENTS = {"convnet": ROOT / "assignment" / "assignment.yaml",
-               "strutils": ROOT / "examples" / "strutils" / "assignment.yaml"}
+               "strutils": ROOT / "examples" / "strutils" / "assignment.yaml",
+               "transit": ROOT / "examples" / "transit" / "assignment.yaml"}  # data files, given code
 
 
 @pytest.fixture(scope="module", params=sorted(ASSIGNMENTS))
