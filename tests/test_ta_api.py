@@ -130,3 +130,12 @@ def test_public_tests_show_expected_values_and_hidden_ones_never():
         assert message() == "f(): counts is {'a': 1}; expected {'a': 2}"
         assert "expected {" not in message(show_expected=False)
     assert message(show_expected=True).endswith("expected {'a': 2}")
+
+
+def test_the_documented_signatures_are_the_real_ones():
+    rows = re.findall(r"^\| `(\w+)` \| `\((.*?)\)(?:`| ->)", DOC, re.M)
+    assert len(rows) >= 9
+    for name, documented in rows:
+        words = [part.strip().split("=")[0].lstrip("*") for part in documented.split(",")]
+        real = [p for p in inspect.signature(getattr(testkit, name)).parameters]
+        assert [w for w in words if w] == real, name
