@@ -139,3 +139,15 @@ def test_the_documented_signatures_are_the_real_ones():
         words = [part.strip().split("=")[0].lstrip("*") for part in documented.split(",")]
         real = [p for p in inspect.signature(getattr(testkit, name)).parameters]
         assert [w for w in words if w] == real, name
+
+
+def test_given_code_may_be_listed_in_the_yaml_instead(tmp_path):
+    path = _copy_transit(tmp_path, lambda text: text.replace("data:\n", "given: [card.InsufficientFunds, CardError]\n"
+                                                             "data:\n", 1))
+    card = path.parent / "reference" / "transit" / "card.py"
+    card.write_text(card.read_text().replace("  # GIVEN", "").replace("# GIVEN: the card's errors", "# errors"))
+    assert validate.problems(config.load(path)) == []
+    path.write_text(path.read_text().replace("given: [card.InsufficientFunds, CardError]", "given: [stops.Nope]"))
+    found = validate.problems(config.load(path))
+    assert any(p.key == "given[0]" and "not a function or class" in p.reason for p in found), found
+    assert any("CardError has no # BEGIN SOLUTION region" in p.reason for p in found)

@@ -71,7 +71,26 @@ def problems(assignment: config.Assignment) -> list[config.ConfigError]:
     found += list(_tolerances_are_named(assignment))
     found += list(_data_files(assignment))
     found += list(_data_uses(assignment))
+    if not module_problems:
+        found += list(_given_names(assignment, ref_dir))
     return found
+
+
+def _given_names(a: config.Assignment, ref_dir: Path) -> Iterator[config.ConfigError]:
+    """Every name of ``given:`` is a public function or class of the reference."""
+    defined: dict[str, set[str]] = {}
+    for module in a.modules:
+        try:
+            tree = ast.parse((ref_dir / f"{module}.py").read_text(encoding="utf-8"))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, _DEFINITIONS):
+                defined.setdefault(node.name, set()).add(module)
+    for i, name in enumerate(a.given):
+        module, _, short = name.rpartition(".")
+        if short not in defined or (module and module not in defined[short]):
+            yield config.ConfigError(a.path, f"given[{i}]", f"{name!r} is not a function or class of the reference")
 
 
 def data_files(a: config.Assignment, entry: config.DataEntry) -> list[Path]:
@@ -166,14 +185,15 @@ def _solution_regions(a: config.Assignment, ref_dir: Path) -> Iterator[config.Co
         for node in tree.body:
             if isinstance(node, _DEFINITIONS) and not node.name.startswith("_"):
                 first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-                if is_given(lines, first, node.lineno):
+                if is_given(lines, first, node.lineno) or {node.name, f"{module}.{node.name}"} & set(a.given):
                     continue
                 body = lines[node.lineno - 1:node.end_lineno]
                 if not any(line.strip() == BEGIN for line in body):
                     kind = "class" if isinstance(node, ast.ClassDef) else "function"
                     yield config.ConfigError(path, f"line {node.lineno}", f"{kind} {node.name} has no {BEGIN} region: "
                                              "its code would reach students as it is (mark the part they write; "
-                                             f"put a {GIVEN} comment above it if it ships as it is; or rename it _"
+                                             f"put a {GIVEN} comment above it, or list it under given:, if it "
+                                             "ships as it is; or rename it _"
                                              + node.name + " if it is a private helper)")
 
 

@@ -207,6 +207,7 @@ class Assignment:
     tolerances: Tolerances = dataclasses.field(
         default_factory=lambda: Tolerances({DEFAULT_TOLERANCE_NAME: DEFAULT_TOLERANCE}))
     data: tuple[DataEntry, ...] = ()  # data files and folders (``data:``)
+    given: tuple[str, ...] = ()  # public names shipped as they are (``given:``: "Name" or "module.Name")
     data_root: Path | None = None  # what data paths are relative to (default: the assignment's folder)
 
     @property
@@ -261,7 +262,7 @@ def _parse(path: Path, raw: Any) -> Assignment:
     top = r.mapping(raw, "(top level)")
     r.only(top, "(top level)", {"name", "slug", "version", "package", "modules", "optional_modules", "reference",
                                 "diagnoses", "total_points", "defaults", "sandbox", "parts", "packages",
-                                "tolerances", "data", "data_root"})
+                                "tolerances", "data", "data_root", "given"})
     defaults = r.mapping(top.get("defaults", {}), "defaults")
     if "tolerance" in defaults:
         r.fail("defaults.tolerance", "tolerances are named under the top-level tolerances: (the one every "
@@ -347,8 +348,24 @@ def _parse(path: Path, raw: Any) -> Assignment:
         packages=_packages(r, top.get("packages", {})),
         tolerances=tolerances,
         data=_data(r, top.get("data", [])),
+        given=_given(r, top.get("given", []), modules),
         data_root=(path.parent / r.string(top["data_root"], "data_root")).resolve() if "data_root" in top else None,
     )
+
+
+def _given(r: _Reader, value, modules: tuple[str, ...]) -> tuple[str, ...]:
+    """``given:``: names of the reference shipped to students as they are, ``Name``
+    (in any module) or ``module.Name``."""
+    names = []
+    for i, item in enumerate(r.sequence(value, "given") if value else []):
+        text = r.string(item, f"given[{i}]")
+        parts = text.split(".")
+        if len(parts) > 2 or not all(part.isidentifier() for part in parts):
+            r.fail(f"given[{i}]", f"{text!r} must be a name or module.name (e.g. CardError or card.CardError)")
+        if len(parts) == 2 and parts[0] not in modules:
+            r.fail(f"given[{i}]", f"{parts[0]!r} is not one of modules ({', '.join(modules)})")
+        names.append(text)
+    return tuple(names)
 
 
 def _data(r: _Reader, value) -> tuple[DataEntry, ...]:
