@@ -42,10 +42,19 @@ SENTENCES: dict[str, str] = {
     intake.SPECIAL_FILE: "the submission holds a symbolic link, FIFO, device or socket; not graded",
     intake.TOO_LARGE: "the submission is larger than a submission may be; not graded",
     intake.TOO_MANY_FILES: "the submission holds more files than a submission may; not graded",
-    # the batch's own statuses
+}
+
+# What a batch's own statuses mean (``timeout`` here is the whole grading's, not a case's).
+STATUSES: dict[str, str] = {
     "error": "the grading itself crashed; rerun the batch to retry",
     "timeout": "the whole grading ran past --timeout; rerun the batch to retry",
+    "not graded": "no grading of it finished yet; rerun the batch",
 }
+
+
+def status_sentence(status: str) -> str:
+    """The sentence for a batch status of a submission that was not graded."""
+    return STATUSES.get(status, "not graded")
 
 
 def sentence(code: str) -> str:

@@ -165,7 +165,7 @@ def scores_csv(rows: list[_Row], tests: list[tuple[str, str, float]]) -> str:
         counted = sorted(row.reasons().items())
         words = [f"{code}: {reasons.sentence(code)}" for code, _ in counted]
         if not row.graded and row.message and not row.reason:
-            words.append(f"{row.status}: {reasons.sentence(row.status)} ({row.message})")
+            words.append(f"{row.status}: {reasons.status_sentence(row.status)} ({row.message})")
         elif row.reason and row.message:  # refused: the entry named after the generic words
             words = [f"{row.reason}: {reasons.sentence(row.reason)} ({row.message})"]
         cells = [csv_cell(c) for c in (row.sub.id, "; ".join(p.name for p in people),
