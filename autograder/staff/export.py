@@ -49,7 +49,7 @@ MAX_EXPORT_BYTES = 4 * 2**30
 MAX_EXPORT_ENTRIES = 500_000
 IGNORED = {"__MACOSX", ".DS_Store"}
 MAX_METADATA_BYTES = 256 * 2**20  # a class of thousands with their histories is a few MB
-MAX_METADATA_NODES = 10_000_000  # values read, aliases counted each time they are used
+MAX_METADATA_NODES = 2_000_000  # mappings and lists (an alias is the one it names)
 
 
 class ExportError(ValueError):
@@ -183,7 +183,7 @@ def _from_metadata(path: Path, notes: list[str]) -> list[Submission]:
         submissions.append(_submission(ids.take(name), folder, info))
     listed = set(entries)
     for child in _children(root):
-        name = child.stem if _lstat_is(child, stat.S_ISREG) else child.name
+        name = _name_of(child)
         if name not in listed and child.name not in listed:
             notes.append(f"{child.name!r}: not in {METADATA}; graded without names")
             submissions.append(_unlisted(ids.take(name), child))
@@ -194,7 +194,7 @@ def _from_folder(root: Path, notes: list[str]) -> list[Submission]:
     ids = _Ids()
     found = []
     for child in _children(root):
-        found.append(_unlisted(ids.take(child.stem if _lstat_is(child, stat.S_ISREG) else child.name), child))
+        found.append(_unlisted(ids.take(_name_of(child)), child))
     skipped = [p.name for p in sorted(root.iterdir()) if _lstat_is(p, stat.S_ISREG) and p.suffix.lower() != ".zip"
                and p.name not in IGNORED and not p.name.startswith(".")]
     if skipped and found:
@@ -219,6 +219,11 @@ def _children(root: Path) -> list[Path]:
     return [p for p in sorted(root.iterdir())
             if p.name not in IGNORED and not p.name.startswith(".")
             and not (_lstat_is(p, stat.S_ISREG) and p.suffix.lower() != ".zip")]
+
+
+def _name_of(child: Path) -> str:
+    """A submission's name: a zip's (or what stands in its place) without ``.zip``."""
+    return child.stem if child.suffix.lower() == ".zip" and not _lstat_is(child, stat.S_ISDIR) else child.name
 
 
 def _lstat_is(path: Path, kind) -> bool:
@@ -274,11 +279,15 @@ class _Ids:
         return candidate
 
 
-class _MetadataLoader(yaml.SafeLoader):
+# libyaml's parser where PyYAML has it (many times faster on a class's metadata).
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _MetadataLoader(_SafeLoader):
     """Safe loading, with any tag (Ruby's included) read as the plain value it wraps."""
 
 
-def _construct_tagged(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:
+def _construct_tagged(loader: Any, tag_suffix: str, node: yaml.Node) -> Any:
     if isinstance(node, yaml.MappingNode):
         return loader.construct_mapping(node, deep=True)
     if isinstance(node, yaml.SequenceNode):
@@ -297,28 +306,40 @@ _MetadataLoader.add_multi_constructor("!", _construct_tagged)
 _MetadataLoader.add_multi_constructor("tag:ruby.yaml.org,2002:", _construct_tagged)
 
 
-def _plain_keys(value: Any, budget: list[int]) -> Any:
-    """Ruby symbol keys (``:name``) become plain (``name``), all the way down; each
-    value built spends one of ``budget[0]`` (an alias used a million times is a million
-    values here): :class:`ExportError` when it runs out."""
+def _plain_keys(value: Any, budget: list[int], done: dict[int, Any] | None = None) -> Any:
+    """Ruby symbol keys (``:name``) become plain (``name``), all the way down. A value
+    that YAML shares (an alias) stays shared: converted once (``done``, by identity),
+    so aliases never multiply the work; each value converted spends one of
+    ``budget[0]``: :class:`ExportError` when it runs out."""
+    done = {} if done is None else done
+    if not isinstance(value, (dict, list)):
+        return value
+    if id(value) in done:
+        return done[id(value)]
     budget[0] -= 1
     if budget[0] < 0:
-        raise ExportError(f"the metadata holds more than {MAX_METADATA_NODES} values once its aliases are "
-                          "expanded; not a Gradescope export's metadata")
+        raise ExportError(f"the metadata holds more than {MAX_METADATA_NODES} mappings and lists; "
+                          "not a Gradescope export's metadata")
     if isinstance(value, dict):
-        return {(k[1:] if isinstance(k, str) and k.startswith(":") else k): _plain_keys(v, budget)
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain_keys(v, budget) for v in value]
-    return value
+        plain: Any = {}
+        done[id(value)] = plain
+        for k, v in value.items():
+            plain[k[1:] if isinstance(k, str) and k.startswith(":") else k] = _plain_keys(v, budget, done)
+    else:
+        plain = []
+        done[id(value)] = plain
+        plain.extend(_plain_keys(v, budget, done) for v in value)
+    return plain
 
 
 def _text(value: Any) -> str:
-    if value is None:
+    """A scalar as text; "" for anything else (a mapping or list where a name belongs
+    is not a name, and may be an alias of something huge)."""
+    if value is None or isinstance(value, (dict, list)):
         return ""
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()
-    return str(value)
+    return str(value)[:1000]
 
 
 def _number(value: Any) -> float | None:
