@@ -117,11 +117,12 @@ def feedback_markdown(sub: Submission, results: dict[str, Any], *, published: bo
     lines += ["| test | points | status |", "| --- | ---: | --- |"]
     lines += [f"| {md_text(_title(t))} | {_points(t)} | {md_text(t.get('status', ''))} |" for t in shown]
     lines.append("")
-    if held:
-        hidden_top = sum(float(t.get("max_score", 0)) for t in held)
-        what = "never shown to students" if published else "shown when grades are published"
-        lines += [f"{len(held)} more test{'s' * (len(held) != 1)} worth {hidden_top:g} points "
-                  f"({what}) {'is' if len(held) == 1 else 'are'} not listed.", ""]
+    for kept, what in (([t for t in held if t.get("visibility") != "hidden"], "shown when grades are published"),
+                       ([t for t in held if t.get("visibility") == "hidden"], "never shown to students")):
+        if kept:
+            points = sum(float(t.get("max_score", 0)) for t in kept)
+            lines += [f"{len(kept)} more test{'s' * (len(kept) != 1)} worth {points:g} points ({what}) "
+                      f"{'is' if len(kept) == 1 else 'are'} not listed.", ""]
     for test in shown:
         output = str(test.get("output", "") or "").strip()
         lines += [f"## {md_text(_title(test))}: {_points(test)}, {md_text(test.get('status', ''))}", ""]
