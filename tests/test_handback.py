@@ -14,7 +14,7 @@ import pytest
 
 from autograder.build import layout
 from autograder.runtime import config, outcomes
-from autograder.staff import export, handback, inert, intake, reasons, report
+from autograder.staff import export, inert, intake, reasons, report
 from tests.test_config import GOOD
 
 HOSTILE_NAMES = [
@@ -75,6 +75,10 @@ def results(graded, *, bonus=None, codes=None, found=True, import_errors=None, o
                                                           "import_errors": import_errors or {}}}, "tests": tests}
 
 
+def read_lines(path):
+    return path.read_text(encoding="utf-8").splitlines(keepends=True)
+
+
 def write_class(tmp_path, plans, people=None):
     """``plans``: {id: results or an outcome status}; returns (submissions, outcomes)."""
     (tmp_path / "results").mkdir(exist_ok=True)
@@ -104,7 +108,7 @@ def test_hostile_names_and_exception_names_land_inert_everywhere(tmp_path):
                 for cell in row:
                     assert not cell.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r")), (name, cell)
                     assert "\x1b" not in cell
-    rows = {r["id"]: r for r in csv.DictReader(open(tmp_path / "scores.csv", newline=""))}
+    rows = {r["id"]: r for r in csv.DictReader(read_lines(tmp_path / "scores.csv"))}
     assert rows["s0"]["name"] == "'" + HOSTILE_NAMES[0] and rows["honest"]["name"] == "Name honest"
     for path in [tmp_path / "report.md", *sorted((tmp_path / "feedback").glob("*.md"))]:
         text = path.read_text().replace("![Histogram of totals](scores.png)", "")  # the report's own picture
@@ -132,7 +136,7 @@ def test_gradescope_csv_one_row_per_student_with_the_total(tmp_path):
              "broken": ("error", "", "RuntimeError: x"), "bad": ("refused", intake.SPECIAL_FILE, "holds a FIFO")}
     subs, done = write_class(tmp_path, plans, {"g": pair, "nameless": ()})
     report.write_report(tmp_path, subs, done)
-    rows = list(csv.reader(open(tmp_path / "gradescope.csv", newline="")))
+    rows = list(csv.reader(read_lines(tmp_path / "gradescope.csv")))
     assert rows[0] == ["Name", "SID", "Email", "Total Score"]
     assert rows[1:] == [["Ada", "1815", "ada@example.edu", "11.5"], ["Charles", "1791", "cb@example.edu", "11.5"],
                         ["Name solo", "1", "solo@example.edu", "4"]]
@@ -180,7 +184,7 @@ def test_statistics_count_only_submissions_graded_at_all(tmp_path):
     assert "| 1.1 | shape | 4 | 2/3 | 67% |" in text  # not 2/7: the stubs and the empty one do not count
     assert "extra credit" not in text  # this assignment has none
     assert "| bad | Name bad | refused | outside\\_export | names '../x' |" in text
-    rows = {r["id"]: r for r in csv.DictReader(open(tmp_path / "scores.csv", newline=""))}
+    rows = {r["id"]: r for r in csv.DictReader(read_lines(tmp_path / "scores.csv"))}
     assert rows["bad"]["reasons"] == "outside_export=1"
     assert rows["bad"]["reason_text"] == f"outside_export: {reasons.SENTENCES['outside_export']} (names '../x')"
     assert rows["stub1"]["reason_text"] == "not_implemented: " + reasons.SENTENCES["not_implemented"]
