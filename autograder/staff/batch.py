@@ -265,10 +265,12 @@ def main(argv: list[str] | None = None) -> int:
               "Run the same command again to grade the rest.", file=sys.stderr)
         return 130
     paths = report.write_report(args.out, found.submissions, outcomes, published=not args.feedback_before_publish)
-    graded = sum(not o.skipped for o in outcomes.values())
+    refused = sum(o.status == "refused" for o in outcomes.values())
+    graded = sum(not o.skipped and o.status != "refused" for o in outcomes.values())
     problems = [o for o in outcomes.values() if o.status != "graded"]
-    print(f"\nGraded {graded} in {_clock(time.monotonic() - started)}, {len(outcomes) - graded} already graded; "
-          f"{len(problems)} errors or timeouts.")
+    print(f"\nGraded {graded} in {_clock(time.monotonic() - started)}, {sum(o.skipped for o in outcomes.values())} "
+          f"already graded; {len(problems) - refused} errors or timeouts"
+          + (f"; {refused} refused (not submissions that can be read safely: see report.md)." if refused else "."))
     for path in paths:
         print(f"  {path}")
     return 1 if problems else 0
