@@ -284,6 +284,24 @@ def test_a_zip_larger_than_it_may_unpack_to_is_refused_unread(tmp_path):
         unpack(path, tmp_path / "out", max_bytes=2**20)
 
 
+def test_a_students_links_reach_the_grader_as_links_and_an_exports_are_refused(tmp_path):
+    """make grade copies a link in an upload as the same link, never followed (the
+    grader tells the student, as on Gradescope: see the corpus's symlinks-in-folder);
+    a batch refuses an export's entry holding one before grading it."""
+    sub = honest(tmp_path / "sub")
+    os.symlink("/etc/passwd", sub / "convnet" / "pool.py")
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    intake.copy_folder(sub, dest, links=True)
+    assert os.readlink(dest / "convnet" / "pool.py") == "/etc/passwd"
+    assert (dest / "convnet" / "conv.py").read_text() == "x = 1\n"
+    with pytest.raises(intake.Refused) as refused:
+        intake.check_submission(sub)
+    assert refused.value.code == intake.SPECIAL_FILE
+    os.unlink(sub / "convnet" / "pool.py")
+    intake.check_submission(sub)  # the honest twin
+
+
 def test_the_tree_is_removed_when_a_submission_is_refused(tmp_path):
     sub = honest(tmp_path / "sub")
     os.mkfifo(sub / "pipe")

@@ -53,12 +53,15 @@ def hostile_export(tmp_path: Path) -> tuple[Path, Path]:
     write_submission("correct", root / "submission_6")
     os.mkfifo(root / "submission_6" / "convnet" / "notes.txt")  # a FIFO inside one
     os.symlink(outside / "someone_else", root / "submission_7")  # a link out of the export
+    write_submission("correct", root / "submission_9")
+    os.unlink(root / "submission_9" / "convnet" / "pool.py")  # a link inside one, to a file outside
+    os.symlink(outside / "someone_else" / "convnet" / "pool.py", root / "submission_9" / "convnet" / "pool.py")
     # the student chose an exception class whose name is HTML, and names a spreadsheet runs
     Variant().but(append("fast.py", f"\nraise type({BEACON!r}, (Exception,), {{}})('at import')\n")).write(
         root / "submission_8")
     keys = [("submission_1", _student(1)), ("submission_2", _student(2)), ("submission_3", _student(3)),
             ("submission_4", _student(4)), ("submission_5", _student(5)), ("submission_6", _student(6)),
-            ("submission_7", _student(7)), ("submission_8", HOSTILE_WHO),
+            ("submission_7", _student(7)), ("submission_8", HOSTILE_WHO), ("submission_9", _student(12)),
             ("../../private/someone_else", _student(9)), ("/", _student(10)), ("/dev", _student(11))]
     lines = [line for key, who in keys for line in _entry(key, who)]
     (root / "submission_metadata.yml").write_text("\n".join(lines) + "\n")
@@ -94,9 +97,11 @@ def test_a_hostile_export_is_graded_safely_by_grade_all(autograder_zip, tmp_path
     assert refused == {
         "submission_4": f"{intake.NOT_A_SUBMISSION}=1", "submission_5": f"{intake.NOT_A_SUBMISSION}=1",
         "submission_6": f"{intake.SPECIAL_FILE}=1", "submission_7": f"{intake.NOT_A_SUBMISSION}=1",
+        "submission_9": f"{intake.SPECIAL_FILE}=1",
         "private_someone_else": f"{intake.OUTSIDE_EXPORT}=1", "submission": f"{intake.OUTSIDE_EXPORT}=1",
         "dev": f"{intake.OUTSIDE_EXPORT}=1"}, rows
     assert "a FIFO" in rows["submission_5"]["reason_text"] and "notes.txt" in rows["submission_6"]["reason_text"]
+    assert "a symbolic link, 'convnet/pool.py'" in rows["submission_9"]["reason_text"]
     assert {i for i, r in rows.items() if r["status"] == "graded"} == {"submission_1", "submission_2", "submission_3",
                                                                         "submission_8"}
     # The honest entries grade as they would alone (the measured speed aside).
@@ -132,5 +137,5 @@ def test_a_hostile_export_is_graded_safely_by_grade_all(autograder_zip, tmp_path
 
     again = _run(args, 300)  # a rerun: nothing left to grade, nothing hangs
     assert again.returncode == 1, again.stdout + again.stderr
-    assert re.search(r"Graded 0 in \d+:\d\d, 4 already graded; 0 errors or timeouts; 7 refused", again.stdout), \
+    assert re.search(r"Graded 0 in \d+:\d\d, 4 already graded; 0 errors or timeouts; 8 refused", again.stdout), \
         again.stdout

@@ -91,10 +91,12 @@ def check_top(path: Path, info: os.stat_result | None = None) -> str:
     raise Refused(NOT_A_SUBMISSION, f"{path.name!r} is {_kind(info.st_mode)}, not a submission folder or zip")
 
 
-def survey(folder: Path, max_bytes: int = MAX_BYTES, max_entries: int = MAX_ENTRIES) -> tuple[int, int]:
+def survey(folder: Path, max_bytes: int = MAX_BYTES, max_entries: int = MAX_ENTRIES, *,
+           links: bool = False) -> tuple[int, int]:
     """``(entries, bytes)`` of ``folder``: every entry below it by its own metadata
     (nothing is opened or followed). Raises :class:`Refused` at the first entry that is
-    not a regular file or folder, or once the bounds are passed (the walk stops there)."""
+    not a regular file or folder (a symbolic link passes when ``links``), or once the
+    bounds are passed (the walk stops there)."""
     entries = total = 0
     for rel, info, _ in _walk(folder):
         entries += 1
@@ -104,30 +106,44 @@ def survey(folder: Path, max_bytes: int = MAX_BYTES, max_entries: int = MAX_ENTR
             total += info.st_size
             if total > max_bytes:
                 raise Refused(TOO_LARGE, f"the submission holds more than {max_bytes // 2**20} MB")
-        elif not stat.S_ISDIR(info.st_mode):
+        elif not (stat.S_ISDIR(info.st_mode) or (links and stat.S_ISLNK(info.st_mode))):
             raise Refused(SPECIAL_FILE, f"the submission holds {_kind(info.st_mode)}, {rel!r}: only regular files "
                                         "and folders are graded")
     return entries, total
 
 
+def check_submission(path: Path) -> None:
+    """What a batch checks of an export's entry before grading it: a real folder
+    holding only regular files and folders within the bounds, or a regular zip
+    (:class:`Refused` otherwise). Metadata only: nothing is opened, nothing blocks."""
+    if check_top(path) == "folder":
+        survey(path)
+
+
 def copy_folder(src: Path, dest: Path, deadline: float | None = None,
-                max_bytes: int = MAX_BYTES, max_entries: int = MAX_ENTRIES) -> None:
+                max_bytes: int = MAX_BYTES, max_entries: int = MAX_ENTRIES, *, links: bool = False) -> None:
     """Copy the submission folder ``src`` into the folder ``dest`` (which exists):
     :func:`survey` first, then each file opened with ``O_NOFOLLOW | O_NONBLOCK`` (a FIFO
     swapped in meanwhile neither blocks nor passes: what was opened must be a regular
     file), real bytes counted. Modes (``0o777`` bits) and modification times are kept.
+    ``links``: a symbolic link is copied as the same link, never followed (a student's
+    upload may hold one: the grader refuses to follow it and tells the student why, as
+    on Gradescope); else it refuses the submission.
     Raises :class:`Refused`, or :class:`CopyTimeout` once ``time.monotonic()`` passes
     ``deadline``."""
-    survey(src, max_bytes, max_entries)
+    survey(src, max_bytes, max_entries, links=links)
     total = 0
     for rel, info, parent_fd in _walk(src):
         check_deadline(deadline)
         target = dest / rel
+        name = os.path.basename(rel)
         if stat.S_ISDIR(info.st_mode):
             target.mkdir(exist_ok=True)
             os.chmod(target, (info.st_mode & 0o777) | 0o700)
             continue
-        name = os.path.basename(rel)
+        if links and stat.S_ISLNK(info.st_mode):
+            os.symlink(os.readlink(name, dir_fd=parent_fd), target)
+            continue
         try:
             fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=parent_fd)
         except OSError as err:  # a symlink or FIFO swapped in (ELOOP, ENXIO), or gone

@@ -92,7 +92,8 @@ def build_tree(autograder_zip: Path, submission: Path, home: Path,
     Gradescope starts each submission's container from the image it built; else the
     zip is unpacked as it is. The submission is read as untrusted input
     (:mod:`.intake`): :class:`intake.Refused` for one that is not a real folder or zip
-    or holds anything but regular files and folders, :class:`intake.CopyTimeout` once
+    or holds anything but regular files, folders and symbolic links (copied as links,
+    never followed: the grader tells the student), :class:`intake.CopyTimeout` once
     ``deadline`` (``time.monotonic()``) passes; the tree is removed then."""
     runs = home / "runs"
     runs.mkdir(parents=True, exist_ok=True)
@@ -108,7 +109,7 @@ def build_tree(autograder_zip: Path, submission: Path, home: Path,
     notes: list[str] = []
     try:
         if intake.check_top(submission) == "folder":
-            intake.copy_folder(submission, root / "submission", deadline)
+            intake.copy_folder(submission, root / "submission", deadline, links=True)  # as an upload holds them
         else:
             notes = unpack(submission, root / "submission", deadline=deadline)
     except UnpackError as err:  # the student's zip: graded as empty, the reason said

@@ -115,14 +115,17 @@ class Executor(Protocol):
 def grade_one(job: GradeJob, sub_id: str, path: Path, stopping: threading.Event | None = None) -> Outcome | None:
     """Grade one submission into ``job.out/results/<id>.json`` (atomically) and its
     grader log into ``job.out/logs/<id>.log``; never raises for the submission's sake.
-    Returns None, writing nothing, when ``stopping`` was set meanwhile (the run was
-    killed: its result is not to be trusted)."""
+    The export's entry is checked first (:func:`intake.check_submission`): a refused one
+    is never graded (status ``refused``, its reason code in ``reason``). Returns None,
+    writing nothing, when ``stopping`` was set meanwhile (the run was killed: its
+    result is not to be trusted)."""
     out = Path(job.out)
     final = out / "results" / f"{sub_id}.json"
     partial = out / "results" / f".{sub_id}.json.partial"
     started = time.monotonic()
     log, notes, results, reason = "", [], None, ""
     try:
+        intake.check_submission(Path(path))  # an export's entry: regular files and folders only, bounded
         results, log, notes = job.grade(job.autograder_zip, Path(path), partial, timeout=job.timeout)
     except intake.Refused as err:
         status, message, reason = "refused", str(err), err.code
