@@ -39,8 +39,11 @@ def test_markdown_text_has_no_markup_left():
     for name in HOSTILE_NAMES:
         text = inert.md_text(name)
         assert "<" not in text and ">" not in text and "\n" not in text and "\x1b" not in text
-        assert not re.search(r"(?<!\\)[\[\]!|`*_]", text), (name, text)  # every one escaped
+        assert not re.search(r"(?<!\\)[\[\]!|`*]", text), (name, text)  # every one escaped
+        for at in (i for i, c in enumerate(text) if c == "_"):  # "_" escaped, or inside a word
+            assert text[at - 1] == "\\" or (text[at - 1].isalnum() and text[at + 1:at + 2].isalnum()), (name, text)
     assert inert.md_text("Ada Lovelace") == "Ada Lovelace"
+    assert inert.md_text("submission_12") == "submission_12"  # "_" inside a word is never emphasis
     assert inert.md_text("RuntimeError: setup.sh failed (x)") == "RuntimeError: setup.sh failed (x)"
     block = inert.md_block("```\n</pre><img src=x>\n    ok")
     assert all(line.startswith("    ") or not line for line in block.splitlines())
@@ -183,7 +186,7 @@ def test_statistics_count_only_submissions_graded_at_all(tmp_path):
     assert "graded part: mean 5.67, median 5, min 2, max 10 (out of 10)" in text
     assert "| 1.1 | shape | 4 | 2/3 | 67% |" in text  # not 2/7: the stubs and the empty one do not count
     assert "extra credit" not in text  # this assignment has none
-    assert "| bad | Name bad | refused | outside\\_export | names '../x' |" in text
+    assert "| bad | Name bad | refused | outside_export | names '../x' |" in text
     rows = {r["id"]: r for r in csv.DictReader(read_lines(tmp_path / "scores.csv"))}
     assert rows["bad"]["reasons"] == "outside_export=1"
     assert rows["bad"]["reason_text"] == f"outside_export: {reasons.SENTENCES['outside_export']} (names '../x')"

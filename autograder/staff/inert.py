@@ -9,13 +9,16 @@ text and returns text that its program shows as the same letters and never acts 
 
 - :func:`csv_cell`: a spreadsheet cell that is never a formula;
 - :func:`md_text`: markdown (inline, one line: a table cell, a list item) that renders
-  as the letters given, with no link, image, HTML, emphasis or table break;
+  as the letters given, with no link or image syntax, HTML, emphasis or table break (a
+  bare web address may still be shown as a link by a viewer: never loaded);
 - :func:`md_block`: many lines shown as they are (an indented code block).
 
 Each one strips terminal control characters too (:func:`printable`).
 """
 
 from __future__ import annotations
+
+import re
 
 from autograder.runtime.text import printable
 
@@ -28,6 +31,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Only what acts mid-line: a line never starts with student text here (a table cell, or
 # after a list item's own words), so ``#``, ``-``, ``+`` and ``1.`` stay plain.
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]!|~"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;"})
+
+
+_INTRAWORD = re.compile(r"(?<=[A-Za-z0-9])\\_(?=[A-Za-z0-9])")
 
 
 def csv_cell(text: object) -> str:
@@ -48,7 +54,8 @@ def md_text(text: object, limit: int = 300) -> str:
     folded = " ".join(printable(str(text)).split())
     if len(folded) > limit:
         folded = folded[:limit - 1] + "…"
-    return folded.translate(_MARKDOWN)
+    # "_" between letters or digits is never emphasis (CommonMark): submission_12 stays readable
+    return _INTRAWORD.sub("_", folded.translate(_MARKDOWN))
 
 
 def md_block(text: object, indent: str = "    ") -> str:
