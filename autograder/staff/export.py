@@ -178,14 +178,14 @@ def _from_metadata(path: Path, notes: list[str]) -> list[Submission]:
             submissions.append(_submission(ids.take(name), Path(os.devnull), info, err))
             continue
         except FileNotFoundError:
-            notes.append(f"{name!r}: in {METADATA} but not in the export; skipped")
+            notes.append(f"{name}: in {METADATA} but not in the export; skipped")
             continue
         submissions.append(_submission(ids.take(name), folder, info))
     listed = set(entries)
     for child in _children(root):
         name = _name_of(child)
         if name not in listed and child.name not in listed:
-            notes.append(f"{child.name!r}: not in {METADATA}; graded without names")
+            notes.append(f"{child.name}: not in {METADATA}; graded without names")
             submissions.append(_unlisted(ids.take(name), child))
     return submissions
 
@@ -198,7 +198,7 @@ def _from_folder(root: Path, notes: list[str]) -> list[Submission]:
     skipped = [p.name for p in sorted(root.iterdir()) if _lstat_is(p, stat.S_ISREG) and p.suffix.lower() != ".zip"
                and p.name not in IGNORED and not p.name.startswith(".")]
     if skipped and found:
-        notes.append(f"not submissions (neither folders nor zips), skipped: {', '.join(map(repr, skipped[:10]))}")
+        notes.append(f"not submissions (neither folders nor zips), skipped: {', '.join(skipped[:10])}")
     return found
 
 
