@@ -369,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.autograder} not found: run `make autograder` first", file=sys.stderr)
         return 2
     try:
-        results, log, notes = grade(args.autograder, args.submission, args.results)
+        # the TA named it: a link to it is followed; what it holds is read as untrusted
+        results, log, notes = grade(args.autograder, args.submission.resolve(), args.results)
     except GradingTimeout as err:
         print(printable(f"error: {err}"), file=sys.stderr)
         return 1
