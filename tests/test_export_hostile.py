@@ -276,6 +276,17 @@ def test_a_zip_that_is_a_fifo_or_a_link_is_refused_and_a_real_one_unpacks(tmp_pa
     assert unpack(real, tmp_path / "out") == [] and (tmp_path / "out" / "convnet" / "conv.py").is_file()
 
 
+def test_unpacking_stops_at_the_deadline_and_leaves_nothing(tmp_path):
+    path = tmp_path / "s.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("convnet/conv.py", "x = 1\n" * 50_000)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(intake.CopyTimeout):
+        unpack(path, tmp_path / "out", deadline=time.monotonic() - 1)
+    assert os.listdir(tmp_path / "out") == []
+    assert unpack(path, tmp_path / "out", deadline=time.monotonic() + 60) == []
+
+
 def test_a_zip_larger_than_it_may_unpack_to_is_refused_unread(tmp_path):
     path = tmp_path / "big.zip"
     with open(path, "wb") as f:
