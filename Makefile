@@ -73,11 +73,12 @@ grade: autograder ## grade SUBMISSION=<dir or zip> as Gradescope would [RESULTS=
 		--results "$(or $(RESULTS),$(BUILD)/grade/results.json)" $(if $(filter 1 yes true,$(INSTRUCTOR)),--instructor --log)
 
 grade-all: autograder ## grade a class: SUBMISSIONS=<export zip or folder> [OUT=dir] [JOBS=n] [FORCE=1] [COLD=1] [EXECUTOR=slurm SLURM_ARGS=.. SLURM_MAX=k]
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=<Gradescope export zip or folder> [OUT=dir] [JOBS=n] [FORCE=1] [COLD=1] [ASSIGNMENT=...] [EXECUTOR=local|slurm] [SLURM_ARGS='--partition=... --time=...'] [SLURM_MAX=k] [SLURM_SHARD=n] [SLURM_HOME=dir]" >&2; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=<Gradescope export zip or folder> [OUT=dir] [JOBS=n] [FORCE=1] [COLD=1] [BEFORE_PUBLISH=1] [ASSIGNMENT=...] [EXECUTOR=local|slurm] [SLURM_ARGS='--partition=... --time=...'] [SLURM_MAX=k] [SLURM_SHARD=n] [SLURM_HOME=dir]" >&2; exit 2; }
 	$(PY) -m autograder.staff.batch --autograder $(DIST)/autograder.zip --submissions "$(SUBMISSIONS)" \
 		--out "$(or $(OUT),$(BUILD)/grade-all)" $(if $(JOBS),--jobs $(JOBS)) $(if $(filter 1 yes true,$(FORCE)),--force) $(if $(filter 1 yes true,$(COLD)),--cold) \
 		--executor $(EXECUTOR) $(if $(SLURM_ARGS),--slurm-args "$(SLURM_ARGS)") $(if $(SLURM_MAX),--slurm-max $(SLURM_MAX)) \
-		$(if $(SLURM_SHARD),--slurm-shard-size $(SLURM_SHARD)) $(if $(SLURM_HOME),--slurm-home "$(SLURM_HOME)")
+		$(if $(SLURM_SHARD),--slurm-shard-size $(SLURM_SHARD)) $(if $(SLURM_HOME),--slurm-home "$(SLURM_HOME)") \
+		$(if $(filter 1 yes true,$(BEFORE_PUBLISH)),--feedback-before-publish)
 
 # BENCH_SUBMISSIONS="name=path ...": more submissions to time beside the reference and the stubs.
 BENCH_SUBMISSIONS ?= $(if $(IS_DEFAULT),naive=tests/naive)

@@ -206,7 +206,7 @@ def test_report_from_fake_results(tmp_path):
     out = tmp_path / "out"
     outcomes = batch.grade_all(zip_path, subs, out, grade=FakeGrader())
     paths = report.write_report(out, subs, outcomes)
-    assert [p.name for p in paths] == ["scores.csv", "report.md", "scores.png"]
+    assert [p.name for p in paths] == ["scores.csv", "report.md", "scores.png", "gradescope.csv", "feedback"]
     assert (out / "scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = list(csv.DictReader((out / "scores.csv").open()))
     assert [(r["id"], r["status"], r["total"], r["1.1 first"], r["1.2 second"]) for r in rows] == [
@@ -215,10 +215,14 @@ def test_report_from_fake_results(tmp_path):
     assert rows[0]["name"] == "Name s1" and rows[0]["gradescope_score"] == "100"
     # why cases did not pass, as the reason codes the grader recorded, counted
     assert [r["reasons"] for r in rows] == ["", "timeout=4", "", ""]
+    # and in words beside them (reasons.py), with what happened to one not graded
+    assert [r["reason_text"] for r in rows] == [
+        "", "timeout: the student's code ran past its time limit",
+        "error: the grading itself crashed; rerun the batch to retry (RuntimeError: setup.sh failed)", ""]
     text = (out / "report.md").read_text()
     assert "3 of 4 submissions graded with version 9.9 of the autograder." in text
     assert "2 submissions changed score: s2 (Name s2) 100 -> 60, s10 (Name s10) 100 -> 0." in text
-    assert "| s3 | Name s3 | error | RuntimeError: setup.sh failed |" in text
+    assert "| s3 | Name s3 | error |  | RuntimeError: setup.sh failed |" in text
     assert "| 1.2 | second | 50 | 1/3 | 33% | 20.00 |" in text
     most_failed = text.split("## Most failed tests")[1]
     assert most_failed.index("| 1.2 | second | 2/3 |") < most_failed.index("| 1.1 | first | 1/3 |")
@@ -392,7 +396,7 @@ def test_a_grading_past_the_timeout_is_killed_and_reported(autograder_zip, tmp_p
     assert not [pid for pid in descendants(os.getpid()) if b"autograder" in _cmdline(pid)
                 or b"child.py" in _cmdline(pid)]  # the grader, its warm server and the student's process are gone
     report.write_report(out, [sub], outcomes)
-    assert "| hang |  | timeout | the grading timed out after 4 s |" in (out / "report.md").read_text()
+    assert "| hang |  | timeout |  | the grading timed out after 4 s |" in (out / "report.md").read_text()
     row = next(csv.DictReader((out / "scores.csv").open()))
     assert (row["status"], row["total"]) == ("timeout", "")
     shutil.rmtree(out)

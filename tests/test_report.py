@@ -32,8 +32,10 @@ def test_report_lists_unusable_files_class_mistakes_and_extra_credit(tmp_path):
         outcomes[sub_id] = types.SimpleNamespace(status="graded", message="")
     report.write_report(tmp_path, subs, outcomes)
     text = (tmp_path / "report.md").read_text()
-    assert "graded part: mean 4.20, median 4, min 0, max 10 (out of 10)" in text
-    assert "extra credit (on top): 1 of 5 submissions earned some, mean +2.00 among them, max +2" in text
+    # d is empty (none of the expected files): listed, but left out of the statistics
+    assert "count the 4 submissions graded at all; 1 left out: 1 empty (none of the expected files)." in text
+    assert "graded part: mean 5.25, median 4.5, min 2, max 10 (out of 10)" in text
+    assert "extra credit (on top): 1 of 4 submissions earned some, mean +2.00 among them, max +2" in text
     assert "| d | Name d | 0 | no expected files found |" in text
     assert "| e | Name e | 5 | missing pool.py; did not import: conv.py (SyntaxError) |" in text
     assert "| a |" not in text.split("## Submissions whose files")[1].split("##")[0]

@@ -6,7 +6,8 @@ prints three paths on one line: the student release's folder, the folder of the 
 and the folder of everything else built (the Makefile reads them); with
 ``--code-pins``, the pins of the packages the student's code may use. The default
 assignment keeps the historical places (``student_template/``, committed; ``dist/``;
-``build/``); any other writes under ``build/<slug>/`` and ``dist/<slug>/``.
+``build/``); any other writes under ``build/<slug>/`` and ``dist/<slug>/``, and two
+assignment.yaml files with the same slug are an error naming both (:func:`claim`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,34 @@ def outputs(assignment: config.Assignment, default: Path = DEFAULT_ASSIGNMENT, *
     return Outputs(base / "build" / slug / "student", base / "dist" / slug, base / "build" / slug)
 
 
+CLAIM = ".assignment"  # in an assignment's build folder: the assignment.yaml that owns its outputs
+
+
+def claim(assignment: config.Assignment, found: Outputs) -> None:
+    """Record that ``assignment`` owns ``found`` (a file in its build folder), unless
+    another assignment.yaml that still exists, with the same slug, owns them: then a
+    :class:`config.ConfigError` naming both files (two assignments with one slug would
+    overwrite each other's zips). Before anything is built; for assignments other than
+    the default (whose outputs are its own)."""
+    record = found.build / CLAIM
+    mine = Path(assignment.path).resolve()
+    try:
+        owner = Path(record.read_text(encoding="utf-8").strip())
+    except OSError:
+        owner = mine
+    if owner != mine and owner.is_file():
+        try:
+            same = config.load(owner).slug == assignment.slug
+        except config.ConfigError:
+            same = False
+        if same:
+            raise config.ConfigError(mine, "slug", f"{assignment.slug!r} is also the slug of {owner}: both would "
+                                     f"write {found.dist}/ and {found.build}/; give one of them another slug "
+                                     f"(if {owner} is an old copy, delete it or {record})")
+    found.build.mkdir(parents=True, exist_ok=True)
+    record.write_text(f"{mine}\n", encoding="utf-8")
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -58,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.code_pins:
             print(" ".join(f"{n}=={v}" for n, v in assignment.packages.code.items()))
         else:
-            print(outputs(assignment, args.default))
+            found = outputs(assignment, args.default)
+            if not _same_file(assignment.path, args.default):
+                claim(assignment, found)
+            print(found)
     except config.ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -5,12 +5,15 @@ imports once, a fork per submission) unless ``--cold``.
 
     python -m autograder.staff.batch --submissions <export.zip or folder> [--out build/grade-all] \
         [--autograder dist/autograder.zip] [--jobs N] [--force] [--cold] [--timeout 600] \
-        [--executor local|slurm] [--slurm-args "..."] [--slurm-max K] [--slurm-shard-size N]
+        [--feedback-before-publish] [--executor local|slurm] [--slurm-args "..."] [--slurm-max K] [--slurm-shard-size N]
 
 ``OUT`` receives ``results/<id>.json`` (the results.json Gradescope would get),
 ``logs/<id>.log`` (the grader's own output, instructor-only), ``batch.json`` (what
 happened to each submission, and with which autograder), then ``scores.csv``,
-``report.md`` and ``scores.png`` (:mod:`autograder.staff.report`).
+``report.md`` and ``scores.png`` (:mod:`autograder.staff.report`), ``gradescope.csv``
+and ``feedback/<id>.md`` (:mod:`autograder.staff.handback`). The export is untrusted
+input (:mod:`autograder.staff.intake`): an entry that is not a submission that can be
+read safely is ``refused`` with a reason code, and the rest of the class is graded.
 
 A submission whose grading crashes or runs past ``--timeout`` is recorded as such and
 the batch goes on. Rerunning skips every submission already graded with the same
@@ -74,6 +77,14 @@ def grade_all(
     outcomes: dict[str, Outcome] = {}
     todo = []
     for sub in submissions:
+        if sub.refused:  # found unsafe when the export was read: reported, never graded
+            (out / "results" / f"{sub.id}.json").unlink(missing_ok=True)
+            outcome = Outcome(sub.id, "refused", 0.0, sub.refused_why, autograder_sha256=sha, reason=sub.refused)
+            outcomes[sub.id] = outcome
+            state.record(outcome)
+            if progress:
+                progress(outcome)
+            continue
         done = state.get(sub.id)
         if not force and done and done.status == "graded" and done.autograder_sha256 == sha \
                 and isinstance(read_json(out / "results" / f"{sub.id}.json"), dict):
@@ -114,7 +125,7 @@ class _State:
             return None
         try:
             return Outcome(sub_id, entry["status"], float(entry.get("seconds", 0)), entry.get("message", ""),
-                           entry.get("score"), entry.get("autograder_sha256", ""))
+                           entry.get("score"), entry.get("autograder_sha256", ""), reason=str(entry.get("reason", "")))
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -197,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per submission")
     parser.add_argument("--cold", action="store_true", help="start the zip's run_autograder for each submission, "
                         "as Gradescope does, instead of a warm grader per worker (slower; the same results)")
+    parser.add_argument("--feedback-before-publish", action="store_true",
+                        help="feedback files show only what students see before grades are published "
+                        "(default: what they see once published; hidden tests are never shown)")
     parser.add_argument("--executor", choices=["local", "slurm"], default="local", help="where to grade")
     parser.add_argument("--slurm-args", default="", help="extra sbatch arguments (partition, time limit...)")
     parser.add_argument("--slurm-max", type=int, help="array tasks running at once (sbatch --array=...%%K)")
@@ -211,11 +225,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.submissions} does not exist: give a Gradescope export (zip or folder) "
               "or a folder of submissions", file=sys.stderr)
         return 2
+    # A TA's `kill` (or a CI timeout) must clean up like Ctrl-C does, from the start:
+    # reading a hostile export is bounded, and must stay interruptible too.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         found = export.read_export(args.submissions, args.out)
     except export.ExportError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(printable(f"error: {err}"), file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted while reading the export; nothing was graded.", file=sys.stderr)
+        return 130
     for note in found.notes:
         print(printable(f"note: {note}"), file=sys.stderr)
     if args.executor == "local":
@@ -231,8 +251,6 @@ def main(argv: list[str] | None = None) -> int:
                            sbatch_args=args.slurm_args, home=args.slurm_home, force=args.force)
         where = "in a Slurm job array"
     print(f"Grading {len(found.submissions)} submissions, {where}, into {args.out}/", file=sys.stderr)
-    # A TA's `kill` (or a CI timeout) must clean up like Ctrl-C does.
-    signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
     try:
         outcomes = grade_all(args.autograder, found.submissions, args.out, force=args.force,
@@ -246,11 +264,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\ninterrupted; {len(done)} submissions have an outcome in {args.out / STATE}. "
               "Run the same command again to grade the rest.", file=sys.stderr)
         return 130
-    paths = report.write_report(args.out, found.submissions, outcomes)
-    graded = sum(not o.skipped for o in outcomes.values())
+    paths = report.write_report(args.out, found.submissions, outcomes, published=not args.feedback_before_publish)
+    refused = sum(o.status == "refused" for o in outcomes.values())
+    graded = sum(not o.skipped and o.status != "refused" for o in outcomes.values())
     problems = [o for o in outcomes.values() if o.status != "graded"]
-    print(f"\nGraded {graded} in {_clock(time.monotonic() - started)}, {len(outcomes) - graded} already graded; "
-          f"{len(problems)} errors or timeouts.")
+    print(f"\nGraded {graded} in {_clock(time.monotonic() - started)}, {sum(o.skipped for o in outcomes.values())} "
+          f"already graded; {len(problems) - refused} errors or timeouts"
+          + (f"; {refused} refused (not submissions that can be read safely: see report.md)." if refused else "."))
     for path in paths:
         print(f"  {path}")
     return 1 if problems else 0

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,7 @@ from autograder.grade.results import split_score
 from autograder.runtime.text import printable
 from autograder.sandbox import cgroup, rundir
 from autograder.sandbox.limits import descendants, sweep_free_slots
+from autograder.staff import intake
 from autograder.staff.unpack import UnpackError, unpack
 
 TIMEOUT_SECONDS = 900  # far above the grader's own budget: only a runaway grader hits it
@@ -84,11 +86,15 @@ def _open_to_others(path: Path) -> bool:
 
 
 def build_tree(autograder_zip: Path, submission: Path, home: Path,
-               image: Path | None = None) -> tuple[Path, list[str]]:
+               image: Path | None = None, deadline: float | None = None) -> tuple[Path, list[str]]:
     """A fresh Gradescope-like tree; returns it and notes about the submission.
     ``image``: a source folder already set up (:func:`built_image`) to copy, as
     Gradescope starts each submission's container from the image it built; else the
-    zip is unpacked as it is."""
+    zip is unpacked as it is. The submission is read as untrusted input
+    (:mod:`.intake`): :class:`intake.Refused` for one that is not a real folder or zip
+    or holds anything but regular files, folders and symbolic links (copied as links,
+    never followed: the grader tells the student), :class:`intake.CopyTimeout` once
+    ``deadline`` (``time.monotonic()``) passes; the tree is removed then."""
     runs = home / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     os.chmod(runs, 0o700)  # the sandbox users must not reach other runs' trees (submissions, results)
@@ -101,13 +107,16 @@ def build_tree(autograder_zip: Path, submission: Path, home: Path,
     (root / "results").mkdir()
     (root / "submission").mkdir()
     notes: list[str] = []
-    if submission.is_dir():
-        shutil.copytree(submission, root / "submission", symlinks=True, dirs_exist_ok=True)
-    else:
-        try:
-            notes = unpack(submission, root / "submission")
-        except UnpackError as err:
-            notes = [str(err)]
+    try:
+        if intake.check_top(submission) == "folder":
+            intake.copy_folder(submission, root / "submission", deadline, links=True)  # as an upload holds them
+        else:
+            notes = unpack(submission, root / "submission", deadline=deadline)
+    except UnpackError as err:  # the student's zip: graded as empty, the reason said
+        notes = [str(err)]
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
     (root / "submission_metadata.json").write_text(json.dumps({
         "id": 1, "created_at": "2026-01-01T00:00:00Z", "assignment": {"title": "local simulation"},
         "users": [{"name": "Local Student", "email": "student@example.com"}], "previous_submissions": [],
@@ -176,6 +185,7 @@ class GradingTimeout(RuntimeError):
 
     def __init__(self, timeout: float, tail: str = ""):
         super().__init__(f"the grading timed out after {timeout:g} s\n{printable(tail[-2000:])}")
+        self.tail = tail
 
 
 _RUNNING: set[subprocess.Popen] = set()  # run_autograder processes alive now, for stop_all()
@@ -313,15 +323,28 @@ def grade(autograder_zip: Path, submission: Path, results_path: Path, keep: bool
     root, timeout)`` runs the grader on the tree and returns its log (default: the
     zip's run_autograder, as Gradescope runs it; a batch's warm grader: :mod:`.warm`).
 
-    Raises :class:`GradingTimeout` when the grading takes longer than ``timeout``."""
+    Raises :class:`GradingTimeout` when the grading takes longer than ``timeout``
+    (copying and unpacking the submission included), :class:`intake.Refused` for a
+    submission that is not graded at all (see :mod:`.intake`)."""
     home = grader_home()
     home.mkdir(parents=True, exist_ok=True)
     os.chmod(home, 0o755)
     python = grading_python()
-    image, venv = built_image(autograder_zip, home, python)
-    root, notes = build_tree(autograder_zip, submission, home, image)
+    image, venv = built_image(autograder_zip, home, python)  # once per zip, shared: not this submission's time
+    deadline = time.monotonic() + timeout  # copying and unpacking count: a slow or hostile export is bounded too
     try:
-        log = run(root, venv, timeout) if through is None else through(image, venv, root, timeout)
+        root, notes = build_tree(autograder_zip, submission, home, image, deadline)
+    except intake.CopyTimeout:
+        raise GradingTimeout(timeout, "copying the submission into the grading tree took the whole time limit") \
+            from None
+    try:
+        left = deadline - time.monotonic()
+        try:
+            if left <= 0:
+                raise GradingTimeout(timeout, "copying the submission took the whole time limit")
+            log = run(root, venv, left) if through is None else through(image, venv, root, left)
+        except GradingTimeout as err:  # said with the whole limit, not what copying left of it
+            raise GradingTimeout(timeout, err.tail) from None
         results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
         results_path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / "results" / "results.json", results_path)
@@ -346,10 +369,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.autograder} not found: run `make autograder` first", file=sys.stderr)
         return 2
     try:
-        results, log, notes = grade(args.autograder, args.submission, args.results)
+        # the TA named it: a link to it is followed; what it holds is read as untrusted
+        results, log, notes = grade(args.autograder, args.submission.resolve(), args.results)
     except GradingTimeout as err:
         print(printable(f"error: {err}"), file=sys.stderr)
         return 1
+    except intake.Refused as err:
+        print(f"error: {args.submission} is not graded ({err.code}): {err}", file=sys.stderr)
+        return 2
     if args.log:
         print(printable(log))
     for note in notes:

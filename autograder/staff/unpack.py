@@ -2,7 +2,10 @@
 folder, no symlinks, no zip bombs, names that the filesystem can hold. Every entry
 left out is reported, so the student learns why a file is missing. A zip refused as a
 whole (unreadable, too large) leaves the target folder as it was: half a submission
-would be graded as if it were all of it."""
+would be graded as if it were all of it. The zip itself must be a regular file (a
+FIFO or a link in its place is refused without blocking: :func:`intake.open_regular`),
+no larger than what it may unpack to (with room for headers), and unpacking stops at a
+deadline when given one."""
 
 from __future__ import annotations
 
@@ -12,8 +15,10 @@ import shutil
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from autograder.runtime.text import printable
+from autograder.staff import intake
 
 MAX_TOTAL_BYTES = 64 * 2**20
 MAX_ENTRIES = 2000
@@ -28,16 +33,28 @@ class UnpackError(ValueError):
 
 
 def unpack(
-    zip_path: Path, target: Path, *, max_bytes: int = MAX_TOTAL_BYTES, max_entries: int = MAX_ENTRIES
+    zip_path: Path, target: Path, *, max_bytes: int = MAX_TOTAL_BYTES, max_entries: int = MAX_ENTRIES,
+    deadline: float | None = None,
 ) -> list[str]:
     """Extract ``zip_path`` into ``target``; return notes about skipped entries. The
-    limits suit one student's upload; a whole class's export needs larger ones."""
+    limits suit one student's upload; a whole class's export needs larger ones.
+    Raises :class:`UnpackError` for a zip refused whole, :class:`intake.Refused` when
+    ``zip_path`` is not a regular file, :class:`intake.CopyTimeout` past ``deadline``
+    (``time.monotonic()``)."""
     notes: list[str] = []
     try:
-        archive, bad_names = _open_zip(zip_path)
+        file = intake.open_regular(zip_path)
+    except OSError as err:
+        raise UnpackError(f"{zip_path.name} is not a readable zip file ({err.strerror})") from None
+    try:
+        archive, bad_names = _open_zip(file, zip_path.name, max_bytes)
+    except UnpackError:
+        file.close()
+        raise
     except (zipfile.BadZipFile, OSError, ValueError) as err:
+        file.close()
         raise UnpackError(f"{zip_path.name} is not a readable zip file ({err})") from None
-    with archive:
+    with file, archive:
         entries = archive.infolist()
         if len(entries) > max_entries:
             raise UnpackError(f"{zip_path.name} holds {len(entries)} entries; at most {max_entries} are accepted")
@@ -76,7 +93,8 @@ def unpack(
                                 "upload only your source files"
                             )
                         out.write(chunk)
-            except UnpackError:
+                        intake.check_deadline(deadline)
+            except (UnpackError, intake.CopyTimeout):
                 _remove_new(target, existing)
                 raise
             except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError) as err:
@@ -97,15 +115,19 @@ def _remove_new(target: Path, existing: set[str]) -> None:
             path.unlink(missing_ok=True)
 
 
-def _open_zip(zip_path: Path) -> tuple[zipfile.ZipFile, set[str]]:
-    """Open the zip. Entries flagged as having UTF-8 names whose names are not UTF-8
+def _open_zip(file: BinaryIO, name: str, max_bytes: int) -> tuple[zipfile.ZipFile, set[str]]:
+    """Open the zip in ``file`` (no larger than ``max_bytes`` and room for its
+    headers). Entries flagged as having UTF-8 names whose names are not UTF-8
     make ``zipfile`` refuse the whole file; those are read as cp437 instead (what the
     flag's absence means) and returned, to be skipped and reported."""
+    size = os.fstat(file.fileno()).st_size
+    if size > 2 * max_bytes + 2**20:  # stored entries and their headers: never twice the data
+        raise UnpackError(f"{name} is {size // 2**20} MB; at most {max_bytes // 2**20} MB of files are accepted")
     try:
-        return zipfile.ZipFile(zip_path), set()
+        return zipfile.ZipFile(file), set()
     except UnicodeDecodeError:
-        pass
-    data = bytearray(zip_path.read_bytes())  # only for such zips; uploads are small
+        file.seek(0)
+        data = bytearray(file.read())  # only for such zips, bounded above
     end = data.rfind(b"PK\x05\x06")
     if end < 0 or len(data) < end + 22:
         raise zipfile.BadZipFile("no end of central directory")
@@ -117,13 +139,13 @@ def _open_zip(zip_path: Path) -> tuple[zipfile.ZipFile, set[str]]:
             raise zipfile.BadZipFile("bad central directory")
         flags = int.from_bytes(data[at + 8:at + 10], "little")
         sizes = [int.from_bytes(data[at + i:at + i + 2], "little") for i in (28, 30, 32)]
-        name = bytes(data[at + 46:at + 46 + sizes[0]])
+        raw = bytes(data[at + 46:at + 46 + sizes[0]])
         if flags & 0x800:
             try:
-                name.decode("utf-8")
+                raw.decode("utf-8")
             except UnicodeDecodeError:
                 data[at + 8:at + 10] = (flags & ~0x800).to_bytes(2, "little")
-                bad.add(name.decode("cp437"))
+                bad.add(raw.decode("cp437"))
         at += 46 + sum(sizes)
     return zipfile.ZipFile(io.BytesIO(bytes(data))), bad
 

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from autograder.grade.results import grader_failed
 from autograder.runtime.text import printable
-from autograder.staff import simulate, warm
+from autograder.staff import intake, simulate, warm
 
 if TYPE_CHECKING:
     from autograder.staff.export import Submission
@@ -48,8 +48,10 @@ if TYPE_CHECKING:
 class Outcome:
     """What happened to one submission. ``status`` is ``graded`` (a results.json with
     tests), ``error`` (grading crashed, or the grader flagged its own failure:
-    ``extra_data.grader_failure`` in results.json) or
-    ``timeout``; ``score`` is the total when graded."""
+    ``extra_data.grader_failure`` in results.json), ``timeout`` or ``refused`` (the
+    export's entry is not a submission that can be read safely: ``reason`` holds one of
+    :data:`autograder.staff.intake.CODES`, ``message`` the sentence); ``score`` is the
+    total when graded."""
 
     id: str
     status: str
@@ -58,6 +60,7 @@ class Outcome:
     score: float | None = None
     autograder_sha256: str = ""
     skipped: bool = False  # graded by an earlier run, not this one
+    reason: str = ""  # a reason code when refused
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -112,15 +115,21 @@ class Executor(Protocol):
 def grade_one(job: GradeJob, sub_id: str, path: Path, stopping: threading.Event | None = None) -> Outcome | None:
     """Grade one submission into ``job.out/results/<id>.json`` (atomically) and its
     grader log into ``job.out/logs/<id>.log``; never raises for the submission's sake.
-    Returns None, writing nothing, when ``stopping`` was set meanwhile (the run was
-    killed: its result is not to be trusted)."""
+    The export's entry is checked first (:func:`intake.check_submission`): a refused one
+    is never graded (status ``refused``, its reason code in ``reason``). Returns None,
+    writing nothing, when ``stopping`` was set meanwhile (the run was killed: its
+    result is not to be trusted)."""
     out = Path(job.out)
     final = out / "results" / f"{sub_id}.json"
     partial = out / "results" / f".{sub_id}.json.partial"
     started = time.monotonic()
-    log, notes, results = "", [], None
+    log, notes, results, reason = "", [], None, ""
     try:
+        intake.check_submission(Path(path))  # an export's entry: regular files and folders only, bounded
         results, log, notes = job.grade(job.autograder_zip, Path(path), partial, timeout=job.timeout)
+    except intake.Refused as err:
+        status, message, reason = "refused", str(err), err.code
+        log = f"not graded ({err.code}): {err}"
     except simulate.GradingTimeout as err:
         status, message = "timeout", str(err).splitlines()[0]
         log = str(err)
@@ -145,7 +154,7 @@ def grade_one(job: GradeJob, sub_id: str, path: Path, stopping: threading.Event 
         assert results is not None  # "graded" is only ever set from the grader's results, above
         score = float(results.get("score", 0))
     return Outcome(sub_id, status, round(time.monotonic() - started, 2), printable(message), score,
-                   job.autograder_sha256)
+                   job.autograder_sha256, reason=reason)
 
 
 def write_atomic(path: Path, text: str) -> None:
