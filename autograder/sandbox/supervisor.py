@@ -30,7 +30,14 @@ from autograder.runtime.config import SandboxLimits
 from autograder.runtime.text import printable
 from autograder.sandbox import cgroup, isolation, messages, protocol, scratch, transport
 from autograder.sandbox.errors import SandboxError, student_error_class
-from autograder.sandbox.limits import Identity, kill_user_processes, make_preexec, make_preexec_from, rlimits
+from autograder.sandbox.limits import (
+    Identity,
+    kill_user_processes,
+    make_preexec,
+    make_preexec_from,
+    rlimits,
+    user_processes,
+)
 from autograder.sandbox.messages import Message
 
 HERE = Path(__file__).resolve().parent
@@ -96,6 +103,11 @@ class Sandbox:
             # The wrappers of a namespace (unshare and the launcher, or bubblewrap's helpers) are in it too.
             self.cgroup, self.cgroup_note = cgroup.create(spec.limits.memory_mb, spec.limits.max_processes + 4)
         self._oom_kills = 0
+        # Without a group of our own, the kernel's kills for memory are counted in the
+        # group we run in (a container's): the student's processes are its first choice
+        # (child.first_for_the_oom_killer), and a count that rose while one of them died
+        # of SIGKILL says why it died.
+        self._enclosing_ooms = cgroup.enclosing_oom_kills() if self.cgroup is None else None
         self._prepare()
         _become_subreaper()
 
@@ -168,6 +180,9 @@ class Sandbox:
             **(self.cgroup.describe() if self.cgroup else {"whole_sandbox_limits": False,
                                                            "cgroup_note": self.cgroup_note}),
             "landlock": bool(own.get("landlock")),
+            # the kernel kills the student's processes first when memory runs out, and they
+            # cannot change that (Landlock keeps /proc read-only; else the grader sets it back)
+            "oom_killer_first": bool(own.get("oom_first")),
             "filesystem_confined": bool(isolated["private_filesystem"] or own.get("landlock")),
             # it can signal nothing but its own processes: none other is visible, or Landlock's scope
             "signals_confined": bool(isolated["pid_namespace"] or own.get("landlock_signals")),
@@ -472,6 +487,7 @@ class Sandbox:
         if self._over_memory():  # one of its processes was killed for the group's memory
             self.stop()
             return messages.over_memory(self.spec.limits.memory_mb, doing)
+        self._keep_oom_first()
         if self._over_disk():
             self.stop()
             scratch.empty(self.scratch)
@@ -499,6 +515,8 @@ class Sandbox:
             return messages.stopped_answering(doing)
         if code < 0 and self._over_memory():
             return messages.over_memory(self.spec.limits.memory_mb, doing)
+        if code == -signal.SIGKILL and self._container_out_of_memory():
+            return messages.container_out_of_memory(doing)
         if code < 0:
             return messages.killed(-code, doing, self.spec.limits)
         return messages.exited(code, doing)
@@ -508,6 +526,31 @@ class Sandbox:
         oom = self.cgroup.oom_kills() if self.cgroup is not None else 0
         over, self._oom_kills = oom > self._oom_kills, max(oom, self._oom_kills)
         return over
+
+    def _container_out_of_memory(self) -> bool:
+        """Whether the kernel killed a process for memory in the group we run in since
+        last asked (only without a group of the student's own)."""
+        if self._enclosing_ooms is None:
+            return False
+        now = cgroup.enclosing_oom_kills()
+        if now is None:
+            return False
+        over, self._enclosing_ooms = now > self._enclosing_ooms, max(now, self._enclosing_ooms)
+        return over
+
+    def _keep_oom_first(self) -> None:
+        """Without Landlock, nothing keeps the student's processes from lowering their
+        oom_score_adj back to 0 (and the kernel would then kill the grader, the largest
+        process, when they fill the container): set it back to 1000, as root may, on
+        every process of this grading's sandbox user found lowered."""
+        uid = self.spec.identity.uid
+        if uid is None or self.cgroup is not None or self.confinement.get("landlock") or os.geteuid() != 0:
+            return
+        for pid in user_processes(uid):
+            with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/oom_score_adj", "r+") as f:
+                if int(f.read()) < 1000:
+                    f.seek(0)
+                    f.write("1000")
 
     def _over_disk(self) -> bool:
         """Whether the student's files pass the scratch folder's size. A private view

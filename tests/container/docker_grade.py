@@ -130,8 +130,8 @@ def graded_image(autograder_zip: Path) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "autograder"
         _unzip(autograder_zip, tree / "source")
-        script = ("set -e; mkdir -p /autograder/results; cd /autograder/source && bash ./setup.sh && cp run_autograder /autograder/run_autograder"
-                  " && chmod 755 /autograder/run_autograder")
+        script = ("set -e; mkdir -p /autograder/results; cd /autograder/source && bash ./setup.sh"
+                  " && cp run_autograder /autograder/run_autograder && chmod 755 /autograder/run_autograder")
         docker("create", "--name", name, "--network", "host", *_pip_access(), base, "bash", "-c", script)
         try:
             docker("cp", str(tree), f"{name}:/autograder", timeout=300)
