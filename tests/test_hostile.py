@@ -464,6 +464,7 @@ def test_case(corpus, case, request):
     assert outcome.seconds <= budget, f"took {outcome.seconds:.1f} s, budget {case.seconds:g} s x {outcome.slack:.1f}"
     assert results["execution_time"] <= ASSIGNMENT.sandbox.total_budget_seconds
     assert "GRADER ERROR" not in graded.log, graded.log[-3000:]
+    assert "GRADER DIED" not in graded.log, f"the grader itself was killed: {graded.log[-3000:]}"
     forbidden = [c for c in json.dumps(results, ensure_ascii=False) if ord(c) < 32 and c not in "\n\t"]
     assert not forbidden, f"control characters reached results.json: {sorted(set(forbidden))!r}"
 

@@ -186,14 +186,17 @@ class Run:
 
 
 def grade_in_container(autograder_zip: Path, submission: Path, timeout: float = GRADE_TIMEOUT,
-                       extra: tuple[str, ...] = ()) -> tuple[Run, list[str]]:
+                       memory: str = MEMORY, image: str | None = None) -> tuple[Run, list[str]]:
     """Grade ``submission`` (folder or zip) in a fresh container; ``(run, unpack notes)``.
+    ``memory``: the container's limit (Gradescope's default unless a test says);
+    ``image``: another image than the zip's graded one (a test's variant of it).
     Raises :class:`autograder.staff.simulate.GradingTimeout` after ``timeout`` seconds
     (the container is killed and removed)."""
     from autograder.staff.simulate import GradingTimeout
     from autograder.staff.unpack import UnpackError, unpack
 
-    image = graded_image(autograder_zip)
+    image = image or graded_image(autograder_zip)
+    limits = [*LIMITS[:4], "--memory", memory, "--memory-swap", memory]
     run, notes = Run(), []
     name = run.container = f"convnet-grader-run-{uuid.uuid4().hex[:10]}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -208,7 +211,7 @@ def grade_in_container(autograder_zip: Path, submission: Path, timeout: float = 
                 notes = [str(err)]
         (Path(tmp) / "submission_metadata.json").write_text(_metadata())
         command = f"/autograder/run_autograder; echo; echo \"{CONTAINER_LINE}{{\\\"peak_bytes\\\": $({PEAK})}}\""
-        docker("create", "--name", name, *LIMITS, *extra, image, "bash", "-c", command)
+        docker("create", "--name", name, *limits, image, "bash", "-c", command)
         try:
             docker("cp", str(folder), f"{name}:/autograder/submission", timeout=300)
             docker("cp", str(Path(tmp) / "submission_metadata.json"), f"{name}:/autograder/submission_metadata.json")

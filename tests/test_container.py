@@ -1,0 +1,165 @@
+"""Gradescope's real container (``make test-docker``, CONVNET_CONFINEMENT=docker): the
+reference and the stubs within Gradescope's defaults, what happens when the student's
+processes fill the container's memory, the grader's own death, and a grading on the
+host beside a container whose sandbox user has the host's uid.
+
+Skipped unless CONVNET_CONFINEMENT=docker (the target starts nothing itself: a Docker
+daemon must answer, tests/container/dockerd.sh). The hostile corpus is graded in the
+container by tests/test_hostile.py in the same mode. The figures (seconds, peak memory)
+are printed, never asserted: ``make bench-docker`` measures them.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import subprocess
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+
+from autograder.runtime import outcomes
+from autograder.staff import simulate
+from tests.conftest import ROOT, Graded
+from tests.container import docker_grade
+from tests.submissions.cases import load_cases
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(os.environ.get("CONVNET_CONFINEMENT") != "docker",
+                       reason="the real container's tests run under make test-docker (CONVNET_CONFINEMENT=docker)"),
+]
+CASES = {case.id: case for case in load_cases()}
+GRADED_MB = 768  # Gradescope's default container
+
+
+@pytest.fixture(scope="module")
+def image(autograder_zip):
+    why = docker_grade.available()
+    if why:
+        pytest.fail(f"make test-docker needs a Docker daemon: {why} (tests/container/dockerd.sh start)")
+    return docker_grade.graded_image(autograder_zip)
+
+
+def _case(case_id: str, folder: Path) -> Path:
+    return CASES[case_id].build(folder, 0)
+
+
+def _reasons(results: dict) -> set[str]:
+    return {t.get("extra_data", {}).get("reason", "") for t in results["tests"]}
+
+
+def test_reference_and_stubs_within_gradescopes_defaults(image, autograder_zip):
+    reference, _ = docker_grade.grade_in_container(autograder_zip, ROOT / "solutions" / "convnet")
+    stubs, _ = docker_grade.grade_in_container(autograder_zip, ROOT / "student_template" / "convnet")
+    print(f"\nreference: {reference.seconds:.1f} s, peak {reference.peak_mb} MB; "
+          f"stubs: {stubs.seconds:.1f} s, peak {stubs.peak_mb} MB")
+    assert Graded(reference.results, reference.log, []).score == 100, reference.log[-3000:]
+    assert Graded(stubs.results, stubs.log, []).score == 0, stubs.log[-3000:]
+    for run in (reference, stubs):
+        assert run.peak_mb is not None and run.peak_mb < GRADED_MB, run.log[-500:]
+        assert run.changed == [], run.changed
+        protections = run.results["extra_data"]["sandbox"]
+        assert protections["isolation"] == "none" and protections["oom_killer_first"], protections
+
+
+def test_processes_filling_the_container_lose_their_test_not_the_grader(image, autograder_zip, tmp_path):
+    """Processes each under the per-process limit fill the container during one call:
+    the kernel kills a student's process (never the grader), the call's test says so
+    with the reason ``memory``, and the rest is graded."""
+    run, _ = docker_grade.grade_in_container(autograder_zip, _case("fill-the-container-in-a-call", tmp_path))
+    graded = Graded(run.results, run.log, [])
+    print(f"\nfill in a call: {graded.score} in {run.seconds:.1f} s, peak {run.peak_mb} MB")
+    assert "GRADER DIED" not in run.log and "runner: " in run.log, run.log[-3000:]
+    assert outcomes.MEMORY in _reasons(run.results), run.results["tests"]
+    said = "\n".join(t.get("output", "") for t in run.results["tests"])
+    assert "together used more memory than the container has" in said
+    assert 0 < graded.score < 100, run.results["output"]  # only the tests that call same_padding lost
+
+
+def test_the_grader_killed_for_memory_says_so(image, autograder_zip):
+    """A container too small for the grader itself: the kernel kills it, and the fallback
+    results.json says so in words, claims nobody was told, and the log has the details."""
+    run, _ = docker_grade.grade_in_container(autograder_zip, ROOT / "solutions" / "convnet", memory="40m")
+    output = run.results["output"]
+    assert run.results["score"] == 0 and run.results["tests"] == [], output
+    assert "ran out of memory" in output and "nobody has been told" in output, output
+    assert run.results["extra_data"]["grader_failure"] is True
+    assert "GRADER DIED" in run.log and "out of memory" in run.log, run.log[-2000:]
+
+
+def _same_uid_image(image: str, uid: int) -> str:
+    """The graded image with its sandbox user's uid set to ``uid`` (the host's): what
+    every image had before setup.sh drew the uid at random."""
+    tag = f"{image}-uid{uid}"
+    if docker_grade._has_image(tag):
+        return tag
+    name = f"convnet-grader-uid-{uuid.uuid4().hex[:8]}"
+    script = (f"set -e; old=$(id -u grader-sandbox); groupmod -o -g {uid} grader-sandbox; "
+              f"usermod -o -u {uid} grader-sandbox; find / -xdev -uid $old -exec chown -h {uid}:{uid} {{}} + || true")
+    docker_grade.docker("run", "--name", name, "--network", "none", image, "bash", "-c", script)
+    try:
+        docker_grade.docker("commit", "--change", 'CMD ["/autograder/run_autograder"]', name, tag)
+    finally:
+        docker_grade.docker("rm", "-f", name, check=False)
+    return tag
+
+
+def test_a_host_grading_never_reaches_a_containers_students(image, autograder_zip, tmp_path):
+    """The container's sandbox user given the host's uid (slot 0, ``grader-sandbox``):
+    gradings on the host that kill and sweep their sandbox user's processes (a fork
+    bomb, a background process, a process that kills everything it may) run while the
+    container grades the reference, whose every call must still succeed."""
+    host_uid = pwd.getpwnam("grader-sandbox").pw_uid if _has_user("grader-sandbox") else None
+    if host_uid is None:
+        simulate.grade(autograder_zip, ROOT / "solutions" / "convnet", tmp_path / "warm.json")  # creates it
+        host_uid = pwd.getpwnam("grader-sandbox").pw_uid
+    same = _same_uid_image(image, host_uid)
+    found: dict = {}
+
+    def host_gradings():
+        for case_id in ("fork-bomb", "background-process", "kill-everything", "ignores-sigterm"):
+            folder = tmp_path / case_id
+            folder.mkdir()
+            results, log, _ = simulate.grade(autograder_zip, _case(case_id, folder), folder / "results.json")
+            found[case_id] = "GRADER ERROR" not in log
+
+    thread = threading.Thread(target=host_gradings)
+    thread.start()
+    runs = []
+    while thread.is_alive() or not runs:  # container gradings for as long as the host grades
+        run, _ = docker_grade.grade_in_container(autograder_zip, ROOT / "solutions" / "convnet", image=same)
+        runs.append(run)
+    thread.join()
+    assert all(found.values()) and len(found) == 4, found
+    for run in runs:
+        graded = Graded(run.results, run.log, [])
+        assert graded.score == 100, [t["output"] for t in run.results["tests"] if t["score"] < t["max_score"]]
+    uid_inside = docker_grade.docker("run", "--rm", "--network", "none", same, "id", "-u", "grader-sandbox").stdout
+    assert int(uid_inside) == host_uid
+    print(f"\n{len(runs)} container gradings beside 4 host gradings, sandbox uid {host_uid} in both")
+
+
+def _has_user(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def test_the_images_sandbox_uid_is_not_the_hosts(image):
+    """setup.sh draws the sandbox user's uid at random, far above the system's."""
+    inside = int(docker_grade.docker("run", "--rm", "--network", "none", image, "id", "-u", "grader-sandbox").stdout)
+    assert inside >= 200000
+    host = {p.pw_uid for p in pwd.getpwall()}
+    assert inside not in host
+
+
+def test_daemon_runs_no_bridge():
+    """The daemon was started with no network of its own: only none and host exist."""
+    names = docker_grade.docker("network", "ls", "--format", "{{.Name}}").stdout.split()
+    assert "bridge" not in names, names
+    assert subprocess.run(["ip", "link", "show", "docker0"], capture_output=True).returncode != 0
