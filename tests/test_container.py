@@ -82,7 +82,7 @@ def test_processes_filling_the_container_lose_their_test_not_the_grader(image, a
 def test_the_grader_killed_for_memory_says_so(image, autograder_zip):
     """A container too small for the grader itself: the kernel kills it, and the fallback
     results.json says so in words, claims nobody was told, and the log has the details."""
-    run, _ = docker_grade.grade_in_container(autograder_zip, ROOT / "solutions" / "convnet", memory="40m")
+    run, _ = docker_grade.grade_in_container(autograder_zip, ROOT / "solutions" / "convnet", memory="24m")
     output = run.results["output"]
     assert run.results["score"] == 0 and run.results["tests"] == [], output
     assert "ran out of memory" in output and "nobody has been told" in output, output

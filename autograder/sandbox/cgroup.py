@@ -225,6 +225,23 @@ def enclosing_oom_kills() -> int | None:
         return None
 
 
+def enclosing_memory() -> tuple[int, int] | None:
+    """``(usage, limit)`` in bytes of the memory cgroup this process runs in (a
+    container's), or None where it cannot be read or has no limit."""
+    where = _own_memory_folder()
+    if where is None:
+        return None
+    version, folder = where
+    names = ("memory.current", "memory.max") if version == "v2" else ("memory.usage_in_bytes", "memory.limit_in_bytes")
+    try:
+        usage, limit = ((folder / name).read_text().strip() for name in names)
+        if limit == "max" or int(limit) >= 2**62:  # v1's "no limit" is a page-rounded 2**63 - 1
+            return None
+        return int(usage), int(limit)
+    except (OSError, ValueError):
+        return None
+
+
 def _owner_alive(name: str) -> bool:
     """Whether the grading process named in ``convnet-grader-<pid>-<hex>`` still runs."""
     try:

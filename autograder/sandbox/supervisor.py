@@ -48,6 +48,8 @@ MAX_RESTARTS = 100  # a guard on the total: each function has its own caps below
 MAX_TIMEOUTS_PER_FUNCTION = 3  # then the function's remaining calls fail at once
 MAX_DEATHS_PER_FUNCTION = 3  # calls that killed the process (exit, crash, limit): the same
 LIMITS_CHECK_SECONDS = 0.5  # memory and scratch size, between calls that return sooner (see _call)
+CONTAINER_MARGIN_BYTES = 24 * 2**20  # the container counts as full this close to its limit
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 CHILD_FILES = ("child.py", "protocol.py", "seccomp.py", "landlock.py", "launcher.py")
 
 
@@ -487,6 +489,9 @@ class Sandbox:
         if self._over_memory():  # one of its processes was killed for the group's memory
             self.stop()
             return messages.over_memory(self.spec.limits.memory_mb, doing)
+        if self._container_full():
+            self.stop()
+            return messages.container_out_of_memory(doing)
         self._keep_oom_first()
         if self._over_disk():
             self.stop()
@@ -537,6 +542,20 @@ class Sandbox:
             return False
         over, self._enclosing_ooms = now > self._enclosing_ooms, max(now, self._enclosing_ooms)
         return over
+
+    def _container_full(self) -> bool:
+        """Without a group of the student's own: whether the group we run in (the
+        container) is at its memory limit while the student's processes hold at least
+        half of it. The kernel would kill one of them (they are its first choice), but
+        only after reclaiming every page it can, the grader's code included: at half a
+        CPU that thrashing outlasts the call's timeout, and the student would read
+        "timed out" for what is memory. So the sandbox is stopped here first."""
+        if self.cgroup is not None or self._enclosing_ooms is None or self.spec.identity.uid is None:
+            return False
+        memory = cgroup.enclosing_memory()
+        if memory is None or memory[0] < memory[1] - CONTAINER_MARGIN_BYTES:
+            return False
+        return _resident_bytes(user_processes(self.spec.identity.uid)) >= memory[1] // 2
 
     def _keep_oom_first(self) -> None:
         """Without Landlock, nothing keeps the student's processes from lowering their
@@ -592,6 +611,15 @@ def _changed_paths(reported: Any) -> tuple[tuple, ...]:
                 and all(isinstance(step, (int, str)) and not isinstance(step, bool) for step in path)):
             paths.append(tuple(path))
     return tuple(paths)
+
+
+def _resident_bytes(pids: list[int]) -> int:
+    """Resident memory of ``pids`` together (pages shared between them counted in each)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError), open(f"/proc/{pid}/statm") as f:
+            total += int(f.read().split()[1]) * PAGE_BYTES
+    return total
 
 
 def _bad():
