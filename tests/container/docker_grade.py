@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -38,6 +39,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -119,12 +121,25 @@ def zip_key(autograder_zip: Path) -> str:
 
 
 def graded_image(autograder_zip: Path) -> str:
-    """The image Gradescope would build from ``autograder_zip`` (cached by its hash)."""
-    from autograder.staff.simulate import _unzip
-
+    """The image Gradescope would build from ``autograder_zip`` (cached by its hash).
+    Built once: gradings that start together wait for the first one's build."""
     tag = f"{GRADED_REPO}:{zip_key(autograder_zip)}"
     if _has_image(tag):
         return tag
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with _BUILD_LOCK, open(CACHE / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _has_image(tag):
+            _build_graded(autograder_zip, tag)
+    return tag
+
+
+_BUILD_LOCK = threading.Lock()  # the file lock is per process: threads of one take this first
+
+
+def _build_graded(autograder_zip: Path, tag: str) -> None:
+    from autograder.staff.simulate import _unzip
+
     base = base_image()
     name = f"convnet-grader-build-{uuid.uuid4().hex[:10]}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -142,7 +157,6 @@ def graded_image(autograder_zip: Path) -> str:
             docker("commit", "--change", 'CMD ["/autograder/run_autograder"]', name, tag, timeout=600)
         finally:
             docker("rm", "-f", name, check=False, timeout=120)
-    return tag
 
 
 def _pip_access() -> list[str]:
