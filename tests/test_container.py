@@ -135,8 +135,12 @@ def test_a_host_grading_never_reaches_a_containers_students(image, autograder_zi
     thread.join()
     assert all(found.values()) and len(found) == 4, found
     for run in runs:
-        graded = Graded(run.results, run.log, [])
-        assert graded.score == 100, [t["output"] for t in run.results["tests"] if t["score"] < t["max_score"]]
+        # A kill from the host would read "Your code's process was killed" (reason crashed);
+        # a loaded machine may still time a call out, which is not what this checks.
+        killed = [t["output"] for t in run.results["tests"]
+                  if outcomes.CRASHED in t.get("extra_data", {}).get("cases", {}) or "was killed" in t["output"]]
+        assert not killed, killed
+        assert "GRADER ERROR" not in run.log and "GRADER DIED" not in run.log, run.log[-2000:]
     uid_inside = docker_grade.docker("run", "--rm", "--network", "none", same, "id", "-u", "grader-sandbox").stdout
     assert int(uid_inside) == host_uid
     print(f"\n{len(runs)} container gradings beside 4 host gradings, sandbox uid {host_uid} in both")
