@@ -50,6 +50,7 @@ MAX_DEATHS_PER_FUNCTION = 3  # calls that killed the process (exit, crash, limit
 LIMITS_CHECK_SECONDS = 0.5  # memory and scratch size, between calls that return sooner (see _call)
 CONTAINER_MARGIN_BYTES = 24 * 2**20  # the container counts as full this close to its limit
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+CHILD_FIRST_SECONDS = 0.3  # how often the student's other processes are looked for (_child_first)
 CHILD_FILES = ("child.py", "protocol.py", "seccomp.py", "landlock.py", "launcher.py")
 
 
@@ -105,6 +106,7 @@ class Sandbox:
             # The wrappers of a namespace (unshare and the launcher, or bubblewrap's helpers) are in it too.
             self.cgroup, self.cgroup_note = cgroup.create(spec.limits.memory_mb, spec.limits.max_processes + 4)
         self._oom_kills = 0
+        self._child_first_at = 0.0
         # Without a group of our own, the kernel's kills for memory are counted in the
         # group we run in (a container's): the student's processes are its first choice
         # (child.first_for_the_oom_killer), and a count that rose while one of them died
@@ -493,6 +495,7 @@ class Sandbox:
             self.stop()
             return messages.container_out_of_memory(doing)
         self._keep_oom_first()
+        self._child_first()
         if self._over_disk():
             self.stop()
             scratch.empty(self.scratch)
@@ -557,6 +560,31 @@ class Sandbox:
             return False
         return _resident_bytes(user_processes(self.spec.identity.uid)) >= memory[1] // 2
 
+    def _child_first(self) -> None:
+        """Give the student's other processes the lowest CPU priority (nice 19), the
+        process the calls go to keeping its own: in a container of half a CPU, processes
+        left spinning in the background (a fork bomb's) would otherwise share it equally
+        with every call and with the grader, and the submission's time would run out on
+        calls that are fine. Raising a priority back needs a privilege the student's
+        processes do not have. Only where the process the calls go to is ours to name
+        (no namespace: Gradescope's container); at most every CHILD_FIRST_SECONDS."""
+        uid = self.spec.identity.uid
+        if uid is None or self._proc is None or self.isolation.active or \
+                time.monotonic() - self._child_first_at < CHILD_FIRST_SECONDS:
+            return
+        self._child_first_at = time.monotonic()
+        others = []
+        for pid in user_processes(uid):
+            with contextlib.suppress(OSError):
+                if pid != self._proc.pid and os.getpriority(os.PRIO_PROCESS, pid) < 19:
+                    others.append(pid)
+        if others:
+            # As the sandbox user: root in a container lacks CAP_SYS_NICE, which changing
+            # another user's priority needs; the process's own user may lower it.
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                subprocess.run(["/bin/true"], user=uid, group=self.spec.identity.gid, extra_groups=[],
+                               preexec_fn=lambda: _lowest_priority(others), check=False, timeout=5)
+
     def _keep_oom_first(self) -> None:
         """Without Landlock, nothing keeps the student's processes from lowering their
         oom_score_adj back to 0 (and the kernel would then kill the grader, the largest
@@ -611,6 +639,12 @@ def _changed_paths(reported: Any) -> tuple[tuple, ...]:
                 and all(isinstance(step, (int, str)) and not isinstance(step, bool) for step in path)):
             paths.append(tuple(path))
     return tuple(paths)
+
+
+def _lowest_priority(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, pid, 19)
 
 
 def _resident_bytes(pids: list[int]) -> int:

@@ -269,7 +269,7 @@ def grade(autograder_zip: Path, submission: Path, results_path: Path, timeout: f
     results_path.parent.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(run.results), encoding="utf-8")
     if trace is not None:
-        trace.root = Path("/autograder")
+        trace.root = Path("/autograder/source")  # (/autograder itself is public: Gradescope's documentation)
         source = [c for c in run.changed if c[2:].startswith(WATCHED[0])]
         venv = [c for c in run.changed if c[2:].startswith(WATCHED[1])]
         trace.source_before, trace.source_after = "image", "image" if not source else "changed: " + "; ".join(source)
