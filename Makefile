@@ -22,7 +22,7 @@ NEED_OUTPUTS = @test -n "$(OUTPUTS)" || { echo "error: $(ASSIGNMENT) cannot be r
 IS_DEFAULT = $(filter $(abspath $(DEFAULT_ASSIGNMENT)),$(abspath $(ASSIGNMENT)))
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint test test-fast test-docker-like test-slurm student autograder grade grade-all bench-grade bench-grade-all bench-slurm bench bench-feedback release new-assignment clean
+.PHONY: help install lint test test-fast test-docker-like test-docker bench-docker test-slurm student autograder grade grade-all bench-grade bench-grade-all bench-slurm bench bench-feedback release new-assignment clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -54,6 +54,15 @@ test-fast: $(STAMP) ## run the unit tests only (no grading run), in seconds
 DOCKER_LIKE_TESTS ?= tests/test_hostile.py tests/test_isolation.py tests/test_grading.py tests/test_transit.py tests/test_student_types.py
 test-docker-like: $(STAMP) ## run the sandbox's tests as in Gradescope's container (root, Docker's defaults)
 	$(PY) tests/docker_like.py -- $(PY) -m pytest $(DOCKER_LIKE_TESTS)
+
+# Gradescope's real container: a Docker daemon must answer (tests/container/dockerd.sh start);
+# the images are built once and cached (build/container/, docker images convnet-grader-*).
+DOCKER_TESTS ?= tests/test_hostile.py tests/test_container.py
+test-docker: $(STAMP) ## grade the hostile corpus, the reference and the stubs in a real Docker container (root)
+	CONVNET_CONFINEMENT=docker $(PY) -m pytest $(DOCKER_TESTS)
+
+bench-docker: autograder ## wall time and peak memory in the real container at 0.5 CPU / 768 MB [BENCH_CASES=id,...]
+	$(PY) -m tests.container.bench_docker --autograder $(DIST)/autograder.zip $(if $(BENCH_CASES),--cases $(BENCH_CASES))
 
 test-slurm: $(STAMP) ## start a one-node Slurm cluster here (root) and run the tests marked slurm
 	tests/slurm/start_cluster.sh

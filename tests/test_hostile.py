@@ -33,6 +33,7 @@ import pytest
 
 from autograder.staff import simulate
 from tests.conftest import ASSIGNMENT, ROOT, Graded, background_result, slack
+from tests.container import docker_grade
 from tests.submissions.cases import load_cases
 
 FIRST = "syntax-error"  # graded first: its extra_data says which protections this machine gives
@@ -42,6 +43,9 @@ CASES = [c for c in load_cases() if not _ONLY or c.id in _ONLY | {FIRST}]
 PARALLEL = 3
 SANDBOX_USER_PREFIX = "grader-sandbox"
 MODE_VARIABLE = "CONVNET_CONFINEMENT"  # "docker-like": under tests/docker_like.py (make test-docker-like)
+# "docker": every case graded in a real container (make test-docker; tests/container/docker_grade.py)
+REAL_DOCKER = os.environ.get(MODE_VARIABLE) == "docker"
+NO_NAMESPACES = ("docker-like", "docker")  # the modes without namespaces: Gradescope's container
 # The tests run after the other modules, with nothing else grading (conftest): the checks
 # below look at every process and leftover of the sandbox users. First of those modules:
 # the leftovers checked are the corpus's (test_batch's killed gradings leave theirs to be
@@ -250,8 +254,11 @@ def grade_corpus(autograder_zip, tmp_path_factory) -> dict:
         submission = case.build(folder, listener.port)
         _local.trace = trace = Trace()
         started = time.monotonic()
-        results, log, notes = simulate.grade(autograder_zip, submission, folder / "results.json")
-        seconds, load = time.monotonic() - started, slack()
+        if REAL_DOCKER:
+            results, log, notes = docker_grade.grade(autograder_zip, submission, folder / "results.json", trace=trace)
+        else:
+            results, log, notes = simulate.grade(autograder_zip, submission, folder / "results.json")
+        seconds, load = time.monotonic() - started, slack() * _cpu_share()
         graded = Graded(results, log, notes)
         with lock:
             if twin:
@@ -287,7 +294,7 @@ def grade_corpus(autograder_zip, tmp_path_factory) -> dict:
         protections = _machine_protections(outcomes, jobs, lock)
         for case in later:
             missing = [n for n in case.needs if not protections.get(n)]
-            if missing and os.environ.get(MODE_VARIABLE) == "docker-like":
+            if missing and os.environ.get(MODE_VARIABLE) in NO_NAMESPACES:
                 # graded anyway: what students face on Gradescope (an expected failure, shown in the table)
                 unprotected[case.id] = f"Gradescope's container does not give the sandbox {', '.join(missing)}"
             elif missing:
@@ -309,6 +316,12 @@ def grade_corpus(autograder_zip, tmp_path_factory) -> dict:
                "slowest: " + ", ".join(f"{o.case.id} {o.seconds:.1f} s" for o in slowest))
     return {"outcomes": outcomes, "skipped": skipped, "errors": errors, "listener": listener,
             "protections": protections, "unprotected": unprotected, "killed": killed, "summary": summary}
+
+
+def _cpu_share() -> float:
+    """How many times slower than one core a grading runs: a real container has half
+    a CPU (Gradescope's default), and a budget must not fail a grading for that."""
+    return 1 / float(docker_grade.CPUS) if REAL_DOCKER else 1.0
 
 
 def _protections_of(outcome) -> dict | None:
@@ -451,6 +464,7 @@ def test_case(corpus, case, request):
     assert outcome.seconds <= budget, f"took {outcome.seconds:.1f} s, budget {case.seconds:g} s x {outcome.slack:.1f}"
     assert results["execution_time"] <= ASSIGNMENT.sandbox.total_budget_seconds
     assert "GRADER ERROR" not in graded.log, graded.log[-3000:]
+    assert "GRADER DIED" not in graded.log, f"the grader itself was killed: {graded.log[-3000:]}"
     forbidden = [c for c in json.dumps(results, ensure_ascii=False) if ord(c) < 32 and c not in "\n\t"]
     assert not forbidden, f"control characters reached results.json: {sorted(set(forbidden))!r}"
 
@@ -537,7 +551,10 @@ def _killed_run(autograder_zip, folder: Path) -> dict:
     submission = case.build(folder, 0)
     _local.trace = Trace()
     try:
-        simulate.grade(autograder_zip, submission, folder / "results.json", timeout=8)
+        if REAL_DOCKER:
+            docker_grade.grade(autograder_zip, submission, folder / "results.json", timeout=8)
+        else:
+            simulate.grade(autograder_zip, submission, folder / "results.json", timeout=8)
         raised = None
     except simulate.GradingTimeout as err:
         raised = err
@@ -563,7 +580,7 @@ def test_protections_are_recorded(corpus):
     protections = corpus["protections"]
     assert {"unprivileged_user", "resource_limits", "isolation", "private_filesystem", "network_namespace",
             "pid_namespace"} <= set(protections)
-    if os.environ.get(MODE_VARIABLE) == "docker-like":  # Gradescope's container: what students really face
+    if os.environ.get(MODE_VARIABLE) in NO_NAMESPACES:  # Gradescope's container: what students really face
         assert protections["isolation"] == "none", protections
         assert not (protections["private_filesystem"] or protections["network_namespace"]
                     or protections["pid_namespace"]), protections

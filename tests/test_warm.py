@@ -14,7 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from autograder.sandbox.messages import GRADER_FAILED
+from autograder.sandbox.messages import grader_died
 from autograder.staff import simulate, warm
 from autograder.staff.warm import WarmGrader
 from tests.conftest import SCHEMA, TIMED, Graded, slack
@@ -75,7 +75,8 @@ def test_a_grading_killed_midway_still_leaves_a_valid_results_json(autograder_zi
         assert not worker.is_alive() and logs
         killed = json.loads((hang / "results" / "results.json").read_text())
         jsonschema.validate(killed, SCHEMA)
-        assert killed["output"] == GRADER_FAILED and killed["extra_data"]["grader_failure"] is True
+        assert killed["output"] == grader_died(-signal.SIGKILL) and killed["extra_data"]["grader_failure"] is True
+        assert "SIGKILL" in killed["output"] and "been told" not in killed["output"]
 
         grader.run(fine, timeout=300)
         again = json.loads((fine / "results" / "results.json").read_text())

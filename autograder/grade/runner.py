@@ -28,7 +28,7 @@ from autograder.runtime import config
 from autograder.runtime.packages import load_package
 from autograder.runtime.pytest_plugin import GradingPlugin
 from autograder.sandbox import cgroup, leftovers, messages, rundir
-from autograder.sandbox.limits import kill_user_processes, sandbox_identity
+from autograder.sandbox.limits import kill_stray_processes, kill_user_processes, sandbox_identity
 from autograder.sandbox.proxy import Sandbox, SandboxError, SandboxSpec, StudentProxy
 from autograder.sandbox.stopwatch import SandboxStopwatch
 
@@ -69,7 +69,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         swept = rundir.sweep()
         cgroup.sweep()
         if identity.uid is not None:  # the dedicated user
-            kill_user_processes(identity)
+            kill_stray_processes(identity)
             # The file walk only when the user's last run did not end with its own sweep.
             marked = leftovers.claim_clean(identity.uid)
             stale, clean_before = leftovers.sweep(identity.uid, files=not marked)

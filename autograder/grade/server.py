@@ -56,19 +56,22 @@ def serve(python: str, requests, replies) -> int:
         replies.write(f"started {pid}\n")
         replies.flush()
         _, status = os.waitpid(pid, 0)
-        _ensure_results(root)
+        _ensure_results(root, os.waitstatus_to_exitcode(status))
         replies.write(f"done {os.waitstatus_to_exitcode(status)}\n")
         replies.flush()
     return 0
 
 
-def _ensure_results(root: Path) -> None:
-    """A valid results.json, whatever became of the child (run_autograder's promise)."""
+def _ensure_results(root: Path, exit_code: int) -> None:
+    """A valid results.json, whatever became of the child (run_autograder's promise),
+    saying how it ended."""
     results = root / "results" / "results.json"
     try:
         if results.is_file() and results.stat().st_size > 0:
             return
-        write_results(results, failure_results(messages.GRADER_FAILED, execution_time=0.0))
+        write_results(results, failure_results(messages.grader_died(exit_code), execution_time=0.0))
+        print(f"warm grader: GRADER DIED: the grading of {root} ended with {exit_code} without results.json",
+              file=sys.stderr)
     except OSError as err:  # the tree is gone (its caller removed it): nothing to write into
         print(f"warm grader: no results.json for {root}: {err}", file=sys.stderr)
 

@@ -177,6 +177,71 @@ def create(memory_mb: int, max_processes: int) -> tuple[Group | None, str]:
     return None, "; ".join(notes)[:300]
 
 
+def _own_memory_folder() -> tuple[str, Path] | None:
+    """``(version, folder)`` of the memory cgroup this process is in, as mounted here
+    (read-only is enough): a container's own group, seen from inside it. The mount's
+    root (mountinfo's fourth field) is the part of our path the mount hides."""
+    own = _own()
+    found: list[tuple[str, Path]] = []
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                left, _, right = line.partition(" - ")
+                fields, tail = left.split(), right.split()
+                if len(fields) < 5 or len(tail) < 3 or tail[0] not in ("cgroup", "cgroup2"):
+                    continue
+                version = "v2" if tail[0] == "cgroup2" else "v1"
+                key = "" if version == "v2" else "memory"
+                if version == "v1" and "memory" not in tail[2].split(","):
+                    continue
+                if key not in own:
+                    continue
+                root, path = fields[3], own[key]
+                if root != "/" and not (path == root or path.startswith(root + "/")):
+                    continue
+                folder = Path(fields[4]) / path[len(root):].lstrip("/") if root != "/" else \
+                    Path(fields[4]) / path.lstrip("/")
+                marker = "memory.events" if version == "v2" else "memory.oom_control"
+                if (folder / marker).exists():
+                    found.append((version, folder))
+    except OSError:
+        return None
+    return found[0] if found else None
+
+
+def enclosing_oom_kills() -> int | None:
+    """How many processes the kernel has killed for memory in the cgroup this process
+    runs in (a container's: the student's processes share it when no group of their
+    own can be made), or None where that cannot be read. The count, not who: compare
+    it before and after a process of ours died of SIGKILL."""
+    where = _own_memory_folder()
+    if where is None:
+        return None
+    version, folder = where
+    try:
+        text = (folder / ("memory.events" if version == "v2" else "memory.oom_control")).read_text()
+        return int(dict(line.split() for line in text.splitlines() if len(line.split()) == 2).get("oom_kill", 0))
+    except (OSError, ValueError):
+        return None
+
+
+def enclosing_memory() -> tuple[int, int] | None:
+    """``(usage, limit)`` in bytes of the memory cgroup this process runs in (a
+    container's), or None where it cannot be read or has no limit."""
+    where = _own_memory_folder()
+    if where is None:
+        return None
+    version, folder = where
+    names = ("memory.current", "memory.max") if version == "v2" else ("memory.usage_in_bytes", "memory.limit_in_bytes")
+    try:
+        usage, limit = ((folder / name).read_text().strip() for name in names)
+        if limit == "max" or int(limit) >= 2**62:  # v1's "no limit" is a page-rounded 2**63 - 1
+            return None
+        return int(usage), int(limit)
+    except (OSError, ValueError):
+        return None
+
+
 def _owner_alive(name: str) -> bool:
     """Whether the grading process named in ``convnet-grader-<pid>-<hex>`` still runs."""
     try:

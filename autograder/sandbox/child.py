@@ -21,9 +21,30 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves the 
 import landlock  # noqa: E402
 import seccomp  # noqa: E402
 
+
+def first_for_the_oom_killer():
+    """Mark this process (and all it starts, which inherit it) as the kernel's first
+    choice when memory runs out: without a cgroup of the sandbox's own (Gradescope's
+    container), many processes each under the per-process limit can fill the
+    container, and the kernel would otherwise kill its largest process, the grader.
+    Raising it needs no privilege; lowering it back does (CAP_SYS_RESOURCE, which
+    Docker does not give), except down to the value a privileged process set: the
+    student's process could lower it to 0, so the Landlock ruleset below, which leaves
+    /proc read-only, is what keeps it. Returns the value now in force (None: unknown)."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+        with open("/proc/self/oom_score_adj") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return None
+
+
 # Before anything else is imported (one thread, nothing of the student's loaded yet):
 # every process the student's code starts inherits the filter and no_new_privs.
+OOM_SCORE_ADJ = first_for_the_oom_killer()
 CONFINEMENT = seccomp.install()
+CONFINEMENT["oom_first"] = OOM_SCORE_ADJ == 1000
 CONFINEMENT.update(landlock.restrict(
     read_only=[sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
                os.path.dirname(os.path.realpath(sys.executable)), os.path.dirname(os.path.abspath(__file__)),

@@ -123,8 +123,8 @@ def sweep_free_slots() -> int:
             continue
         try:
             identity = _user(_slot_user(slot), create=False)
-            if identity.uid is not None and user_processes(identity.uid):
-                kill_user_processes(identity)
+            if identity.uid is not None and stray_processes(identity.uid):
+                kill_stray_processes(identity)
                 swept += 1
         except KeyError:
             pass
@@ -212,11 +212,38 @@ def _uids(pid: str) -> tuple[int, ...]:
     return ()
 
 
+def _processes(uid: int, pids) -> list[int]:
+    """Those of ``pids`` that ``uid`` is any of the uids of (real, effective, saved): a
+    setuid-root program the user started is still the user's (its /proc entry belongs
+    to root); zombies left out."""
+    return [pid for pid in pids if uid in _uids(str(pid)) and not _is_zombie(pid)]
+
+
 def user_processes(uid: int) -> list[int]:
-    """PIDs of the live processes that ``uid`` is any of the uids of (real, effective,
-    saved): a setuid-root program the user started is still the user's (its /proc
-    entry belongs to root)."""
-    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and uid in _uids(entry)]
+    """This grading's live processes of ``uid``: the descendants of this process. The
+    supervisor is a child subreaper (supervisor._become_subreaper), so whatever the
+    student's process starts stays below it when its parent dies; a process of the same
+    uid elsewhere on the kernel (another grading, another container, another checkout)
+    is never counted, stopped or killed."""
+    return _processes(uid, descendants(os.getpid()))
+
+
+def stray_processes(uid: int) -> list[int]:
+    """The live processes of ``uid`` in this PID namespace that no grading of ours
+    started: what a killed grading of the same sandbox user left running (call it only
+    while holding that user's slot). A process in another PID namespace (a container's,
+    or a sandbox's own namespace, which dies with its first process) is never one."""
+    ours = _pid_namespace("self")
+    own = set(descendants(os.getpid()))
+    return [pid for pid in _processes(uid, (int(e) for e in os.listdir("/proc") if e.isdigit()))
+            if pid not in own and _pid_namespace(str(pid)) == ours]
+
+
+def _pid_namespace(pid: str) -> str | None:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return None
 
 
 def descendants(root: int) -> list[int]:
@@ -239,28 +266,48 @@ def descendants(root: int) -> list[int]:
 
 
 def kill_user_processes(identity: Identity, rounds: int = 20) -> int:
-    """Kill every process of the dedicated sandbox user (a no-op for ourselves);
+    """Kill this grading's processes of the dedicated sandbox user (a no-op for
+    ourselves: no dedicated user, the process group and the cgroup are the scope);
     return how many were still alive after the last round (0 when all are gone).
 
-    ``kill(-1, SIGKILL)`` sent *as that user* reaches all of its processes at once,
-    which a fork bomb cannot outrun the way a scan-then-kill loop can; it is sent at
-    least once even when a scan finds nothing. A process whose real or saved uid is the
-    user's but whose effective uid is not (a setuid program) is killed by pid.
+    Only this grading's: the descendants of this process (:func:`user_processes`),
+    never a signal to the whole uid (``kill(-1)`` as that user would reach every
+    process of the same uid on the kernel: another grading's, or a container's whose
+    sandbox user has the same uid). A forking process cannot outrun it: every process
+    found is stopped (SIGSTOP) until a scan finds no new one, then all are killed;
+    RLIMIT_NPROC bounds how many there can be.
     """
     uid = identity.uid
-    if uid is None:  # not a dedicated user: ourselves
+    if uid is None:
         return 0
+    return _freeze_and_kill(lambda: user_processes(uid), rounds)
+
+
+def kill_stray_processes(identity: Identity, rounds: int = 20) -> int:
+    """Kill what a killed grading of this sandbox user left running
+    (:func:`stray_processes`); as :func:`kill_user_processes` otherwise."""
+    uid = identity.uid
+    if uid is None:
+        return 0
+    return _freeze_and_kill(lambda: stray_processes(uid), rounds)
+
+
+def _freeze_and_kill(find, rounds: int) -> int:
     left: list[int] = []
     for _ in range(rounds):
-        subprocess.run(
-            ["/bin/true"], user=uid, group=identity.gid, extra_groups=[],
-            preexec_fn=lambda: os.kill(-1, signal.SIGKILL), check=False,
-        )
-        left = [p for p in user_processes(uid) if not _is_zombie(p)]
-        for pid in left:
+        frozen: set[int] = set()
+        for _ in range(64):  # stop what is found until a scan finds nothing new
+            fresh = [pid for pid in find() if pid not in frozen]
+            if not fresh:
+                break
+            for pid in fresh:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGSTOP)
+            frozen.update(fresh)
+        for pid in frozen:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
-        left = [p for p in left if not _is_zombie(p)]
+        left = find()
         if not left:
             return 0
     return len(left)

@@ -79,6 +79,13 @@ def over_memory(memory_mb: int, doing: str) -> Message:
                    f"starts counts) while {doing}, so they were stopped.", outcomes.MEMORY)
 
 
+def container_out_of_memory(doing: str) -> Message:
+    """The kernel killed the student's process because the whole container ran out of
+    memory (no group of the sandbox's own to count it in)."""
+    return Message(f"Your code's processes together used more memory than the container has while {doing} (every "
+                   "process your code starts counts), so the system stopped them.", outcomes.MEMORY)
+
+
 def over_disk(scratch_mb: int, doing: str) -> Message:
     return Message(f"Your code wrote more than {scratch_mb} MB of files in all while {doing} (the limit of its "
                    "folder), so it was stopped and its files were removed.", outcomes.DISK_FULL)
@@ -225,6 +232,20 @@ def printed_at_import(printed: str) -> str:
     return "your code printed this while being imported (remove stray prints):\n" + printed
 
 
-GRADER_FAILED = ("The autograder could not grade this submission because of a problem on the course's side; "
-                 "your course staff have been told. Please contact them.")
+GRADER_FAILED = ("The autograder could not grade this submission because of a problem on the course's side. "
+                 "This is not a grade of your work: nobody has been told automatically, so please tell your "
+                 "course staff (the details are in the autograder's log, which they can see).")
 INTERRUPTED = "The autograder was interrupted."
+
+
+def grader_died(exit_code: int) -> str:
+    """The grader's own process ended (``exit_code`` as os.waitstatus_to_exitcode
+    gives it: minus the signal) before writing results: said as run_autograder's
+    fallback says it."""
+    if exit_code < 0:
+        name = signal.Signals(-exit_code).name if -exit_code in signal.Signals._value2member_map_ else -exit_code
+        why = f"The autograder was stopped (signal {name}) before it could grade your submission"
+    else:
+        why = f"The autograder failed (it stopped with exit status {exit_code}) before it could grade your submission"
+    return (f"{why}. This is not a grade of your work: nobody has been told automatically, so please tell your "
+            "course staff (they can see the details in the autograder log) and resubmit or ask them to rerun it.")

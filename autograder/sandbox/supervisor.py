@@ -30,7 +30,14 @@ from autograder.runtime.config import SandboxLimits
 from autograder.runtime.text import printable
 from autograder.sandbox import cgroup, isolation, messages, protocol, scratch, transport
 from autograder.sandbox.errors import SandboxError, StudentError, StudentTypes, student_error_class
-from autograder.sandbox.limits import Identity, kill_user_processes, make_preexec, make_preexec_from, rlimits
+from autograder.sandbox.limits import (
+    Identity,
+    kill_user_processes,
+    make_preexec,
+    make_preexec_from,
+    rlimits,
+    user_processes,
+)
 from autograder.sandbox.messages import Message
 
 HERE = Path(__file__).resolve().parent
@@ -41,6 +48,9 @@ MAX_RESTARTS = 100  # a guard on the total: each function has its own caps below
 MAX_TIMEOUTS_PER_FUNCTION = 3  # then the function's remaining calls fail at once
 MAX_DEATHS_PER_FUNCTION = 3  # calls that killed the process (exit, crash, limit): the same
 LIMITS_CHECK_SECONDS = 0.5  # memory and scratch size, between calls that return sooner (see _call)
+CONTAINER_MARGIN_BYTES = 24 * 2**20  # the container counts as full this close to its limit
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+CHILD_FIRST_SECONDS = 0.3  # how often the student's other processes are looked for (_child_first)
 CHILD_FILES = ("child.py", "protocol.py", "seccomp.py", "landlock.py", "launcher.py")
 
 
@@ -100,6 +110,12 @@ class Sandbox:
             # The wrappers of a namespace (unshare and the launcher, or bubblewrap's helpers) are in it too.
             self.cgroup, self.cgroup_note = cgroup.create(spec.limits.memory_mb, spec.limits.max_processes + 4)
         self._oom_kills = 0
+        self._child_first_at = 0.0
+        # Without a group of our own, the kernel's kills for memory are counted in the
+        # group we run in (a container's): the student's processes are its first choice
+        # (child.first_for_the_oom_killer), and a count that rose while one of them died
+        # of SIGKILL says why it died.
+        self._enclosing_ooms = cgroup.enclosing_oom_kills() if self.cgroup is None else None
         self._prepare()
         _become_subreaper()
 
@@ -178,6 +194,9 @@ class Sandbox:
             **(self.cgroup.describe() if self.cgroup else {"whole_sandbox_limits": False,
                                                            "cgroup_note": self.cgroup_note}),
             "landlock": bool(own.get("landlock")),
+            # the kernel kills the student's processes first when memory runs out, and they
+            # cannot change that (Landlock keeps /proc read-only; else the grader sets it back)
+            "oom_killer_first": bool(own.get("oom_first")),
             "filesystem_confined": bool(isolated["private_filesystem"] or own.get("landlock")),
             # it can signal nothing but its own processes: none other is visible, or Landlock's scope
             "signals_confined": bool(isolated["pid_namespace"] or own.get("landlock_signals")),
@@ -525,6 +544,11 @@ class Sandbox:
         if self._over_memory():  # one of its processes was killed for the group's memory
             self.stop()
             return messages.over_memory(self.spec.limits.memory_mb, doing)
+        if self._container_full():
+            self.stop()
+            return messages.container_out_of_memory(doing)
+        self._keep_oom_first()
+        self._child_first()
         if self._over_disk():
             self.stop()
             scratch.empty(self.scratch)
@@ -552,6 +576,8 @@ class Sandbox:
             return messages.stopped_answering(doing)
         if code < 0 and self._over_memory():
             return messages.over_memory(self.spec.limits.memory_mb, doing)
+        if code == -signal.SIGKILL and self._container_out_of_memory():
+            return messages.container_out_of_memory(doing)
         if code < 0:
             return messages.killed(-code, doing, self.spec.limits)
         return messages.exited(code, doing)
@@ -561,6 +587,70 @@ class Sandbox:
         oom = self.cgroup.oom_kills() if self.cgroup is not None else 0
         over, self._oom_kills = oom > self._oom_kills, max(oom, self._oom_kills)
         return over
+
+    def _container_out_of_memory(self) -> bool:
+        """Whether the kernel killed a process for memory in the group we run in since
+        last asked (only without a group of the student's own)."""
+        if self._enclosing_ooms is None:
+            return False
+        now = cgroup.enclosing_oom_kills()
+        if now is None:
+            return False
+        over, self._enclosing_ooms = now > self._enclosing_ooms, max(now, self._enclosing_ooms)
+        return over
+
+    def _container_full(self) -> bool:
+        """Without a group of the student's own: whether the group we run in (the
+        container) is at its memory limit while the student's processes hold at least
+        half of it. The kernel would kill one of them (they are its first choice), but
+        only after reclaiming every page it can, the grader's code included: at half a
+        CPU that thrashing outlasts the call's timeout, and the student would read
+        "timed out" for what is memory. So the sandbox is stopped here first."""
+        if self.cgroup is not None or self._enclosing_ooms is None or self.spec.identity.uid is None:
+            return False
+        memory = cgroup.enclosing_memory()
+        if memory is None or memory[0] < memory[1] - CONTAINER_MARGIN_BYTES:
+            return False
+        return _resident_bytes(user_processes(self.spec.identity.uid)) >= memory[1] // 2
+
+    def _child_first(self) -> None:
+        """Give the student's other processes the lowest CPU priority (nice 19), the
+        process the calls go to keeping its own: in a container of half a CPU, processes
+        left spinning in the background (a fork bomb's) would otherwise share it equally
+        with every call and with the grader, and the submission's time would run out on
+        calls that are fine. Raising a priority back needs a privilege the student's
+        processes do not have. Only where the process the calls go to is ours to name
+        (no namespace: Gradescope's container); at most every CHILD_FIRST_SECONDS."""
+        uid = self.spec.identity.uid
+        if uid is None or self._proc is None or self.isolation.active or \
+                time.monotonic() - self._child_first_at < CHILD_FIRST_SECONDS:
+            return
+        self._child_first_at = time.monotonic()
+        others = []
+        for pid in user_processes(uid):
+            with contextlib.suppress(OSError):
+                if pid != self._proc.pid and os.getpriority(os.PRIO_PROCESS, pid) < 19:
+                    others.append(pid)
+        if others:
+            # As the sandbox user: root in a container lacks CAP_SYS_NICE, which changing
+            # another user's priority needs; the process's own user may lower it.
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                subprocess.run(["/bin/true"], user=uid, group=self.spec.identity.gid, extra_groups=[],
+                               preexec_fn=lambda: _lowest_priority(others), check=False, timeout=5)
+
+    def _keep_oom_first(self) -> None:
+        """Without Landlock, nothing keeps the student's processes from lowering their
+        oom_score_adj back to 0 (and the kernel would then kill the grader, the largest
+        process, when they fill the container): set it back to 1000, as root may, on
+        every process of this grading's sandbox user found lowered."""
+        uid = self.spec.identity.uid
+        if uid is None or self.cgroup is not None or self.confinement.get("landlock") or os.geteuid() != 0:
+            return
+        for pid in user_processes(uid):
+            with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/oom_score_adj", "r+") as f:
+                if int(f.read()) < 1000:
+                    f.seek(0)
+                    f.write("1000")
 
     def _over_disk(self) -> bool:
         """Whether the student's files pass the scratch folder's size. A private view
@@ -620,6 +710,21 @@ def _changed_paths(reported: Any) -> tuple[tuple, ...]:
                 and all(isinstance(step, (int, str)) and not isinstance(step, bool) for step in path)):
             paths.append(tuple(path))
     return tuple(paths)
+
+
+def _lowest_priority(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, pid, 19)
+
+
+def _resident_bytes(pids: list[int]) -> int:
+    """Resident memory of ``pids`` together (pages shared between them counted in each)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError), open(f"/proc/{pid}/statm") as f:
+            total += int(f.read().split()[1]) * PAGE_BYTES
+    return total
 
 
 def _bad():

@@ -34,8 +34,28 @@ fi
 
 if [ "$(id -u)" = 0 ]; then
   # The student's code runs as this user: it may read the venv, not the source.
-  id grader-sandbox >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent \
-    --shell /usr/sbin/nologin --user-group grader-sandbox
+  # Its uid is drawn at random far above the system's and the usual users' (not the
+  # 999 that every image's first system user gets): containers share the host's kernel
+  # and, without a user namespace, its uids, so a uid of the host's (or of another
+  # image's sandbox) would share its RLIMIT_NPROC count and be reached by its signals.
+  if ! id grader-sandbox >/dev/null 2>&1; then
+    uid=""
+    for _ in 1 2 3 4 5 6 7 8; do
+      candidate=$((200000 + (RANDOM * 32768 + RANDOM) % 1800000))
+      if ! getent passwd "$candidate" >/dev/null && ! getent group "$candidate" >/dev/null; then
+        uid="$candidate"
+        break
+      fi
+    done
+    if [ -n "$uid" ]; then
+      groupadd --system --gid "$uid" grader-sandbox
+      useradd --system --no-log-init --uid "$uid" --gid grader-sandbox --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin grader-sandbox
+    else
+      useradd --system --no-log-init --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+        --user-group grader-sandbox
+    fi
+  fi
   chown -R root:root "$SOURCE"
   chmod -R go-rwx "$SOURCE"
 fi
