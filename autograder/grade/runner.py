@@ -23,7 +23,7 @@ import pytest
 
 from autograder.grade import locate, reference
 from autograder.grade.results import build_results, failure_results, split_score, write_results
-from autograder.runtime import config
+from autograder.runtime import config, seeds
 from autograder.runtime.packages import load_package
 from autograder.runtime.pytest_plugin import GradingPlugin
 from autograder.sandbox import cgroup, leftovers, messages, rundir
@@ -81,7 +81,11 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         package_parent = run_dir / "submission"
         package_parent.mkdir()
         os.chmod(package_parent, 0o755)
-        locate.copy_package(located, assignment.package, package_parent)
+        copied = locate.copy_package(located, assignment.package, package_parent)
+        # The hidden cases' seed: this submission's own (a regrade draws the same cases),
+        # from its files and the graders' text, set before pytest collects the graders.
+        seed = seeds.derive(copied.rglob("*.py"), copied, (root / "source" / "assignment" / "tests").rglob("*.py"))
+        seeds.use(seed)
 
         if assignment.reference is None:  # build_autograder refuses this; a hand-made zip may not
             raise config.ConfigError(assignment.path, "reference", "the autograder needs the reference solutions")
@@ -107,7 +111,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         plugin = GradingPlugin(
             assignment, lambda: StudentProxy(sandbox), reference=lambda: ref,
             case_output=lambda item: sandbox.take_output(),
-            stopwatch=lambda: SandboxStopwatch(identity),
+            stopwatch=lambda: SandboxStopwatch(identity, sandbox),
             diagnose=_catalogue_hints(assignment, ref, log),
         )
         code = pytest.main([*_pytest_args(root / "source"), "--tb=line", "-o", "console_output_style=classic"],
@@ -122,7 +126,8 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         results = build_results(
             assignment, plugin.scores(), execution_time=time.monotonic() - started, problems=problems,
             leaderboard=plugin.leaderboard_entries(), not_collected=set(missing_groups), graders_failed=graders_failed,
-            extra_data={"version": assignment.version, "sandbox": {**_protections(identity), **sandbox.protections()},
+            extra_data={"version": assignment.version, "seed": seed,
+                        "sandbox": {**_protections(identity), **sandbox.protections()},
                         "submission": _submission_facts(located, sandbox)},
         )
     except Exception as err:  # the grader's own failure: still a valid results.json

@@ -96,6 +96,8 @@ class Sandbox:
             # The wrappers of a namespace (unshare and the launcher, or bubblewrap's helpers) are in it too.
             self.cgroup, self.cgroup_note = cgroup.create(spec.limits.memory_mb, spec.limits.max_processes + 4)
         self._oom_kills = 0
+        self.timing = False  # a call of the stopwatch's is being timed (see autograder.sandbox.stopwatch)
+        self._restart_untimed = False  # the process's limits were lowered for timing: restart it before an untimed call
         self._prepare()
         _become_subreaper()
 
@@ -310,6 +312,18 @@ class Sandbox:
         self._channel = channel
         self.generation += 1
 
+    def ensure_started(self) -> None:
+        """Start the student's process now if it is not running (the stopwatch's calls
+        must not time a start); a start that fails is left for the call to report."""
+        if self._proc is None and self._refusal("") is None and self.generation <= MAX_RESTARTS:
+            with contextlib.suppress(SandboxError):
+                self.start()
+
+    def restart_before_untimed_call(self) -> None:
+        """The stopwatch lowered the student's process's limits for a timed call (no new
+        process or thread): its next call that is not timed gets a fresh process."""
+        self._restart_untimed = True
+
     def import_problems(self) -> list[str]:
         """One message per module that failed to import at the last start."""
         return [messages.import_failed(m, e, self.spec.packages).text for m, e in sorted(self.import_errors.items())
@@ -343,13 +357,19 @@ class Sandbox:
 
     # -- calls ---------------------------------------------------------------------
 
-    def call(self, function: str, args: tuple, kwargs: dict, target: tuple[str, RemoteHandle] | None = None) -> Any:
+    def call(self, function: str, args: tuple, kwargs: dict, target: tuple[str, RemoteHandle] | None = None,
+             keep: tuple[int, ...] = ()) -> Any:
         """Run ``function(*args, **kwargs)`` in the child and return its result; with
         ``target = (method, handle)``, run that method of the object behind the handle
-        (``function`` then only names it in messages, e.g. ``"Stack.push"``)."""
+        (``function`` then only names it in messages, e.g. ``"Stack.push"``). ``keep``:
+        positions of a returned tuple whose items stay in the child, handles in their
+        place (nothing of them is copied: a speed test's cache)."""
         started, cpu = time.monotonic(), time.process_time()
         try:
-            return self._call(function, args, kwargs, target)
+            if self._restart_untimed and not self.timing:
+                self._restart_untimed = False
+                self.stop()
+            return self._call(function, args, kwargs, target, keep)
         finally:
             self.student_seconds += time.monotonic() - started
             self.trusted_cpu += time.process_time() - cpu
@@ -369,7 +389,8 @@ class Sandbox:
             return messages.budget_spent()
         return None
 
-    def _call(self, function: str, args: tuple, kwargs: dict, target: tuple[str, RemoteHandle] | None = None) -> Any:
+    def _call(self, function: str, args: tuple, kwargs: dict, target: tuple[str, RemoteHandle] | None = None,
+              keep: tuple[int, ...] = ()) -> Any:
         refused = self._refusal(function)
         if refused is not None:
             raise SandboxError(refused)
@@ -383,7 +404,8 @@ class Sandbox:
         blobs: list[bytes] = []
         header = {"function": function, "args": protocol.encode(list(args), blobs),
                   "kwargs": protocol.encode(dict(kwargs), blobs),
-                  **({"method": target[0], "handle": target[1].id} if target else {})}
+                  **({"method": target[0], "handle": target[1].id} if target else {}),
+                  **({"keep": [int(i) for i in keep]} if keep else {})}
         timeout = min(self.spec.limits.call_timeout_seconds, self._time_left())
         deadline = time.monotonic() + timeout
         doing = f"running {function}"
