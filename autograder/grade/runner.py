@@ -93,7 +93,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         spec = SandboxSpec(
             python=python, package=assignment.package, package_parent=package_parent,
             exports=reference.exports(ref, assignment.modules), run_dir=run_dir, identity=identity,
-            limits=limits, packages=tuple(assignment.packages.code),
+            limits=limits, packages=tuple(assignment.packages.code), optional=tuple(assignment.optional_modules),
         )
         sandbox = Sandbox(spec, deadline=started + limits.total_budget_seconds, unavailable=located.missing)
         problems = located.problems()

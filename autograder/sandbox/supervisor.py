@@ -66,6 +66,7 @@ class SandboxSpec:
     isolate: bool = True  # use namespaces where the machine allows it (see isolation.py)
     mechanisms: tuple[str, ...] | None = None  # restrict isolation.select to these (tests)
     packages: tuple[str, ...] = ()  # what the student's code may import besides the standard library
+    optional: tuple[str, ...] = ()  # modules the student may leave out (a bonus): a stub there reads as optional
 
 
 class Sandbox:
@@ -448,6 +449,9 @@ class Sandbox:
             exc = cls(printable(str(reply.get("message", ""))))
             exc.remote_type = printable(str(reply.get("type", "Exception")))[:100]
             said = messages.raised(function, reply, self.spec.limits)
+            module = self.spec.exports.get(function)
+            if said.reason == outcomes.NOT_IMPLEMENTED and module is not None and module in self.spec.optional:
+                said = messages.optional_not_implemented(function, module)
             exc.grading_message, exc.reason = said.text, said.reason
             raise exc
         if kind == "module_error":
