@@ -7,11 +7,22 @@ fixture, for speed tests such as a bonus).
   stopped (SIGSTOP) for its duration, so background work started by the student's
   code cannot slow the reference down to make the student look fast.
 - :meth:`Stopwatch.student` times a call into the student's code as the worse of its
-  wall time and the CPU time of the student's whole process tree over the call, so
-  work handed to other processes (or threads) is counted.
+  wall time and the CPU time of everything the student's code ran during it: every
+  thread and process, those that ended before the call returned included. On
+  Gradescope that is the sandbox's cgroup's CPU time where there is one, else the CPU
+  clocks of the student's processes (which keep what their ended threads used), with
+  no process or thread allowed to start during the call and every process there at
+  its start still there at its end; a call that breaks this raises
+  :class:`TimingRefused` (no speed is measured from it). See
+  :mod:`autograder.sandbox.stopwatch`.
+- :func:`kept` makes a sandboxed function leave some of its results in the student's
+  process (a handle comes back): a speed test that passes a returned ``cache`` on to
+  the next call then times the student's work, not the framework's copying of
+  whatever the cache holds.
 
 Give every timed call fresh inputs (different values each time): a submission that
-caches its answers then gains nothing.
+caches its answers then gains nothing. Check every timed output against the
+reference on those same inputs: speed counts only for right answers.
 
 This class times in-process calls (a student's laptop: the package is imported
 here); the sandbox has its own (``autograder.sandbox.stopwatch``) with the same methods.
@@ -24,7 +35,23 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from autograder.runtime.testkit import GradingFailure
+
 T = TypeVar("T")
+
+
+class TimingRefused(GradingFailure):
+    """A timed call whose work could not all be counted (a process of the student's
+    started or ended during it): no speed is measured from it."""
+
+
+def kept(fn: Callable[..., Any], *positions: int) -> Callable[..., Any]:
+    """``fn`` whose returned tuple's items at ``positions`` stay in the student's
+    process when ``fn`` runs in a sandbox (a handle comes back in their place, to be
+    passed to the student's next call); a function of an imported package (a laptop)
+    is returned as it is: nothing is copied there."""
+    keeping = getattr(fn, "keeping", None)
+    return keeping(*positions) if callable(keeping) else fn
 
 
 def _cpu() -> float:
@@ -42,7 +69,8 @@ class Stopwatch:
         return result, time.perf_counter() - started
 
     def student(self, fn: Callable[[], T]) -> tuple[T, float]:
-        """``(fn(), seconds)``: the worse of wall time and CPU time of the call."""
+        """``(fn(), seconds)``: the worse of wall time and CPU time of the call (this
+        process's CPU clock counts every thread, ended ones included)."""
         cpu, started = _cpu(), time.perf_counter()
         result = fn()
         wall = time.perf_counter() - started
