@@ -93,16 +93,20 @@ def student_traceback(exc, package_dir):
     return "\n".join(lines)
 
 
-def array_leaves(value, path=()):
-    """(path, array) for every numpy array in nested lists, tuples and dicts."""
+def array_leaves(value, path=(), kept=frozenset()):
+    """(path, array) for every numpy array in nested lists, tuples and dicts, but not
+    inside the objects whose ids are in ``kept`` (what handles named: the student's own
+    objects, a cache, which its code may change as it likes and which are not copied)."""
+    if id(value) in kept:
+        return
     if np is not None and isinstance(value, np.ndarray):
         yield path, value
     elif isinstance(value, (list, tuple)):
         for i, v in enumerate(value):
-            yield from array_leaves(v, path + (i,))
+            yield from array_leaves(v, path + (i,), kept)
     elif isinstance(value, dict):
         for k, v in value.items():
-            yield from array_leaves(v, path + (k,))
+            yield from array_leaves(v, path + (k,), kept)
 
 
 def unchanged(arr, old):
@@ -222,6 +226,13 @@ def main():
             return {"__tuple__": out}
         return protocol.encode(keep(value), blobs)
 
+    named = set()  # ids of the objects the handles of the current call's arguments named
+
+    def resolving(handle_id):
+        found = resolve(handle_id)
+        named.add(id(found))
+        return found
+
     while True:
         try:
             header, blobs = protocol.read_frame(read_exact, 1 << 40)
@@ -230,8 +241,9 @@ def main():
         name = header.get("function")
         changed = []  # (path, array) of arguments changed in place by this call
         try:
-            args = protocol.decode(header.get("args", []), blobs, resolve)
-            kwargs = protocol.decode(header.get("kwargs", {"__dict__": []}), blobs, resolve)
+            named.clear()
+            args = protocol.decode(header.get("args", []), blobs, resolving)
+            kwargs = protocol.decode(header.get("kwargs", {"__dict__": []}), blobs, resolving)
             module = exports.get(name) if "method" not in header else METHOD
             if module is None:
                 raise AttributeError(f"no function {name!r} is graded")
@@ -243,7 +255,7 @@ def main():
             if not callable(fn):
                 send({"kind": "missing", "module": module, "stdout": "", "dropped": 0})
                 continue
-            saved = [(path, arr, arr.copy()) for path, arr in array_leaves([args, kwargs])]
+            saved = [(path, arr, arr.copy()) for path, arr in array_leaves([args, kwargs], kept=frozenset(named))]
             started = time.process_time()
             try:
                 result = fn(*args, **kwargs)
