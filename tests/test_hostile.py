@@ -354,7 +354,7 @@ def _print_table(config, outcomes: dict, skipped: dict, errors: dict) -> None:
                 reports[r.nodeid.split("::test_case[", 1)[1][:-1]] = r
     mode = os.environ.get(MODE_VARIABLE) or "plain"
     lines = [f"hostile corpus, mode {mode}:",
-             f"{'case':<34} {'score':>6} {'bounds':>10} {'twin':>6} {'bonus':>5} {'board':>6} {'MB':>4} "
+             f"{'case':<34} {'score':>6} {'bounds':>10} {'twin':>6} {'bonus':>5} {'board/twin':>10} {'MB':>4} "
              f"{'s/budget':>11}  verdict"]
     verdicts = []
     for case in CASES:
@@ -372,8 +372,10 @@ def _print_table(config, outcomes: dict, skipped: dict, errors: dict) -> None:
         twin = f"{outcome.twin.score:g}" if outcome and outcome.twin else ""
         bonus = f"{outcome.graded.bonus:g}" if outcome else ""
         board = ",".join(f"{e['value']:g}" for e in outcome.graded.results.get("leaderboard", [])) if outcome else ""
+        if outcome and outcome.twin and outcome.twin.results.get("leaderboard"):  # the honest twin's, beside
+            board += "/" + ",".join(f"{e['value']:g}" for e in outcome.twin.results["leaderboard"])
         peak = runner_peak_mb(outcome.graded.log) if outcome else None
-        lines.append(f"{case.id:<34} {score:>6} {str(list(case.score)):>10} {twin:>6} {bonus:>5} {board:>6} "
+        lines.append(f"{case.id:<34} {score:>6} {str(list(case.score)):>10} {twin:>6} {bonus:>5} {board:>10} "
                      f"{peak if peak is not None else '':>4} {took:>11}  {verdict}"
                      + (f"  {why[:120]}" if verdict.startswith("FAIL") else ""))
     failed = [v for v in verdicts if v.startswith("FAIL")]

@@ -183,3 +183,27 @@ def test_a_cgroups_cpu_counts_children_the_kernel_reaped():
         assert (group.cpu_seconds() or 0.0) - before >= 0.25
     finally:
         group.remove()
+
+
+def test_measure_speedup_pays_for_right_answers_only():
+    from autograder.runtime.stopwatch import coarse, measure_speedup
+    from autograder.runtime.testkit import GradingFailure
+
+    drawn, trusted_calls = [], []
+
+    def fresh():
+        drawn.append(len(drawn))
+        return drawn[-1]
+
+    def check(inputs, result):
+        if result != inputs * 2:
+            raise GradingFailure(f"wrong on input {inputs}")
+
+    speed = measure_speedup(Stopwatch(), fresh_inputs=fresh, student=lambda i: i * 2, check=check,
+                            trusted=lambda i: (trusted_calls.append(i), time.sleep(0.01)), student_calls=3)
+    assert drawn == [0, 1, 2, 3] and trusted_calls == [3] and speed > 0  # every call on inputs of its own
+    with pytest.raises(GradingFailure, match="wrong on input 5"):
+        measure_speedup(Stopwatch(), fresh_inputs=fresh, student=lambda i: i * 2 if i != 5 else 0, check=check,
+                        trusted=lambda i: trusted_calls.append(i))
+    assert trusted_calls == [3]  # nothing timed for a wrong answer
+    assert [coarse(v) for v in (12.37, 7.68, 153.2, 0.0, float("nan"))] == [12, 7.6, 150, 0, 0]

@@ -22,7 +22,7 @@ import pytest
 from hidden_cases import case_id, conv_case
 
 from autograder.runtime.seeds import entropy
-from autograder.runtime.stopwatch import kept
+from autograder.runtime.stopwatch import coarse, kept, measure_speedup
 from autograder.runtime.testkit import GradingFailure, check_array, describe
 
 FAST_CASES = [conv_case(seed) for seed in range(12)]
@@ -77,16 +77,6 @@ def _bench_inputs(rng):
     return (x, w, rng.normal(size=BENCH_W[0]), dict(BENCH_PARAM)), dout
 
 
-def board_value(speedup: float) -> float:
-    """What the leaderboard shows: the speedup to two significant figures, whole
-    numbers from 10x (the leaderboard is public before grades are: a value carries no
-    more than the speedup, coarsely)."""
-    if speedup <= 0:
-        return 0.0
-    digits = max(0, 1 - int(np.floor(np.log10(speedup))))
-    return float(np.floor(speedup * 10**digits) / 10**digits)
-
-
 def _measure(student, reference, tolerance, stopwatch) -> float:
     """The speedup, after checking every timed output; raises GradingFailure when an
     output is wrong (then nothing is earned).
@@ -99,31 +89,27 @@ def _measure(student, reference, tolerance, stopwatch) -> float:
     student's calls come first: the loop version, the longest part of the bonus, is
     timed only for a submission whose timed outputs are all right."""
     rng = np.random.default_rng()  # fresh entropy: nothing to precompute
-    loop_times, fast_times = [], []
     fast = importlib.import_module(f"{reference.__name__}.fast")  # the expected values, quickly
     forward = kept(student.conv_forward_fast, 1)  # (out, cache): the cache stays where it was made
-    for _ in range(FAST_CALLS):
-        args, dout = _bench_inputs(rng)
-        call = describe("conv_forward_fast", *args)
-        back_call = describe("conv_backward_fast", dout, args)
 
-        def timed(args=args, dout=dout, call=call):
-            out, fast_cache = _forward(forward, *args, call)
-            return out, student.conv_backward_fast(dout, fast_cache)
+    def timed(inputs):
+        args, dout = inputs
+        out, fast_cache = _forward(forward, *args, describe("conv_forward_fast", *args))
+        return out, student.conv_backward_fast(dout, fast_cache)
 
-        (out, grads), seconds = stopwatch.student(timed)
-        fast_times.append(seconds)
+    def check(inputs, result):
+        (args, dout), (out, grads) = inputs, result
         expected_out, expected_cache = fast.conv_forward_fast(*args)
-        check_array(out, expected_out, what="out", call=call, tolerance=tolerance)
-        _check_grads(grads, fast.conv_backward_fast(dout, expected_cache), back_call, tolerance)
-    for _ in range(LOOP_ROUNDS):
-        args, dout = _bench_inputs(rng)
+        check_array(out, expected_out, what="out", call=describe("conv_forward_fast", *args), tolerance=tolerance)
+        _check_grads(grads, fast.conv_backward_fast(dout, expected_cache),
+                     describe("conv_backward_fast", dout, args), tolerance)
 
-        def loop(args=args, dout=dout):
-            return reference.conv_backward(dout, reference.conv_forward(*args)[1])
+    def loop(inputs):
+        args, dout = inputs
+        return reference.conv_backward(dout, reference.conv_forward(*args)[1])
 
-        loop_times.append(stopwatch.trusted(loop)[1])
-    return min(loop_times) / max(min(fast_times), 1e-9)
+    return measure_speedup(stopwatch, fresh_inputs=lambda: _bench_inputs(rng), student=timed, check=check,
+                           trusted=loop, student_calls=FAST_CALLS, trusted_calls=LOOP_ROUNDS)
 
 
 @pytest.mark.parametrize("threshold", THRESHOLDS, ids=[f"{t}x" for t in THRESHOLDS])
@@ -137,7 +123,7 @@ def test_fast_speedup(student, reference, tolerance, leaderboard, stopwatch, req
     if "error" in measured:
         raise measured["error"]
     speedup = measured["speedup"]
-    leaderboard(LEADERBOARD, board_value(speedup))
+    leaderboard(LEADERBOARD, coarse(speedup))
     if speedup < threshold:
         raise GradingFailure(
             f"conv_forward_fast + conv_backward_fast on x{BENCH_X}, w{BENCH_W}, stride {BENCH_PARAM['stride']}, "
