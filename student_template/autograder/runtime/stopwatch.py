@@ -23,6 +23,9 @@ fixture, for speed tests such as a bonus).
 Give every timed call fresh inputs (different values each time): a submission that
 caches its answers then gains nothing. Check every timed output against the
 reference on those same inputs: speed counts only for right answers.
+:func:`measure_speedup` does all of this for a speed test, and :func:`coarse` rounds
+what goes on a leaderboard (public before grades are: it should carry the speedup and
+little else).
 
 This class times in-process calls (a student's laptop: the package is imported
 here); the sandbox has its own (``autograder.sandbox.stopwatch``) with the same methods.
@@ -30,6 +33,7 @@ here); the sandbox has its own (``autograder.sandbox.stopwatch``) with the same 
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable
@@ -52,6 +56,44 @@ def kept(fn: Callable[..., Any], *positions: int) -> Callable[..., Any]:
     is returned as it is: nothing is copied there."""
     keeping = getattr(fn, "keeping", None)
     return keeping(*positions) if callable(keeping) else fn
+
+
+def measure_speedup(
+    stopwatch: Any,
+    *,
+    fresh_inputs: Callable[[], Any],
+    student: Callable[[Any], T],
+    check: Callable[[Any, T], None],
+    trusted: Callable[[Any], Any],
+    student_calls: int = 6,
+    trusted_calls: int = 1,
+) -> float:
+    """The best time of ``trusted(inputs)`` over the best time of ``student(inputs)``,
+    every call on inputs of its own (``fresh_inputs()``, drawn anew each time), every
+    student's result checked by ``check(inputs, result)`` (which raises, a
+    :class:`~autograder.runtime.testkit.GradingFailure`, on a wrong one: then nothing is
+    measured) as soon as its call returns. The student's calls come first: the trusted
+    side, often the longest part, is timed only once every timed output was right."""
+    student_times = []
+    for _ in range(student_calls):
+        inputs = fresh_inputs()
+        result, seconds = stopwatch.student(lambda inputs=inputs: student(inputs))
+        check(inputs, result)
+        student_times.append(seconds)
+    trusted_times = []
+    for _ in range(trusted_calls):
+        inputs = fresh_inputs()
+        trusted_times.append(stopwatch.trusted(lambda inputs=inputs: trusted(inputs))[1])
+    return min(trusted_times) / max(min(student_times), 1e-9)
+
+
+def coarse(value: float, digits: int = 2) -> float:
+    """``value`` rounded down to ``digits`` significant figures, at most one decimal
+    (12.37 -> 12, 7.68 -> 7.6, 153 -> 150): what a leaderboard shows of a speedup."""
+    if not value > 0 or value == float("inf"):
+        return 0.0
+    scale = 10.0 ** min(1, digits - 1 - math.floor(math.log10(value)))
+    return math.floor(value * scale) / scale
 
 
 def _cpu() -> float:
