@@ -1,13 +1,17 @@
 """Timing the student's code against the trusted side's, fairly (the ``stopwatch``
 fixture, for speed tests such as a bonus).
 
+Both sides are timed in CPU seconds, so that neither depends on how busy the machine
+is, nor on the framework's own waits (a sandboxed call passes its arrays through pipes
+to another process, which the reference, timed in the grader's process, never does).
+
 - :meth:`Stopwatch.trusted` times a call of the trusted side's (a reference) while
   nothing of the student's runs: on Gradescope every process of the sandbox user is
   stopped (SIGSTOP) for its duration, so background work started by the student's
   code cannot slow the reference down to make the student look fast.
-- :meth:`Stopwatch.student` times a call into the student's code as the worse of its
-  wall time and the CPU time of everything the student's code ran during it: every
-  thread and process, those that ended before the call returned included. On
+- :meth:`Stopwatch.student` times a call into the student's code as the CPU time of
+  everything the student's code ran during it: every thread and process, those that
+  ended before the call returned included. On
   Gradescope that is the sandbox's cgroup's CPU time where there is one, else the CPU
   clocks of the student's processes (which keep what their ended threads used), with
   no process or thread allowed to start during the call and every process there at
@@ -34,7 +38,6 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -104,18 +107,17 @@ class Stopwatch:
     """Wall and CPU time of calls made in this process."""
 
     def trusted(self, fn: Callable[[], T]) -> tuple[T, float]:
-        """``(fn(), seconds)``: the wall time of a trusted call."""
-        started = time.perf_counter()
+        """``(fn(), seconds)``: the CPU time of a trusted call."""
+        started = _cpu()
         result = fn()
-        return result, time.perf_counter() - started
+        return result, _cpu() - started
 
     def student(self, fn: Callable[[], T]) -> tuple[T, float]:
-        """``(fn(), seconds)``: the worse of wall time and CPU time of the call (this
-        process's CPU clock counts every thread, ended ones included)."""
-        cpu, started = _cpu(), time.perf_counter()
+        """``(fn(), seconds)``: the CPU time of the call (this process's CPU clock
+        counts every thread, ended ones included; and the children it waited for)."""
+        started = _cpu()
         result = fn()
-        wall = time.perf_counter() - started
-        return result, max(wall, _cpu() - cpu)
+        return result, _cpu() - started
 
 
 def describe(stopwatch: Any) -> dict[str, Any]:

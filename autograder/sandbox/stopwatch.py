@@ -1,6 +1,9 @@
 """The ``stopwatch`` of a sandboxed grading (see :mod:`autograder.runtime.stopwatch`): the
-trusted side's calls are timed with every process of the student's stopped, the
-student's calls by everything its code ran during them, as well as wall time.
+trusted side's calls are timed by this process's CPU time with every process of the
+student's stopped, the student's calls by the CPU time of everything its code ran
+during them. CPU against CPU: neither side's time depends on how busy the machine is,
+nor on the framework's waits (passing arrays through pipes between two processes
+costs context switches that the reference, timed here, never pays).
 
 What "everything" is, by what the machine gives:
 
@@ -120,15 +123,16 @@ class SandboxStopwatch:
                 _signal(pid, signal.SIGCONT)
 
     def trusted(self, fn: Callable[[], T]) -> tuple[T, float]:
+        """``(fn(), seconds)``: this process's CPU time over ``fn``, the student's
+        processes stopped meanwhile."""
         with self.frozen():
-            started = time.perf_counter()
+            started = time.process_time()
             result = fn()
-            return result, time.perf_counter() - started
+            return result, time.process_time() - started
 
     def student(self, fn: Callable[[], T]) -> tuple[T, float]:
-        """``(fn(), seconds)``: the worse of wall time and the CPU time of everything
-        the student's code ran meanwhile (see the module); raises TimingRefused when
-        that cannot be counted."""
+        """``(fn(), seconds)``: the CPU time of everything the student's code ran
+        meanwhile (see the module); raises TimingRefused when that cannot be counted."""
         sandbox = self.sandbox
         if sandbox is not None:
             sandbox.ensure_started()  # a start is the framework's time, not the call's
@@ -145,10 +149,9 @@ class SandboxStopwatch:
         if self.sandbox is not None:
             self.sandbox.timing = True
         try:
-            spent, started = cpu(), time.perf_counter()
+            spent = cpu()
             result = fn()
-            wall = time.perf_counter() - started
-            return result, max(wall, cpu() - spent)
+            return result, cpu() - spent
         finally:
             if self.sandbox is not None:
                 self.sandbox.timing = False

@@ -30,7 +30,14 @@ from autograder.runtime.config import SandboxLimits
 from autograder.runtime.text import printable
 from autograder.sandbox import cgroup, isolation, messages, protocol, scratch, transport
 from autograder.sandbox.errors import SandboxError, student_error_class
-from autograder.sandbox.limits import Identity, kill_user_processes, make_preexec, make_preexec_from, rlimits
+from autograder.sandbox.limits import (
+    Identity,
+    descendants,
+    kill_user_processes,
+    make_preexec,
+    make_preexec_from,
+    rlimits,
+)
 from autograder.sandbox.messages import Message
 
 HERE = Path(__file__).resolve().parent
@@ -216,6 +223,11 @@ class Sandbox:
     def _take_hello(self, header: dict) -> None:
         """What the child set up on itself, as it said before loading anything of the
         student's (what it says later could be the student's own words)."""
+        try:
+            self._adopt_descendants()
+        except OSError as err:
+            self.cgroup_note = f"could not move the student's process into its group: {err}"
+            self.cgroup = None
         confinement = header.get("confinement")
         self.confinement = {k: v for k, v in confinement.items() if isinstance(v, (bool, str))} \
             if isinstance(confinement, dict) else {}
@@ -307,6 +319,7 @@ class Sandbox:
         if self.cgroup is not None:
             try:
                 self.cgroup.add(self._proc.pid)  # before it has loaded anything of the student's
+                self._adopt_descendants()
             except OSError as err:
                 self.cgroup_note = f"could not move the student's process into its group: {err}"
                 self.cgroup = None
@@ -324,6 +337,17 @@ class Sandbox:
         """The stopwatch lowered the student's process's limits for a timed call (no new
         process or thread): its next call that is not timed gets a fresh process."""
         self._restart_untimed = True
+
+    def _adopt_descendants(self) -> None:
+        """Move every process below the started one into the group: a namespace's
+        wrapper (unshare --fork) may have started the student's process before the
+        wrapper was moved, outside the group. Done at the start and again at the hello:
+        before the hello only trusted code runs, so nothing forks behind our back."""
+        if self.cgroup is None or self._proc is None:
+            return
+        for pid in descendants(self._proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                self.cgroup.add(pid)
 
     def import_problems(self) -> list[str]:
         """One message per module that failed to import at the last start."""
