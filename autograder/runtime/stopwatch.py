@@ -75,17 +75,26 @@ def measure_speedup(
     student's result checked by ``check(inputs, result)`` (which raises, a
     :class:`~autograder.runtime.testkit.GradingFailure`, on a wrong one: then nothing is
     measured) as soon as its call returns. The student's calls come first: the trusted
-    side, often the longest part, is timed only once every timed output was right."""
+    side, often the longest part, is timed only once every timed output was right.
+
+    In a sandbox the student's process also decodes its arguments and encodes its
+    results (the framework's code, in its CPU time): the trusted side's time is
+    charged the same (``stopwatch.framework_seconds``, of the inputs and a checked
+    result), so that the speedup compares the work alone."""
     student_times = []
+    inputs: Any = None
+    result: Any = None
     for _ in range(student_calls):
         inputs = fresh_inputs()
         result, seconds = stopwatch.student(lambda inputs=inputs: student(inputs))
         check(inputs, result)
         student_times.append(seconds)
+    framework = getattr(stopwatch, "framework_seconds", None)
+    charge = framework(inputs, result) if callable(framework) and student_calls else 0.0
     trusted_times = []
     for _ in range(trusted_calls):
-        inputs = fresh_inputs()
-        trusted_times.append(stopwatch.trusted(lambda inputs=inputs: trusted(inputs))[1])
+        fresh = fresh_inputs()
+        trusted_times.append(stopwatch.trusted(lambda fresh=fresh: trusted(fresh))[1] + charge)
     return min(trusted_times) / max(min(student_times), 1e-9)
 
 

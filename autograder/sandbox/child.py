@@ -255,7 +255,10 @@ def main():
             if not callable(fn):
                 send({"kind": "missing", "module": module, "stdout": "", "dropped": 0})
                 continue
-            saved = [(path, arr, arr.copy()) for path, arr in array_leaves([args, kwargs], kept=frozenset(named))]
+            # The in-place check copies every argument first: not in a timed call (the
+            # framework's work, in the student's time; only a contract test reads it).
+            saved = [] if header.get("timed") is True else [
+                (path, arr, arr.copy()) for path, arr in array_leaves([args, kwargs], kept=frozenset(named))]
             started = time.process_time()
             try:
                 result = fn(*args, **kwargs)

@@ -31,6 +31,7 @@ subreaper: orphans of the student's come back to it).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import resource
 import signal
@@ -41,6 +42,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from autograder.runtime import outcomes
 from autograder.runtime.stopwatch import TimingRefused
+from autograder.sandbox import protocol
 from autograder.sandbox.limits import Identity, descendants, user_processes
 
 if TYPE_CHECKING:
@@ -145,6 +147,23 @@ class SandboxStopwatch:
             raise TimingRefused(REFUSED, reason=outcomes.FAILED)
         return result, seconds
 
+    def framework_seconds(self, args: object, result: object) -> float:
+        """CPU seconds the student's process spends in the framework's code, not the
+        student's, to take ``args`` in and give ``result`` back (decoding the one and
+        encoding the other, as its process does for a call). A speed test charges the
+        reference as much (:func:`autograder.runtime.stopwatch.measure_speedup`), so
+        that moving arrays through the sandbox costs the student nothing."""
+        blobs: list[bytes] = []
+        sent = io.BytesIO()  # the grader's own part of a call (never the student's time)
+        protocol.write_frame(sent.write, {"args": protocol.encode(args, blobs)}, blobs)
+        started = time.process_time()
+        incoming = io.BytesIO(sent.getvalue())
+        header, received = protocol.read_frame(lambda n: _read_exact(incoming, n), 1 << 40)
+        protocol.decode(header["args"], received, lambda handle: None)
+        out: list[bytes] = []
+        protocol.write_frame(io.BytesIO().write, {"value": protocol.encode(result, out)}, out)
+        return time.process_time() - started
+
     def _timed(self, fn: Callable[[], T], cpu: Callable[[], float]) -> tuple[T, float]:
         if self.sandbox is not None:
             self.sandbox.timing = True
@@ -170,6 +189,13 @@ class SandboxStopwatch:
             _limit_processes(fresh, self.identity)
             limited.update(fresh)
         return set(self.student_pids())
+
+
+def _read_exact(stream: io.BytesIO, n: int) -> bytes:
+    data = stream.read(n)
+    if len(data) < n:
+        raise EOFError
+    return data
 
 
 def _limit_processes(pids: list[int], identity: Identity) -> None:

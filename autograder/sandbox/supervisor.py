@@ -430,7 +430,8 @@ class Sandbox:
         header = {"function": function, "args": protocol.encode(list(args), blobs),
                   "kwargs": protocol.encode(dict(kwargs), blobs),
                   **({"method": target[0], "handle": target[1].id} if target else {}),
-                  **({"keep": [int(i) for i in keep]} if keep else {})}
+                  **({"keep": [int(i) for i in keep]} if keep else {}),
+                  **({"timed": True} if self.timing else {})}
         timeout = min(self.spec.limits.call_timeout_seconds, self._time_left())
         deadline = time.monotonic() + timeout
         doing = f"running {function}"

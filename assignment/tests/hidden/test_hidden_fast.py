@@ -10,7 +10,7 @@ on fresh random inputs, timed from this side (never by the student's process) by
 ``stopwatch`` fixture, which counts every thread and process the student's code runs;
 the cache conv_forward_fast returns stays in the student's process (``kept``), so
 whatever it holds costs no copying. The speedup is the best loop time over the best
-fast time, so the machine's speed cancels out. Points for 10x and for 50x, only when
+fast time, so the machine's speed cancels out. Points for 10x and for 25x, only when
 every timed output is right, checked against the reference on the timed inputs
 themselves; the speedup, rounded, goes on the leaderboard.
 """
@@ -33,7 +33,7 @@ FAST_IDS = [case_id(("x", x), ("w", w), ("p", p)) for x, w, b, p in FAST_CASES]
 # version wrong on any of them is wrong on the timed inputs).
 BENCH_X, BENCH_W, BENCH_PARAM = (2, 2, 201, 160), (2, 2, 3, 2), {"stride": 2, "pad": 1}
 LOOP_ROUNDS, FAST_CALLS = 1, 6  # the best of the student's calls; the loop version, long and steady, once
-THRESHOLDS = (10, 50)
+THRESHOLDS = (10, 25)  # the reference's kernels: about 35x here, the loop version's CPU over theirs
 LEADERBOARD = "Fast convolution: speedup over the loop version (x)"
 _MEASURED = pytest.StashKey[dict]()
 

@@ -2,13 +2,17 @@
 """Timing the student's code against the trusted side's, fairly (the ``stopwatch``
 fixture, for speed tests such as a bonus).
 
+Both sides are timed in CPU seconds, so that neither depends on how busy the machine
+is, nor on the framework's own waits (a sandboxed call passes its arrays through pipes
+to another process, which the reference, timed in the grader's process, never does).
+
 - :meth:`Stopwatch.trusted` times a call of the trusted side's (a reference) while
   nothing of the student's runs: on Gradescope every process of the sandbox user is
   stopped (SIGSTOP) for its duration, so background work started by the student's
   code cannot slow the reference down to make the student look fast.
-- :meth:`Stopwatch.student` times a call into the student's code as the worse of its
-  wall time and the CPU time of everything the student's code ran during it: every
-  thread and process, those that ended before the call returned included. On
+- :meth:`Stopwatch.student` times a call into the student's code as the CPU time of
+  everything the student's code ran during it: every thread and process, those that
+  ended before the call returned included. On
   Gradescope that is the sandbox's cgroup's CPU time where there is one, else the CPU
   clocks of the student's processes (which keep what their ended threads used), with
   no process or thread allowed to start during the call and every process there at
@@ -35,7 +39,6 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -73,17 +76,26 @@ def measure_speedup(
     student's result checked by ``check(inputs, result)`` (which raises, a
     :class:`~autograder.runtime.testkit.GradingFailure`, on a wrong one: then nothing is
     measured) as soon as its call returns. The student's calls come first: the trusted
-    side, often the longest part, is timed only once every timed output was right."""
+    side, often the longest part, is timed only once every timed output was right.
+
+    In a sandbox the student's process also decodes its arguments and encodes its
+    results (the framework's code, in its CPU time): the trusted side's time is
+    charged the same (``stopwatch.framework_seconds``, of the inputs and a checked
+    result), so that the speedup compares the work alone."""
     student_times = []
+    inputs: Any = None
+    result: Any = None
     for _ in range(student_calls):
         inputs = fresh_inputs()
         result, seconds = stopwatch.student(lambda inputs=inputs: student(inputs))
         check(inputs, result)
         student_times.append(seconds)
+    framework = getattr(stopwatch, "framework_seconds", None)
+    charge = framework(inputs, result) if callable(framework) and student_calls else 0.0
     trusted_times = []
     for _ in range(trusted_calls):
-        inputs = fresh_inputs()
-        trusted_times.append(stopwatch.trusted(lambda inputs=inputs: trusted(inputs))[1])
+        fresh = fresh_inputs()
+        trusted_times.append(stopwatch.trusted(lambda fresh=fresh: trusted(fresh))[1] + charge)
     return min(trusted_times) / max(min(student_times), 1e-9)
 
 
@@ -105,18 +117,17 @@ class Stopwatch:
     """Wall and CPU time of calls made in this process."""
 
     def trusted(self, fn: Callable[[], T]) -> tuple[T, float]:
-        """``(fn(), seconds)``: the wall time of a trusted call."""
-        started = time.perf_counter()
+        """``(fn(), seconds)``: the CPU time of a trusted call."""
+        started = _cpu()
         result = fn()
-        return result, time.perf_counter() - started
+        return result, _cpu() - started
 
     def student(self, fn: Callable[[], T]) -> tuple[T, float]:
-        """``(fn(), seconds)``: the worse of wall time and CPU time of the call (this
-        process's CPU clock counts every thread, ended ones included)."""
-        cpu, started = _cpu(), time.perf_counter()
+        """``(fn(), seconds)``: the CPU time of the call (this process's CPU clock
+        counts every thread, ended ones included; and the children it waited for)."""
+        started = _cpu()
         result = fn()
-        wall = time.perf_counter() - started
-        return result, max(wall, _cpu() - cpu)
+        return result, _cpu() - started
 
 
 def describe(stopwatch: Any) -> dict[str, Any]:
