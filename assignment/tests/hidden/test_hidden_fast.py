@@ -10,7 +10,8 @@ on fresh random inputs, timed from this side (never by the student's process) by
 ``stopwatch`` fixture, which counts every thread and process the student's code runs;
 the cache conv_forward_fast returns stays in the student's process (``kept``), so
 whatever it holds costs no copying. The speedup is the best loop time over the best
-fast time, so the machine's speed cancels out. Points for 10x and for 25x, only when
+fast time, CPU time both (the loop version charged what the framework does in the
+student's process for a call), so the machine's speed and load cancel out. Points for 10x and for 25x, only when
 every timed output is right, checked against the reference on the timed inputs
 themselves; the speedup, rounded, goes on the leaderboard.
 """
@@ -84,8 +85,8 @@ def _measure(student, reference, tolerance, stopwatch) -> float:
     Fair by construction: every call (the loop version's and the student's) gets
     inputs of its own, drawn afresh, so remembering earlier answers gains nothing;
     the loop version runs with every process of the student's stopped; the student's
-    time is the worse of wall time and the CPU time of everything its code ran (every
-    thread and process); the forward pass's cache stays in the student's process. The
+    time is the CPU time of everything its code ran (every thread and process); the
+    forward pass's cache stays in the student's process. The
     student's calls come first: the loop version, the longest part of the bonus, is
     timed only for a submission whose timed outputs are all right."""
     rng = np.random.default_rng()  # fresh entropy: nothing to precompute
