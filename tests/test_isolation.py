@@ -536,3 +536,26 @@ def test_kept_results_stay_in_the_students_process(grading_python):
     finally:
         sandbox.close()
         shutil.rmtree(run, ignore_errors=True)
+
+
+def test_every_process_of_the_students_is_in_its_group(grading_python):
+    """The sandbox's cgroup holds the student's process itself, not only the wrapper
+    that started it (unshare --fork may fork it before the wrapper is moved): its memory
+    limit and the bonus's CPU time count what the student's code runs."""
+    from autograder.sandbox.limits import descendants
+
+    run, spec = _small_package(grading_python, "def add(a, b):\n    return a + b\n")
+    sandbox = Sandbox(spec)
+    try:
+        sandbox.start()
+        if sandbox.cgroup is None:
+            pytest.skip(f"no cgroup here: {sandbox.cgroup_note}")
+        assert sandbox.call("add", (2, 3), {}) == 5
+        assert sandbox._proc is not None
+        tree = {sandbox._proc.pid, *descendants(sandbox._proc.pid)}
+        assert tree <= set(sandbox.cgroup.pids()), (tree, sandbox.cgroup.pids(), sandbox.isolation.mechanism)
+        if sandbox.cgroup.cpu_seconds() is not None:
+            assert sandbox.cgroup.cpu_seconds() > 0
+    finally:
+        sandbox.close()
+        shutil.rmtree(run, ignore_errors=True)
