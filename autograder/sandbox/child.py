@@ -238,6 +238,10 @@ def main():
             header, blobs = protocol.read_frame(read_exact, 1 << 40)
         except EOFError:
             return
+        released = header.get("release")
+        for handle_id in released if isinstance(released, list) else ():
+            if type(handle_id) is int:
+                handles.pop(handle_id, None)  # the trusted side is done with it: its memory goes back
         name = header.get("function")
         changed = []  # (path, array) of arguments changed in place by this call
         try:

@@ -106,6 +106,7 @@ class Sandbox:
         self._oom_kills = 0
         self.timing = False  # a call of the stopwatch's is being timed (see autograder.sandbox.stopwatch)
         self._restart_untimed = False  # the process's limits were lowered for timing: restart it before an untimed call
+        self._released: list[int] = []  # handles the graders are done with, dropped by the child at the next call
         self._prepare()
         _become_subreaper()
 
@@ -333,6 +334,13 @@ class Sandbox:
             with contextlib.suppress(SandboxError):
                 self.start()
 
+    def release(self, handle: RemoteHandle) -> None:
+        """The graders are done with the object behind ``handle``: the student's process
+        drops it at the next call (its memory then goes back; a kept cache per timed
+        call would otherwise pile up for the whole run)."""
+        if handle.generation == self.generation and self._proc is not None:
+            self._released.append(handle.id)
+
     def restart_before_untimed_call(self) -> None:
         """The stopwatch lowered the student's process's limits for a timed call (no new
         process or thread): its next call that is not timed gets a fresh process."""
@@ -431,7 +439,9 @@ class Sandbox:
                   "kwargs": protocol.encode(dict(kwargs), blobs),
                   **({"method": target[0], "handle": target[1].id} if target else {}),
                   **({"keep": [int(i) for i in keep]} if keep else {}),
-                  **({"timed": True} if self.timing else {})}
+                  **({"timed": True} if self.timing else {}),
+                  **({"release": self._released} if self._released else {})}
+        self._released = []
         timeout = min(self.spec.limits.call_timeout_seconds, self._time_left())
         deadline = time.monotonic() + timeout
         doing = f"running {function}"
