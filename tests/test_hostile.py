@@ -367,7 +367,7 @@ def _print_table(config, outcomes: dict, skipped: dict, errors: dict) -> None:
                 reports[r.nodeid.split("::test_case[", 1)[1][:-1]] = r
     mode = os.environ.get(MODE_VARIABLE) or "plain"
     lines = [f"hostile corpus, mode {mode}:",
-             f"{'case':<34} {'score':>6} {'bounds':>10} {'twin':>6} {'bonus':>5} {'board':>6} {'MB':>4} "
+             f"{'case':<34} {'score':>6} {'bounds':>10} {'twin':>6} {'bonus':>5} {'board/twin':>10} {'MB':>4} "
              f"{'s/budget':>11}  verdict"]
     verdicts = []
     for case in CASES:
@@ -385,8 +385,10 @@ def _print_table(config, outcomes: dict, skipped: dict, errors: dict) -> None:
         twin = f"{outcome.twin.score:g}" if outcome and outcome.twin else ""
         bonus = f"{outcome.graded.bonus:g}" if outcome else ""
         board = ",".join(f"{e['value']:g}" for e in outcome.graded.results.get("leaderboard", [])) if outcome else ""
+        if outcome and outcome.twin and outcome.twin.results.get("leaderboard"):  # the honest twin's, beside
+            board += "/" + ",".join(f"{e['value']:g}" for e in outcome.twin.results["leaderboard"])
         peak = runner_peak_mb(outcome.graded.log) if outcome else None
-        lines.append(f"{case.id:<34} {score:>6} {str(list(case.score)):>10} {twin:>6} {bonus:>5} {board:>6} "
+        lines.append(f"{case.id:<34} {score:>6} {str(list(case.score)):>10} {twin:>6} {bonus:>5} {board:>10} "
                      f"{peak if peak is not None else '':>4} {took:>11}  {verdict}"
                      + (f"  {why[:120]}" if verdict.startswith("FAIL") else ""))
     failed = [v for v in verdicts if v.startswith("FAIL")]
@@ -610,3 +612,115 @@ def test_the_corpus_covers_the_issue():
     assert len(cases) >= 30
     zips = {c.variant.zip for c in cases if c.variant.zip}
     assert {"traversal", "symlinks", "bomb", "non_utf8", "empty", "notebook_only"} <= zips
+
+
+# -- channels between gradings: a writer graded before a reader ---------------------------
+
+CHANNEL_WRITER = '''
+import ctypes as _ctypes
+import os as _os
+
+_libc = _ctypes.CDLL(None, use_errno=True)
+_TOKEN = b"token-{marker}"
+_said = []
+
+
+def _note(name, ok):
+    _said.append(f"{name}=" + ("ok" if ok else f"errno{_ctypes.get_errno()}"))
+
+
+_mq = _libc.mq_open(b"/convnet-channel", _os.O_CREAT | _os.O_RDWR, 0o666, None)
+_note("mq_open", _mq >= 0)
+if _mq >= 0:
+    _note("mq_send", _libc.mq_send(_mq, _TOKEN, len(_TOKEN), 0) == 0)
+_msq = _libc.msgget(0x5EED, 0o1000 | 0o666)
+_note("msgget", _msq >= 0)
+if _msq >= 0:
+    _buf = _ctypes.create_string_buffer(8 + 64)
+    _ctypes.memmove(_buf, (1).to_bytes(8, "little") + _TOKEN, 8 + len(_TOKEN))
+    _note("msgsnd", _libc.msgsnd(_msq, _buf, len(_TOKEN), 0o4000) == 0)
+_libc.shmat.restype = _ctypes.c_void_p
+_shm = _libc.shmget(0x5EED, 4096, 0o1000 | 0o666)
+_note("shmget", _shm >= 0)
+if _shm >= 0:
+    _at = _libc.shmat(_shm, None, 0)
+    if _at not in (None, 2**64 - 1):
+        _ctypes.memmove(_at, _TOKEN, len(_TOKEN))
+_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/dev/mqueue", "/sandbox/scratch",
+            _os.environ.get("HOME", "/"))
+for _folder in _FOLDERS:
+    try:
+        with open(_os.path.join(_folder, "convnet-channel"), "wb") as _f:
+            _f.write(_TOKEN)
+        _said.append(f"file {_folder}=ok")
+    except OSError as _err:
+        _said.append(f"file {_folder}=errno{_err.errno}")
+print("writer:", " ".join(_said))
+'''
+
+CHANNEL_READER = '''
+import ctypes as _ctypes
+import errno as _errno
+import os as _os
+
+_libc = _ctypes.CDLL(None, use_errno=True)
+_seen = []  # channel=what the reader learnt: "nothing" (absent, or refused alike for all), else what
+_UNKNOWN = (_errno.ENOENT, _errno.EPERM, _errno.ENOSYS)
+
+
+def _learnt(name, value):
+    err = _ctypes.get_errno()
+    _seen.append(f"{name}=" + ("nothing" if value < 0 and err in _UNKNOWN else f"exists(errno{err})" if value < 0
+                               else "exists"))
+    return value
+
+
+_mq = _learnt("mq", _libc.mq_open(b"/convnet-channel", _os.O_RDONLY | _os.O_NONBLOCK, 0, None))
+if _mq >= 0:
+    _buf = _ctypes.create_string_buffer(8192)
+    _n = _libc.mq_receive(_mq, _buf, 8192, None)
+    _seen.append("mq_data=" + (_buf.raw[:_n].decode(errors="replace") if _n > 0 else ""))
+_msq = _learnt("msq", _libc.msgget(0x5EED, 0))
+if _msq >= 0:
+    _buf = _ctypes.create_string_buffer(8 + 64)
+    _n = _libc.msgrcv(_msq, _buf, 64, 0, 0o4000)
+    _seen.append("msq_data=" + (_buf.raw[8:8 + _n].decode(errors="replace") if _n > 0 else ""))
+_shm = _learnt("shm", _libc.shmget(0x5EED, 0, 0))
+if _shm >= 0:
+    _libc.shmat.restype = _ctypes.c_void_p
+    _at = _libc.shmat(_shm, None, 0o10000)
+    if _at not in (None, 2**64 - 1):
+        _seen.append("shm_data=" + _ctypes.string_at(_at, 64).split(b"\\0")[0].decode(errors="replace"))
+_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/dev/mqueue", "/sandbox/scratch",
+            _os.environ.get("HOME", "/"))
+for _folder in _FOLDERS:
+    try:
+        with open(_os.path.join(_folder, "convnet-channel"), "rb") as _f:
+            _seen.append(f"file {_folder}=exists:" + _f.read(64).decode(errors="replace"))
+    except OSError as _err:
+        _seen.append(f"file {_folder}=" + ("nothing" if _err.errno == _errno.ENOENT else f"exists(errno{_err.errno})"))
+print("reader:", " ".join(_seen))
+'''
+
+
+@pytest.mark.e2e
+def test_no_channel_between_gradings(corpus, autograder_zip, tmp_path_factory):
+    """A submission that leaves a token in every kind of IPC object and shared folder it
+    can reach (POSIX message queues, SysV message queues and shared memory, files in the
+    world-writable folders and its own scratch) is graded; then another submission looks
+    for each of them: it must learn nothing, not even that one exists (an EACCES where
+    another gets ENOENT is a bit). Two real gradings, one after the other."""
+    from tests.fabricate import GRADED, Variant
+    from tests.submissions.cases import Case
+
+    seen = {}
+    for role, code in (("writer", CHANNEL_WRITER), ("reader", CHANNEL_READER)):
+        case = Case(id=f"channel-{role}", variant=Variant(modules=GRADED, edits=(
+            {"file": "shapes.py", "prepend": code.replace("{marker}", "between-gradings")},)), score=(0, 100))
+        folder = tmp_path_factory.mktemp(case.id)
+        results, log, notes = simulate.grade(autograder_zip, case.build(folder, 0), folder / "results.json")
+        seen[role] = published_view(Graded(results, log, notes))
+        assert f"{role}:" in seen[role], f"the {role} did not run:\n{seen[role][:3000]}\n{log[-3000:]}"
+    reader = next(line for line in seen["reader"].splitlines() if "reader:" in line)
+    assert "token-between-gradings" not in seen["reader"], f"the reader read the writer's token: {reader}"
+    assert "exists" not in reader, f"the reader learnt that the writer's objects exist: {reader}"

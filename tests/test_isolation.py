@@ -500,3 +500,62 @@ def test_a_background_writer_is_stopped_at_the_scratch_limit(grading_python, mon
         sandbox.close()
         shutil.rmtree(run, ignore_errors=True)
     assert stopped is not None and stopped.reason == outcomes.DISK_FULL, stopped
+
+
+KEEP = """
+import numpy as np
+
+
+def make(n):
+    columns = np.ones(n)
+    return columns[:3].copy(), {"columns": columns}
+
+
+def use(cache):
+    return float(cache["columns"].sum())
+"""
+
+
+def test_kept_results_stay_in_the_students_process(grading_python):
+    """A speed test's cache (autograder.runtime.stopwatch.kept): the items asked for stay
+    in the student's process, a handle comes back and the next call gets the object
+    itself; nothing of it is copied (its 32 MB would be, twice, as plain data)."""
+    from autograder.runtime.stopwatch import kept
+    from autograder.sandbox.proxy import RemoteHandle, StudentProxy
+
+    run, spec = _small_package(grading_python, KEEP)
+    sandbox = Sandbox(dataclasses.replace(spec, exports={"make": "m", "use": "m"}))
+    try:
+        sandbox.start()
+        student = StudentProxy(sandbox)
+        out, cache = kept(student.make, 1)(4 * 2**20)
+        assert isinstance(cache, RemoteHandle) and list(out) == [1.0, 1.0, 1.0]
+        assert student.use(cache) == 4 * 2**20
+        out, cache = student.make(10)  # not kept: plain data, as before
+        assert isinstance(cache, dict) and cache["columns"].shape == (10,)
+    finally:
+        sandbox.close()
+        shutil.rmtree(run, ignore_errors=True)
+
+
+def test_every_process_of_the_students_is_in_its_group(grading_python):
+    """The sandbox's cgroup holds the student's process itself, not only the wrapper
+    that started it (unshare --fork may fork it before the wrapper is moved): its memory
+    limit and the bonus's CPU time count what the student's code runs."""
+    from autograder.sandbox.limits import descendants
+
+    run, spec = _small_package(grading_python, "def add(a, b):\n    return a + b\n")
+    sandbox = Sandbox(spec)
+    try:
+        sandbox.start()
+        if sandbox.cgroup is None:
+            pytest.skip(f"no cgroup here: {sandbox.cgroup_note}")
+        assert sandbox.call("add", (2, 3), {}) == 5
+        assert sandbox._proc is not None
+        tree = {sandbox._proc.pid, *descendants(sandbox._proc.pid)}
+        assert tree <= set(sandbox.cgroup.pids()), (tree, sandbox.cgroup.pids(), sandbox.isolation.mechanism)
+        if sandbox.cgroup.cpu_seconds() is not None:
+            assert sandbox.cgroup.cpu_seconds() > 0
+    finally:
+        sandbox.close()
+        shutil.rmtree(run, ignore_errors=True)

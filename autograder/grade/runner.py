@@ -24,7 +24,7 @@ import pytest
 from autograder.grade import locate, reference
 from autograder.grade.files import SandboxFiles
 from autograder.grade.results import build_results, failure_results, split_score, write_results
-from autograder.runtime import config
+from autograder.runtime import config, seeds
 from autograder.runtime.packages import load_package
 from autograder.runtime.pytest_plugin import GradingPlugin
 from autograder.sandbox import cgroup, leftovers, messages, rundir
@@ -82,7 +82,11 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         package_parent = run_dir / "submission"
         package_parent.mkdir()
         os.chmod(package_parent, 0o755)
-        locate.copy_package(located, assignment.package, package_parent)
+        copied = locate.copy_package(located, assignment.package, package_parent)
+        # The hidden cases' seed: this submission's own (a regrade draws the same cases),
+        # from its files and the graders' text, set before pytest collects the graders.
+        seed = seeds.derive(copied.rglob("*.py"), copied, (root / "source" / "assignment" / "tests").rglob("*.py"))
+        seeds.use(seed)
 
         if assignment.reference is None:  # build_autograder refuses this; a hand-made zip may not
             raise config.ConfigError(assignment.path, "reference", "the autograder needs the reference solutions")
@@ -91,7 +95,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         spec = SandboxSpec(
             python=python, package=assignment.package, package_parent=package_parent,
             exports=exported, run_dir=run_dir, identity=identity,
-            limits=limits, packages=tuple(assignment.packages.code),
+            limits=limits, packages=tuple(assignment.packages.code), optional=tuple(assignment.optional_modules),
             error_classes=reference.error_classes(ref, exported),
             classes=reference.other_classes(ref, exported),
         )
@@ -111,7 +115,7 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         plugin = GradingPlugin(
             assignment, lambda: StudentProxy(sandbox), reference=lambda: ref,
             case_output=lambda item: sandbox.take_output(),
-            stopwatch=lambda: SandboxStopwatch(identity),
+            stopwatch=lambda: SandboxStopwatch(identity, sandbox),
             diagnose=_catalogue_hints(assignment, ref, log),
             files=lambda: SandboxFiles(assignment, sandbox),
         )
@@ -127,7 +131,8 @@ def grade(root: Path, python: str, *, log=print) -> dict:
         results = build_results(
             assignment, plugin.scores(), execution_time=time.monotonic() - started, problems=problems,
             leaderboard=plugin.leaderboard_entries(), not_collected=set(missing_groups), graders_failed=graders_failed,
-            extra_data={"version": assignment.version, "sandbox": {**_protections(identity), **sandbox.protections()},
+            extra_data={"version": assignment.version, "seed": seed,
+                        "sandbox": {**_protections(identity), **sandbox.protections()},
                         "submission": _submission_facts(located, sandbox)},
         )
     except Exception as err:  # the grader's own failure: still a valid results.json

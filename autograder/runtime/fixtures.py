@@ -12,6 +12,7 @@ for its value. Registered by the plugin; test files never import this module.
 | ``tolerances`` | session | every named tolerance: ``tolerances["numerical_gradient"]`` |
 | ``stopwatch`` | session | fair timing of the student's calls against the trusted side's |
 | ``leaderboard`` | session | ``leaderboard(name, value, order="desc")`` |
+| ``grading_seed`` | session | this grading's seed for random cases (see ``autograder.runtime.seeds``) |
 | ``data_file`` | session | ``data_file("data/stops.csv")``: a data file's path the student's code opens |
 | ``shared_folder`` | test | a folder the test writes and the student's code reads |
 """
@@ -63,6 +64,13 @@ def stopwatch(request: pytest.FixtureRequest) -> Any:
 def leaderboard(request: pytest.FixtureRequest) -> Any:
     """``leaderboard(name, value, order="desc")``."""
     return _plugin(request).leaderboard()
+
+
+@pytest.fixture(scope="session")
+def grading_seed(request: pytest.FixtureRequest) -> int:
+    """This grading's seed for random cases drawn inside a test: the submission's own on
+    Gradescope (recorded in results.json's ``extra_data.seed``), 0 on a laptop."""
+    return int(_plugin(request).grading_seed())
 
 
 @pytest.fixture(scope="session")

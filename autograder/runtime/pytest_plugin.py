@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import pytest
 
-from autograder.runtime import calls, characterise, outcomes
+from autograder.runtime import calls, characterise, outcomes, seeds
 from autograder.runtime import config as config_mod
 from autograder.runtime.datafiles import LocalFiles
 from autograder.runtime.packages import load_package
@@ -244,6 +244,11 @@ class GradingPlugin:
         """Times the trusted side's calls with the student's code stopped, and the
         student's by the worse of wall and CPU time (see :mod:`autograder.runtime.stopwatch`)."""
         return self._stopwatch()
+
+    def grading_seed(self) -> int:
+        """This grading's seed for random cases drawn inside a test (see
+        :mod:`autograder.runtime.seeds`: the submission's own on Gradescope, 0 on a laptop)."""
+        return seeds.grading_seed()
 
     def leaderboard(self) -> Callable[..., None]:
         """``leaderboard(name, value, order="desc")`` records an entry of Gradescope's

@@ -4,9 +4,12 @@ per process: 32 processes of 512 MB each would otherwise be allowed).
 
 cgroup v2 (``memory.max``, ``pids.max``) where the unified hierarchy has both
 controllers, else cgroup v1's memory and pids hierarchies (``memory.limit_in_bytes``,
-``pids.max``). :func:`create` never raises: a machine that gives no writable cgroup
-(Gradescope's container mounts it read-only) only means no whole-sandbox limit, and
-the note says why; the sweep of :mod:`.leftovers` still runs after every run.
+``pids.max``). The group also counts the CPU time of every process that was ever in
+it, threads and processes that ended included (v2's ``cpu.stat``; v1's ``cpuacct``
+hierarchy, where one is mounted): the bonus's stopwatch reads it. :func:`create`
+never raises: a machine that gives no writable cgroup (Gradescope's container mounts
+it read-only) only means no whole-sandbox limit, and the note says why; the sweep of
+:mod:`.leftovers` still runs after every run.
 
 The group is made below the grader's own cgroup, and the student's first process is
 moved in right after it starts, before it has loaded anything of the student's.
@@ -23,6 +26,7 @@ import uuid
 from pathlib import Path
 
 V1_CONTROLLERS = ("memory", "pids")
+V1_CPU = "cpuacct"  # optional: without it the group limits, and the stopwatch counts processes instead
 
 
 @dataclasses.dataclass
@@ -31,6 +35,7 @@ class Group:
     dirs: tuple[Path, ...]  # the group's folder in each hierarchy (one for v2)
     memory_mb: int
     max_processes: int
+    cpu_dir: Path | None = None  # where the group's CPU time is read (v2: its folder; v1: cpuacct's, or none)
 
     def add(self, pid: int) -> None:
         """Move ``pid`` (and what it starts from now on) into the group."""
@@ -55,6 +60,19 @@ class Group:
             return int(control.get("oom_kill", 0))
         except (OSError, ValueError):
             return 0
+
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds used by every process that was ever in the group (exited ones and
+        their threads included), or None where the group has no CPU accounting."""
+        if self.cpu_dir is None:
+            return None
+        try:
+            if self.version == "v2":
+                stat = dict(line.split() for line in (self.cpu_dir / "cpu.stat").read_text().splitlines())
+                return int(stat["usage_usec"]) / 1e6
+            return int((self.cpu_dir / "cpuacct.usage").read_text()) / 1e9
+        except (OSError, ValueError, KeyError):
+            return None
 
     def kill(self) -> None:
         """SIGKILL every process of the group (``cgroup.kill`` where the kernel has it)."""
@@ -84,7 +102,7 @@ class Group:
                     time.sleep(0.02)
 
     def describe(self) -> dict:
-        return {"whole_sandbox_limits": True, "cgroup": self.version}
+        return {"whole_sandbox_limits": True, "cgroup": self.version, "cgroup_cpu": self.cpu_dir is not None}
 
 
 def _mounts() -> list[tuple[str, str, str]]:
@@ -150,7 +168,8 @@ def create(memory_mb: int, max_processes: int) -> tuple[Group | None, str]:
             except OSError:
                 folder.rmdir()
                 raise
-            return Group("v2", (folder,), memory_mb, max_processes), ""
+            cpu = folder if (folder / "cpu.stat").exists() else None  # cpu.stat's usage needs no controller
+            return Group("v2", (folder,), memory_mb, max_processes, cpu), ""
         except OSError as err:
             notes.append(f"cgroup v2: {err.strerror or err}")
     made: list[Path] = []
@@ -168,7 +187,10 @@ def create(memory_mb: int, max_processes: int) -> tuple[Group | None, str]:
         if (memory / "memory.memsw.limit_in_bytes").exists():
             _limit(memory, "memory.memsw.limit_in_bytes", str(memory_mb * 2**20))
         _limit(pids, "pids.max", str(max_processes))
-        return Group("v1", tuple(made), memory_mb, max_processes), ""
+        cpu = _v1_cpu_folder(mounts, own, name)
+        if cpu is not None:
+            made.append(cpu)
+        return Group("v1", tuple(made), memory_mb, max_processes, cpu), ""
     except OSError as err:
         for folder in reversed(made):
             with contextlib.suppress(OSError):
@@ -240,6 +262,17 @@ def enclosing_memory() -> tuple[int, int] | None:
         return int(usage), int(limit)
     except (OSError, ValueError):
         return None
+def _v1_cpu_folder(mounts: list[tuple[str, str, str]], own: dict[str, str], name: str) -> Path | None:
+    """The group's folder in v1's cpuacct hierarchy, made; None where there is none."""
+    hierarchy = next((p for p, kind, opts in mounts if kind == "cgroup" and V1_CPU in opts.split(",")), None)
+    if hierarchy is None or V1_CPU not in own:
+        return None
+    folder = Path(hierarchy) / own[V1_CPU].lstrip("/") / name
+    try:
+        folder.mkdir()
+    except OSError:
+        return None
+    return folder
 
 
 def _owner_alive(name: str) -> bool:
@@ -263,7 +296,7 @@ def sweep() -> int:
     removed = 0
     own = _own()
     for point, kind, opts in _mounts():
-        names = [""] if kind == "cgroup2" else [c for c in V1_CONTROLLERS if c in opts.split(",")]
+        names = [""] if kind == "cgroup2" else [c for c in (*V1_CONTROLLERS, V1_CPU) if c in opts.split(",")]
         for controller in names:
             if controller not in own:
                 continue

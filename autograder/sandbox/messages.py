@@ -203,7 +203,17 @@ def zip_not_unpacked(name: str, package: str) -> str:
 
 
 def optional_not_submitted(name: str) -> str:
-    return f"{name} was not submitted: it is optional, and only the tests that need it score 0."
+    return f"{name} was not submitted: {OPTIONAL}"
+
+
+OPTIONAL = "it is optional, and only the tests that need it score 0."
+
+
+def optional_not_implemented(function: str, module: str) -> Message:
+    """A function of an optional module (the bonus) still raises NotImplementedError:
+    said as a module left out is (the module is optional), with the stub's reason code."""
+    return Message(f"{outcomes.not_implemented(function)} in {printable(module)}.py: {OPTIONAL}",
+                   outcomes.NOT_IMPLEMENTED)
 
 
 def symbolic_link(name: str) -> str:

@@ -39,10 +39,22 @@ class StudentProxy:
         if cls is not None:
             return cls
 
+        sandbox = self._sandbox
+
         def call(*args, **kwargs):
-            return _remote_object(self._sandbox, self._sandbox.call(name, args, kwargs))
+            return _remote_object(sandbox, sandbox.call(name, args, kwargs))
+
+        def keeping(*positions: int):
+            """This function, its returned tuple's items at ``positions`` left in the
+            student's process (see autograder.runtime.stopwatch.kept)."""
+            def kept_call(*args, **kwargs):
+                return _remote_object(sandbox, sandbox.call(name, args, kwargs, keep=tuple(positions)))
+
+            kept_call.__name__ = name
+            return kept_call
 
         call.__name__ = name
+        call.keeping = keeping  # type: ignore[attr-defined]
         return RemoteClass(name, call) if name in self._sandbox.spec.classes else call
 
 

@@ -1,5 +1,6 @@
 """A seccomp filter of our own for the student's process: no sockets (so no network),
-no tracing, no mounts or namespaces, no SysV IPC or memfd, whatever the machine gives us.
+no tracing, no mounts or namespaces, no SysV or POSIX IPC objects, no memfd, whatever
+the machine gives us.
 
 Without namespaces (Gradescope's Docker container refuses them) the student's process
 could otherwise open sockets, ptrace its siblings, or keep memory that no rlimit
@@ -37,8 +38,19 @@ SYSCALLS = {
     "keyctl": (250, 219), "add_key": (248, 217), "request_key": (249, 218),
     "bpf": (321, 280), "perf_event_open": (298, 241), "userfaultfd": (323, 282),
     "io_uring_setup": (425, 425), "io_uring_enter": (426, 426), "io_uring_register": (427, 427),
-    "shmget": (29, 194), "shmat": (30, 196), "semget": (64, 190), "msgget": (68, 186),
+    # IPC objects outlive the processes that made them and are named machine-wide: a
+    # later grading (another student's) could find them. Landlock guards none of them
+    # (it refuses opening a POSIX message queue by path, not mq_open). Without an IPC
+    # namespace (Gradescope's container) every call on them is refused, so that neither
+    # a new object nor one some other program left can carry anything.
+    "shmget": (29, 194), "shmat": (30, 196), "shmctl": (31, 195), "shmdt": (67, 197),
+    "semget": (64, 190), "semop": (65, 193), "semctl": (66, 191), "semtimedop": (220, 192),
+    "msgget": (68, 186), "msgsnd": (69, 189), "msgrcv": (70, 188), "msgctl": (71, 187),
+    "mq_open": (240, 180), "mq_unlink": (241, 181), "mq_timedsend": (242, 182), "mq_timedreceive": (243, 183),
+    "mq_notify": (244, 184), "mq_getsetattr": (245, 185),
     "memfd_create": (319, 279), "memfd_secret": (447, 447),
+    # Another process's descriptors (same user only, but nothing of the student's needs it).
+    "pidfd_getfd": (438, 438), "kcmp": (312, 272),
     # Every socket of every family: the network, but also AF_UNIX sockets of the
     # machine's daemons (which Landlock does not guard), netlink and vsock.
     # socketpair (two ends of the process's own) stays, for multiprocessing's pipes.

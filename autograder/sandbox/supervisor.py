@@ -32,6 +32,7 @@ from autograder.sandbox import cgroup, isolation, messages, protocol, scratch, t
 from autograder.sandbox.errors import SandboxError, StudentError, StudentTypes, student_error_class
 from autograder.sandbox.limits import (
     Identity,
+    descendants,
     kill_user_processes,
     make_preexec,
     make_preexec_from,
@@ -78,6 +79,7 @@ class SandboxSpec:
     packages: tuple[str, ...] = ()  # what the student's code may import besides the standard library
     error_classes: tuple[str, ...] = ()  # graded names that are exception classes (in the reference)
     classes: tuple[str, ...] = ()  # graded names that are other classes (in the reference)
+    optional: tuple[str, ...] = ()  # modules the student may leave out (a bonus): a stub there reads as optional
 
 
 class Sandbox:
@@ -116,6 +118,9 @@ class Sandbox:
         # (child.first_for_the_oom_killer), and a count that rose while one of them died
         # of SIGKILL says why it died.
         self._enclosing_ooms = cgroup.enclosing_oom_kills() if self.cgroup is None else None
+        self.timing = False  # a call of the stopwatch's is being timed (see autograder.sandbox.stopwatch)
+        self._restart_untimed = False  # the process's limits were lowered for timing: restart it before an untimed call
+        self._released: list[int] = []  # handles the graders are done with, dropped by the child at the next call
         self._prepare()
         _become_subreaper()
 
@@ -247,6 +252,11 @@ class Sandbox:
     def _take_hello(self, header: dict) -> None:
         """What the child set up on itself, as it said before loading anything of the
         student's (what it says later could be the student's own words)."""
+        try:
+            self._adopt_descendants()
+        except OSError as err:
+            self.cgroup_note = f"could not move the student's process into its group: {err}"
+            self.cgroup = None
         confinement = header.get("confinement")
         self.confinement = {k: v for k, v in confinement.items() if isinstance(v, (bool, str))} \
             if isinstance(confinement, dict) else {}
@@ -339,6 +349,7 @@ class Sandbox:
         if self.cgroup is not None:
             try:
                 self.cgroup.add(self._proc.pid)  # before it has loaded anything of the student's
+                self._adopt_descendants()
             except OSError as err:
                 self.cgroup_note = f"could not move the student's process into its group: {err}"
                 self.cgroup = None
@@ -378,6 +389,35 @@ class Sandbox:
                 self.exported_types.setdefault(name, built)
             return built
         return None
+    def ensure_started(self) -> None:
+        """Start the student's process now if it is not running (the stopwatch's calls
+        must not time a start); a start that fails is left for the call to report."""
+        if self._proc is None and self._refusal("") is None and self.generation <= MAX_RESTARTS:
+            with contextlib.suppress(SandboxError):
+                self.start()
+
+    def release(self, handle: RemoteHandle) -> None:
+        """The graders are done with the object behind ``handle``: the student's process
+        drops it at the next call (its memory then goes back; a kept cache per timed
+        call would otherwise pile up for the whole run)."""
+        if handle.generation == self.generation and self._proc is not None:
+            self._released.append(handle.id)
+
+    def restart_before_untimed_call(self) -> None:
+        """The stopwatch lowered the student's process's limits for a timed call (no new
+        process or thread): its next call that is not timed gets a fresh process."""
+        self._restart_untimed = True
+
+    def _adopt_descendants(self) -> None:
+        """Move every process below the started one into the group: a namespace's
+        wrapper (unshare --fork) may have started the student's process before the
+        wrapper was moved, outside the group. Done at the start and again at the hello:
+        before the hello only trusted code runs, so nothing forks behind our back."""
+        if self.cgroup is None or self._proc is None:
+            return
+        for pid in descendants(self._proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                self.cgroup.add(pid)
 
     def import_problems(self) -> list[str]:
         """One message per module that failed to import at the last start."""
@@ -412,13 +452,19 @@ class Sandbox:
 
     # -- calls ---------------------------------------------------------------------
 
-    def call(self, function: str, args: tuple, kwargs: dict, target: tuple[str, RemoteHandle] | None = None) -> Any:
+    def call(self, function: str, args: tuple, kwargs: dict, target: tuple[str, RemoteHandle] | None = None,
+             keep: tuple[int, ...] = ()) -> Any:
         """Run ``function(*args, **kwargs)`` in the child and return its result; with
         ``target = (method, handle)``, run that method of the object behind the handle
-        (``function`` then only names it in messages, e.g. ``"Stack.push"``)."""
+        (``function`` then only names it in messages, e.g. ``"Stack.push"``). ``keep``:
+        positions of a returned tuple whose items stay in the child, handles in their
+        place (nothing of them is copied: a speed test's cache)."""
         started, cpu = time.monotonic(), time.process_time()
         try:
-            return self._call(function, args, kwargs, target)
+            if self._restart_untimed and not self.timing:
+                self._restart_untimed = False
+                self.stop()
+            return self._call(function, args, kwargs, target, keep)
         finally:
             self.student_seconds += time.monotonic() - started
             self.trusted_cpu += time.process_time() - cpu
@@ -438,7 +484,8 @@ class Sandbox:
             return messages.budget_spent()
         return None
 
-    def _call(self, function: str, args: tuple, kwargs: dict, target: tuple[str, RemoteHandle] | None = None) -> Any:
+    def _call(self, function: str, args: tuple, kwargs: dict, target: tuple[str, RemoteHandle] | None = None,
+              keep: tuple[int, ...] = ()) -> Any:
         refused = self._refusal(function)
         if refused is not None:
             raise SandboxError(refused)
@@ -452,7 +499,11 @@ class Sandbox:
         blobs: list[bytes] = []
         header = {"function": function, "args": protocol.encode(list(args), blobs),
                   "kwargs": protocol.encode(dict(kwargs), blobs),
-                  **({"method": target[0], "handle": target[1].id} if target else {})}
+                  **({"method": target[0], "handle": target[1].id} if target else {}),
+                  **({"keep": [int(i) for i in keep]} if keep else {}),
+                  **({"timed": True} if self.timing else {}),
+                  **({"release": self._released} if self._released else {})}
+        self._released = []
         timeout = min(self.spec.limits.call_timeout_seconds, self._time_left())
         deadline = time.monotonic() + timeout
         doing = f"running {function}"
@@ -498,6 +549,9 @@ class Sandbox:
             exc = _instance(cls, printable(str(reply.get("message", ""))))
             exc.remote_type = printable(str(reply.get("type", "Exception")))[:100]
             said = messages.raised(function, reply, self.spec.limits)
+            module = self.spec.exports.get(function)
+            if said.reason == outcomes.NOT_IMPLEMENTED and module is not None and module in self.spec.optional:
+                said = messages.optional_not_implemented(function, module)
             exc.grading_message, exc.reason = said.text, said.reason
             raise exc
         if kind == "module_error":

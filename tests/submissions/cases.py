@@ -52,7 +52,8 @@ def load_cases() -> list[Case]:
     for entry in raw:
         expect = entry.get("expect", {})
         variant = Variant(base=entry.get("base", "none"), layout=LAYOUTS[entry.get("layout", "package")],
-                          edits=tuple(entry.get("edit", [])), modules=GRADED,
+                          edits=tuple(entry.get("edit", [])),
+                          modules=tuple(entry["modules"]) if "modules" in entry else GRADED,
                           extra=tuple(entry.get("extra", {}).items()),
                           bytes_name=bool(entry.get("extra_bytes_names")), zip=entry.get("zip"))
         cases.append(Case(

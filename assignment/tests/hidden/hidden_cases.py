@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograder.runtime.seeds import entropy
+
 
 def conv_case(seed: int, *, small: bool = False):
     """``(x, w, b, conv_param)`` with a geometry that fits. Seeds 0-5 force the special
     shapes the graders must cover: 1x1 filters, one channel, batch of one, non-square
     input and filter, stride 3 with pad 2, large values."""
-    rng = np.random.default_rng(1000 + seed)
+    rng = np.random.default_rng(entropy(1000 + seed))
     top = 3 if small else 5
     n, c, f = int(rng.integers(1, top)), int(rng.integers(1, top)), int(rng.integers(1, top))
     hh, ww = int(rng.integers(1, 5)), int(rng.integers(1, 5))
@@ -44,7 +46,7 @@ def conv_case(seed: int, *, small: bool = False):
 def pool_case(seed: int, *, small: bool = False):
     """``(x, pool_param)``: tie-free values (a shuffled grid, well apart), windows
     that overlap (stride < size), non-square windows and a batch of one among them."""
-    rng = np.random.default_rng(2000 + seed)
+    rng = np.random.default_rng(entropy(2000 + seed))
     ph, pw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
     stride = int(rng.integers(1, 4))
     if seed == 0:
@@ -83,7 +85,7 @@ POOL_CHANGES = [
 def designed_conv_case(index: int):
     """``(x, w, b, conv_param)``: the base geometry with change ``index`` applied."""
     g = {**CONV_BASE, "scale": 1.0, **CONV_CHANGES[index]}
-    rng = np.random.default_rng(5000 + index)
+    rng = np.random.default_rng(entropy(5000 + index))
     h = (g["out_h"] - 1) * g["stride"] + g["hh"] - 2 * g["pad"]
     w_ = (g["out_w"] - 1) * g["stride"] + g["ww"] - 2 * g["pad"]
     x = rng.normal(size=(g["n"], g["c"], h, w_)) * g["scale"]
@@ -94,7 +96,7 @@ def designed_conv_case(index: int):
 def designed_pool_case(index: int):
     """``(x, pool_param)``: the base geometry with change ``index`` applied (tie-free values)."""
     g = {**POOL_BASE, **POOL_CHANGES[index]}
-    rng = np.random.default_rng(6000 + index)
+    rng = np.random.default_rng(entropy(6000 + index))
     shape = (g["n"], g["c"], (g["out_h"] - 1) * g["stride"] + g["ph"], (g["out_w"] - 1) * g["stride"] + g["pw"])
     size = int(np.prod(shape))
     x = (rng.permutation(size).reshape(shape) - size / 2) * 0.01

@@ -1,13 +1,19 @@
 """Hidden graders: the bonus (extra credit), fast convolution in convnet/fast.py.
 
 Correctness first: conv_forward_fast and conv_backward_fast against the reference on
-seeded random cases. Then speed, on inputs of one shape where the loop version is slow
-(many output positions): the loop version runs here, in the grader's process, with the
+random cases (the grading's seed: see autograder.runtime.seeds). Then speed, on inputs
+of one shape where the loop version is slow (many output positions) and where wrong
+axes, a missing transpose or a dropped stride show (N, C, F > 1, a non-square input
+and filter, stride 2): the loop version runs here, in the grader's process, with the
 student's processes stopped, and the student's fast functions in the sandbox, each call
 on fresh random inputs, timed from this side (never by the student's process) by the
-``stopwatch`` fixture; the speedup is the best loop time over the best fast time, so the
-machine's speed cancels out. Points for 10x and for 50x, only when every timed output
-is right; the speedup goes on the leaderboard.
+``stopwatch`` fixture, which counts every thread and process the student's code runs;
+the cache conv_forward_fast returns stays in the student's process (``kept``), so
+whatever it holds costs no copying. The speedup is the best loop time over the best
+fast time, CPU time both (the loop version charged what the framework does in the
+student's process for a call), so the machine's speed and load cancel out. Points for 10x and for 25x, only when
+every timed output is right, checked against the reference on the timed inputs
+themselves; the speedup, rounded, goes on the leaderboard.
 """
 
 import importlib
@@ -16,15 +22,19 @@ import numpy as np
 import pytest
 from hidden_cases import case_id, conv_case
 
+from autograder.runtime.seeds import entropy
+from autograder.runtime.stopwatch import coarse, forget, kept, measure_speedup
 from autograder.runtime.testkit import GradingFailure, check_array, describe
 
 FAST_CASES = [conv_case(seed) for seed in range(12)]
 FAST_IDS = [case_id(("x", x), ("w", w), ("p", p)) for x, w, b, p in FAST_CASES]
 
-# Many output positions, few images, channels and filters: where loops over pixels hurt.
-BENCH_X, BENCH_W, BENCH_PARAM = (1, 1, 160, 160), (1, 1, 3, 3), {"stride": 1, "pad": 1}
+# Many output positions (loops over pixels hurt), and every axis told apart: two
+# images, channels and filters, a non-square input and filter, stride 2 (a fast
+# version wrong on any of them is wrong on the timed inputs).
+BENCH_X, BENCH_W, BENCH_PARAM = (2, 2, 201, 160), (2, 2, 3, 2), {"stride": 2, "pad": 1}
 LOOP_ROUNDS, FAST_CALLS = 1, 6  # the best of the student's calls; the loop version, long and steady, once
-THRESHOLDS = (10, 50)
+THRESHOLDS = (10, 25)  # the reference's kernels: about 35x here, the loop version's CPU over theirs
 LEADERBOARD = "Fast convolution: speedup over the loop version (x)"
 _MEASURED = pytest.StashKey[dict]()
 
@@ -36,8 +46,8 @@ def _check_grads(result, expected, call, tolerance):
         check_array(got, want, what=name, call=call, tolerance=tolerance)
 
 
-def _forward(student, x, w, b, param, call):
-    result = student.conv_forward_fast(x, w, b, param)
+def _forward(forward, x, w, b, param, call):
+    result = forward(x, w, b, param)
     if not isinstance(result, tuple) or len(result) != 2:
         raise GradingFailure(f"{call} must return a tuple (out, cache), got {type(result).__name__}")
     return result
@@ -46,19 +56,25 @@ def _forward(student, x, w, b, param, call):
 @pytest.mark.parametrize("x, w, b, param", FAST_CASES, ids=FAST_IDS)
 def test_fast_correct(student, reference, tolerance, x, w, b, param):
     expected, cache = reference.conv_forward(x, w, b, param)
-    dout = np.random.default_rng(len(FAST_IDS)).normal(size=expected.shape)
+    dout = np.random.default_rng(entropy(len(FAST_IDS))).normal(size=expected.shape)
     expected_grads = reference.conv_backward(dout, cache)
     call = describe("conv_forward_fast", x, w, b, param)
-    out, fast_cache = _forward(student, x, w, b, param, call)
+    out, fast_cache = _forward(student.conv_forward_fast, x, w, b, param, call)
     check_array(out, expected, what="out", call=call, tolerance=tolerance)
     _check_grads(student.conv_backward_fast(dout, fast_cache), expected_grads,
                  describe("conv_backward_fast", dout, (x, w, b, param)), tolerance)
 
 
+def _bench_out_shape():
+    stride, pad = BENCH_PARAM["stride"], BENCH_PARAM["pad"]
+    return (BENCH_X[0], BENCH_W[0], (BENCH_X[2] + 2 * pad - BENCH_W[2]) // stride + 1,
+            (BENCH_X[3] + 2 * pad - BENCH_W[3]) // stride + 1)
+
+
 def _bench_inputs(rng):
     """Fresh values of the bench's shapes: every timed call gets its own."""
     x, w = rng.normal(size=BENCH_X), rng.normal(size=BENCH_W)
-    dout = rng.normal(size=(BENCH_X[0], BENCH_W[0], BENCH_X[2], BENCH_X[3]))
+    dout = rng.normal(size=_bench_out_shape())
     return (x, w, rng.normal(size=BENCH_W[0]), dict(BENCH_PARAM)), dout
 
 
@@ -69,34 +85,34 @@ def _measure(student, reference, tolerance, stopwatch) -> float:
     Fair by construction: every call (the loop version's and the student's) gets
     inputs of its own, drawn afresh, so remembering earlier answers gains nothing;
     the loop version runs with every process of the student's stopped; the student's
-    time is the worse of wall time and the CPU time of its whole process tree. The
+    time is the CPU time of everything its code ran (every thread and process); the
+    forward pass's cache stays in the student's process. The
     student's calls come first: the loop version, the longest part of the bonus, is
     timed only for a submission whose timed outputs are all right."""
     rng = np.random.default_rng()  # fresh entropy: nothing to precompute
-    loop_times, fast_times = [], []
     fast = importlib.import_module(f"{reference.__name__}.fast")  # the expected values, quickly
-    for _ in range(FAST_CALLS):
-        args, dout = _bench_inputs(rng)
-        call = describe("conv_forward_fast", *args)
-        back_call = describe("conv_backward_fast", dout, args)
+    forward = kept(student.conv_forward_fast, 1)  # (out, cache): the cache stays where it was made
 
-        def timed(args=args, dout=dout, call=call):
-            out, fast_cache = _forward(student, *args, call)
-            return out, student.conv_backward_fast(dout, fast_cache)
+    def timed(inputs):
+        args, dout = inputs
+        out, fast_cache = _forward(forward, *args, describe("conv_forward_fast", *args))
+        grads = student.conv_backward_fast(dout, fast_cache)
+        forget(fast_cache)  # dropped at the next call, as a student's own code would drop it
+        return out, grads
 
-        (out, grads), seconds = stopwatch.student(timed)
-        fast_times.append(seconds)
+    def check(inputs, result):
+        (args, dout), (out, grads) = inputs, result
         expected_out, expected_cache = fast.conv_forward_fast(*args)
-        check_array(out, expected_out, what="out", call=call, tolerance=tolerance)
-        _check_grads(grads, fast.conv_backward_fast(dout, expected_cache), back_call, tolerance)
-    for _ in range(LOOP_ROUNDS):
-        args, dout = _bench_inputs(rng)
+        check_array(out, expected_out, what="out", call=describe("conv_forward_fast", *args), tolerance=tolerance)
+        _check_grads(grads, fast.conv_backward_fast(dout, expected_cache),
+                     describe("conv_backward_fast", dout, args), tolerance)
 
-        def loop(args=args, dout=dout):
-            return reference.conv_backward(dout, reference.conv_forward(*args)[1])
+    def loop(inputs):
+        args, dout = inputs
+        return reference.conv_backward(dout, reference.conv_forward(*args)[1])
 
-        loop_times.append(stopwatch.trusted(loop)[1])
-    return min(loop_times) / max(min(fast_times), 1e-9)
+    return measure_speedup(stopwatch, fresh_inputs=lambda: _bench_inputs(rng), student=timed, check=check,
+                           trusted=loop, student_calls=FAST_CALLS, trusted_calls=LOOP_ROUNDS)
 
 
 @pytest.mark.parametrize("threshold", THRESHOLDS, ids=[f"{t}x" for t in THRESHOLDS])
@@ -110,9 +126,10 @@ def test_fast_speedup(student, reference, tolerance, leaderboard, stopwatch, req
     if "error" in measured:
         raise measured["error"]
     speedup = measured["speedup"]
-    leaderboard(LEADERBOARD, round(speedup, 1))
+    leaderboard(LEADERBOARD, coarse(speedup))
     if speedup < threshold:
         raise GradingFailure(
-            f"conv_forward_fast + conv_backward_fast on x{BENCH_X}, w{BENCH_W}, stride 1, pad 1: correct, but "
+            f"conv_forward_fast + conv_backward_fast on x{BENCH_X}, w{BENCH_W}, stride {BENCH_PARAM['stride']}, "
+            f"pad {BENCH_PARAM['pad']}: correct, but "
             f"less than {threshold}x faster than the loop version (your speedup is on the leaderboard)."
         )
