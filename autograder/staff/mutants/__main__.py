@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
-    mutants = generate.all_mutants(assignment.reference, modules)
+    mutants = generate.all_mutants(assignment.reference, modules, cache=args.out / "generated")
     if args.only:
         wanted = set(args.only.split(","))
         missing = sorted(wanted - {m.id for m in mutants})

@@ -38,9 +38,11 @@ def load(path: Path) -> dict[str, Equivalent]:
     if not path.exists():
         return {}
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise EquivalentsError(f"{path}: not valid YAML: {err}") from None
+    if raw is None:  # an empty file: nothing reviewed yet
+        return {}
     if not isinstance(raw, list):
         raise EquivalentsError(f"{path}: must be a list of entries (- id: ..., reason: ...)")
     found: dict[str, Equivalent] = {}

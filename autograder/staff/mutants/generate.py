@@ -13,6 +13,8 @@ import ast
 import dataclasses
 import difflib
 import hashlib
+import json
+import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,14 +94,43 @@ def mutants_of_module(module: str, source: str) -> Iterator[Mutant]:
         yield Mutant(f"{stem}.{function}.{short}.{k}", module, function, line, name, what, before, after, mutated)
 
 
-def all_mutants(package: Path, modules: list[str]) -> list[Mutant]:
+def all_mutants(package: Path, modules: list[str], cache: Path | None = None) -> list[Mutant]:
     """The mutants of every module (``<package>/<module>.py``), module by module,
-    sorted by file and line."""
+    sorted by file and line. ``cache``: a folder where each module's mutants are kept,
+    keyed by its text and the generator's own code (parsing once per mutant costs
+    seconds per module; a rerun after a grader's change reuses them)."""
     found = []
     for module in modules:
         path = Path(package) / f"{module}.py"
-        found += mutants_of_module(path.name, path.read_text(encoding="utf-8"))
+        source = path.read_text(encoding="utf-8")
+        found += _cached(path.name, source, cache) if cache else list(mutants_of_module(path.name, source))
     return sorted(found, key=lambda m: (modules.index(Path(m.module).stem), m.line, m.id))
+
+
+def _fingerprint() -> str:
+    """The generator's own code and cosmic-ray's version: a change to either makes new mutants."""
+    from importlib.metadata import version
+    digest = hashlib.sha256(version("cosmic-ray").encode())
+    for name in ("generate.py", "generic.py", "operators.py", "regions.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cached(module: str, source: str, cache: Path) -> list[Mutant]:
+    key = hashlib.sha256(f"{_fingerprint()}\0{module}\0{source}".encode()).hexdigest()[:24]
+    path = Path(cache) / f"{Path(module).stem}-{key}.json"
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        mutants = [Mutant(**row) for row in rows]
+    except (OSError, ValueError, TypeError):
+        mutants = list(mutants_of_module(module, source))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps([dataclasses.asdict(m) for m in mutants]), encoding="utf-8")
+        os.replace(tmp, path)
+    for m in mutants:
+        _REFERENCE_TEXT[(m.module, hashlib.sha256(m.source.encode()).hexdigest())] = source
+    return mutants
 
 
 def _compiles(source: str) -> bool:
