@@ -138,3 +138,45 @@ def test_every_cnn_module_has_mutants_of_each_numeric_operator_it_can_have(tmp_p
                "index-flipped", "division-grouping", "default-required", "reduction-swapped", "core/NumberReplacer"):
         assert op in ops, op
     assert {m.module for m in mutants} == {"shapes.py", "params.py", "conv.py", "pool.py"}
+
+
+# A deterministic sample of the CNN's mutants, one or more per module and per kind of
+# mistake (the issue's: a documented default made a required key, an accumulation
+# that overwrites, an axis left out, a flipped index, a division's grouping): each is
+# killed today with partial marks. A grader change that lets one survive, or that
+# costs it every point, fails here. `make mutants` grades them all.
+SAMPLE = [
+    "shapes.conv_output_size.NumberReplacer.0",
+    "shapes._check_window.NumberReplacer.1",
+    "params.network_summary.default-required.0",
+    "params.network_summary.default-required.1",
+    "conv.zero_pad.slice-off-by-one.1",
+    "conv.conv_backward.augassign-to-assign.0",
+    "conv.conv_backward.axis-changed.0",
+    "pool.max_pool_forward.reduction-swapped.0",
+    "pool.max_pool_backward.index-flipped.0",
+    "pool.avg_pool_backward.division-grouping.0",
+]
+
+
+def test_sample_of_cnn_mutants_stays_killed(autograder_zip, tmp_path):
+    from autograder.runtime import config
+    from autograder.staff.batch import sha256
+
+    assignment = config.load(ROOT / "assignment" / "assignment.yaml")
+    modules = list(assignment.required_modules)
+    mutants = {m.id: m for m in generate.all_mutants(assignment.reference, modules)}
+    missing = [i for i in SAMPLE if i not in mutants]
+    assert not missing, f"the sample names mutants that no longer exist (the reference changed?): {missing}"
+    job = run.Job(Path(autograder_zip), sha256(Path(autograder_zip)), assignment.reference, assignment.package,
+                  tmp_path)
+    (tmp_path / "verdicts").mkdir()
+    reference = run.baseline(job)
+    full = sum(t["max_score"] for t in reference["tests"])
+    assert reference["score"] >= full
+    verdicts = run.grade_mutants(job, [mutants[i] for i in SAMPLE], reference, jobs=2)
+    alive = {i: verdicts[i].status for i in SAMPLE if verdicts[i].status != "killed"}
+    assert not alive, f"mutants the graders used to kill: {alive}"
+    for i in SAMPLE:
+        v = verdicts[i]
+        assert 0 < v.score < full and not v.import_broken, (i, v.score, v.caught_by)
