@@ -59,7 +59,7 @@ def test_output_size_errors(student, function, args):
     check_raises(getattr(student, function), *args, call=describe(function, *args), diagnose=Replay(function, args))
 
 
-SAME_AND_RECEPTIVE = ([("same_padding", (f,)) for f in (1, 5, 9, 11, 2, 6)]
+SAME_AND_RECEPTIVE = ([("same_padding", (f,)) for f in (1, 5, 9, 11, 2, 6, 0, -3)]
                       + [("receptive_field", args) for args in ((3, 3), (2, 5), (1, 7), (4, 1))])
 
 
