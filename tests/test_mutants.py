@@ -180,3 +180,44 @@ def test_sample_of_cnn_mutants_stays_killed(autograder_zip, tmp_path):
     for i in SAMPLE:
         v = verdicts[i]
         assert 0 < v.score < full and not v.import_broken, (i, v.score, v.caught_by)
+
+
+def test_killed_mutants_become_a_catalogue_that_names_them_and_not_correct_code(tmp_path):
+    import json
+
+    import numpy as np
+
+    from autograder.grade import mutant_catalogue
+    from autograder.grade.diagnose import Diagnoser, load_catalogue
+    from autograder.runtime.packages import load_package
+    from autograder.runtime.testkit import Evidence, Replay
+    from autograder.staff.mutants import catalogue
+
+    ref = load_package(ROOT / "solutions" / "convnet", "convnet_reference_for_mutants")
+    source = (ROOT / "solutions" / "convnet" / "pool.py").read_text(encoding="utf-8")
+    mutants = {m.id: m for m in generate.mutants_of_module("pool.py", source)}
+    chosen = [mutants["pool.avg_pool_backward.division-grouping.0"], mutants["pool._geometry.NumberReplacer.0"]]
+    verdicts = {m.id: run.Verdict(m.id, m.digest, "sha", "killed", score=90.0) for m in chosen}
+    public = {"max_pool_forward", "max_pool_backward", "avg_pool_forward", "avg_pool_backward"}
+    entries = catalogue.entries(chosen, verdicts, public, full=100.0, per_operator=2)
+    assert {e["id"]: e["functions"] for e in entries} == {  # a helper reaches every public function calling it
+        "pool._geometry.NumberReplacer.0": sorted(public), "pool.avg_pool_backward.division-grouping.0": ["avg_pool_backward"]}
+    (tmp_path / "mutants.json").write_text(json.dumps(entries))
+    # killed but scoring 0, or surviving: no entry
+    assert not catalogue.entries(chosen, {m.id: run.Verdict(m.id, m.digest, "sha", "survived", score=100.0)
+                                         for m in chosen}, public, 100.0, 2)
+
+    mistakes = mutant_catalogue.mistakes(ref, tmp_path / "mutants.json")
+    assert [m.id for m in mistakes] == [f"mutant:{e['id']}" for e in entries]
+    x = np.random.default_rng(0).normal(size=(2, 3, 4, 4))
+    param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    dout = np.random.default_rng(1).normal(size=(2, 3, 2, 2))
+    replay = Replay("avg_pool_backward", (dout, (x, param)))
+    wrong = dout.repeat(2, axis=2).repeat(2, axis=3)  # dout / 2 * 2: the grouping mistake
+    diagnoser = Diagnoser(mistakes, ref)
+    assert [h.id for h in diagnoser.hints(Evidence(replay, wrong, 1e-7, 1e-9))] == [
+        "mutant:pool.avg_pool_backward.division-grouping.0"]
+    right = ref.avg_pool_backward(dout, (x, param))
+    assert diagnoser.hints(Evidence(replay, right, 1e-7, 1e-9)) == ()
+    assert mutant_catalogue.mistakes(ref, tmp_path / "absent.json") == []
+    assert load_catalogue  # the catalogue's mistakes are the diagnoser's own type
