@@ -201,7 +201,8 @@ def test_killed_mutants_become_a_catalogue_that_names_them_and_not_correct_code(
     public = {"max_pool_forward", "max_pool_backward", "avg_pool_forward", "avg_pool_backward"}
     entries = catalogue.entries(chosen, verdicts, public, full=100.0, per_operator=2)
     assert {e["id"]: e["functions"] for e in entries} == {  # a helper reaches every public function calling it
-        "pool._geometry.NumberReplacer.0": sorted(public), "pool.avg_pool_backward.division-grouping.0": ["avg_pool_backward"]}
+        "pool._geometry.NumberReplacer.0": sorted(public),
+        "pool.avg_pool_backward.division-grouping.0": ["avg_pool_backward"]}
     (tmp_path / "mutants.json").write_text(json.dumps(entries))
     # killed but scoring 0, or surviving: no entry
     assert not catalogue.entries(chosen, {m.id: run.Verdict(m.id, m.digest, "sha", "survived", score=100.0)

@@ -50,7 +50,8 @@ class Mutant:
 
     def summary(self) -> dict:
         """The mutant as plain data (no source), for the JSON report."""
-        return {k: getattr(self, k) for k in ("id", "module", "function", "line", "operator", "what", "before", "after")}
+        keys = ("id", "module", "function", "line", "operator", "what", "before", "after")
+        return {k: getattr(self, k) for k in keys}
 
 
 _REFERENCE_TEXT: dict[tuple[str, str], str] = {}  # (module, sha of the mutant) -> the reference's text

@@ -145,7 +145,9 @@ def transpose_dropped(tree: ast.AST, src: Source) -> Iterator[Edit]:
             yield _replace(node, src.segment(node.value))
         elif isinstance(node, ast.Call) and _call_name(node) in _TRANSPOSES:
             func = node.func
-            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("np", "numpy"):
+            numpy_function = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                and func.value.id in ("np", "numpy")
+            if numpy_function:
                 if node.args:
                     yield _replace(node, _operand(src, node.args[0]))
             elif isinstance(func, ast.Attribute):

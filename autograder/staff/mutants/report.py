@@ -54,7 +54,7 @@ def summarise(mutants: list[Mutant], verdicts: dict[str, Verdict], equivalent: d
             counts[v.status] += 1
             if v.status == "killed":
                 counts["import_broken"] += v.import_broken
-                counts["partial"] += 0 < v.score < full or (v.score >= full and 0 < v.bonus)
+                counts["partial"] += 0 < v.score < full or (v.score >= full and v.bonus > 0)
                 counts["zero"] += v.score <= 0 and not v.import_broken
                 counts["hinted"] += bool(v.hints)
                 counts["characterised"] += bool(v.characterised)
@@ -137,7 +137,8 @@ def _markdown(title, mutants, verdicts, equivalent, equivalents_path, full, clos
         f"Of the killed: {s.partial} partial (neither 0 nor full marks), {s.zero} at 0 with their modules importing, "
         f"{s.import_broken} that broke an import; a catalogued mistake named for {s.hinted}, the failing cases "
         f"characterised for {s.characterised}.", "",
-        f"Graded in {seconds / 60:.1f} min on {jobs} worker(s) (verdicts of earlier runs reused where nothing changed).",
+        f"Graded in {seconds / 60:.1f} min on {jobs} worker(s) "
+        "(verdicts of earlier runs reused where nothing changed).",
         "",
         "How to read this: a *survivor* is a change to the reference that no test notices: a mistake a student "
         "could make and keep every point. Either add a test case that tells it apart (through the documented "
@@ -149,7 +150,8 @@ def _markdown(title, mutants, verdicts, equivalent, equivalents_path, full, clos
         v = verdicts.get(m.id)
         status = "equivalent" if _is_equivalent(m, equivalent) else (v.status if v else "not graded")
         by_operator[m.operator][status] += 1
-    lines += ["## By operator", "", "| operator | mistake | killed | survived | equivalent |", "| --- | --- | --- | --- | --- |"]
+    lines += ["## By operator", "", "| operator | mistake | killed | survived | equivalent |",
+              "| --- | --- | --- | --- | --- |"]
     whats = {m.operator: m.what for m in mutants}
     for op in sorted(by_operator):
         c = by_operator[op]
