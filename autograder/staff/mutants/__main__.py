@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import signal
 import sys
 import time
@@ -30,6 +31,13 @@ def sample(mutants: list[generate.Mutant], count: int) -> list[generate.Mutant]:
         return mutants
     step = len(mutants) / count
     return [mutants[int(i * step)] for i in range(count)]
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and of every descendant it has reaped (the warm
+    graders, closed before this is read, with the forks and sandboxes they reaped)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,11 +95,12 @@ def main(argv: list[str] | None = None) -> int:
                   args.out.resolve())
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     print(f"{len(mutants)} mutants of {', '.join(modules)}; grading the reference first", file=sys.stderr)
-    started = time.monotonic()
+    started, cpu_before = time.monotonic(), _cpu_seconds()
     try:
         reference = run.baseline(job)
         full = sum(t.get("max_score", 0) for t in reference.get("tests", []))
-        verdicts = run.grade_mutants(job, mutants, reference, args.jobs, Progress(len(mutants)))
+        progress = Progress(len(mutants))
+        verdicts = run.grade_mutants(job, mutants, reference, args.jobs, progress)
     except KeyboardInterrupt:
         print("\ninterrupted: the same command resumes where this run stopped", file=sys.stderr)
         return 130
@@ -99,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     seconds = time.monotonic() - started
+    cpu = _cpu_seconds() - cpu_before
     tests = sorted((assignment.root / "tests").rglob("test_*.py"))
     references = [assignment.reference / f"{m}.py" for m in assignment.modules]
     closest = report.tests_by_function(tests, references)
@@ -110,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{summary.equivalent} equivalent, {summary.unfinished} without a verdict; "
           f"{summary.partial} of the killed partial; {len(mutants)} mutants in {seconds / 60:.1f} min "
           f"on {args.jobs} worker(s)")
+    graded = progress.done - progress.skipped
+    print(f"CPU: {cpu / 60:.1f} min in all (the graders, the sandboxes and this process), "
+          f"{cpu / max(graded, 1):.1f} s per mutant graded: {cpu / 60 / args.jobs:.1f} min on {args.jobs} idle cores")
     print(f"report: {args.out / 'report.md'}")
     return 0
 
