@@ -82,7 +82,7 @@ import pytest
 from autograder.runtime.testkit import check_value, describe
 
 
-@pytest.mark.parametrize("x, expected", [(1, 2), (0, 0), (-3, -6)])
+@pytest.mark.parametrize("x, expected", [(1, 2), (0, 0), (-3, -6), (2, 4)])
 def test_double_small(student, x, expected):
     check_value(student.double(x), expected, what="the result", call=describe("double", x))
 ''',
