@@ -74,8 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     if assignment.reference is None:
         print(f"error: {args.assignment}: no reference", file=sys.stderr)
         return 2
-    data = json.loads((args.run / "mutants.json").read_text(encoding="utf-8"))
-    modules = sorted({Path(row["module"]).stem for row in data["mutants"]}, key=list(assignment.modules).index)
+    summary = args.run / "mutants.json"  # the modules of the run; a run still going: the required ones
+    modules = (sorted({Path(row["module"]).stem for row in json.loads(summary.read_text(encoding="utf-8"))["mutants"]},
+                      key=list(assignment.modules).index) if summary.exists() else list(assignment.required_modules))
     mutants = generate.all_mutants(assignment.reference, modules, cache=args.run / "generated")
     verdicts = {}
     for m in mutants:
