@@ -138,6 +138,12 @@ def test_every_cnn_module_has_mutants_of_each_numeric_operator_it_can_have(tmp_p
                "index-flipped", "division-grouping", "default-required", "reduction-swapped", "core/NumberReplacer"):
         assert op in ops, op
     assert {m.module for m in mutants} == {"shapes.py", "params.py", "conv.py", "pool.py"}
+    # the reviewed equivalent mutants still exist as reviewed (a changed reference makes an entry stale)
+    by_id = {m.id: m for m in mutants}
+    reviewed = equivalents.load(ROOT / "assignment" / equivalents.FILE_NAME)
+    assert reviewed
+    stale = [i for i, e in reviewed.items() if i not in by_id or not equivalents.matches(e, by_id[i].after)]
+    assert not stale, f"review these entries of assignment/{equivalents.FILE_NAME} again: {stale}"
 
 
 # A deterministic sample of the CNN's mutants, one or more per module and per kind of
