@@ -121,14 +121,16 @@ def grade_mutants(job: Job, mutants: list[Mutant], reference: dict[str, Any], jo
                 progress(Outcome(mutant.id, status, verdict.seconds, verdict.message or verdict.status,
                                  verdict.score if status == "graded" else None))
 
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            for future in [pool.submit(one, m) for m in todo]:
-                future.result()
-    except BaseException:
+        for future in [pool.submit(one, m) for m in todo]:
+            future.result()
+    except BaseException:  # interrupted: nothing more starts, the gradings in progress are killed
+        pool.shutdown(wait=False, cancel_futures=True)
         warm.stop_all()
         raise
     finally:
+        pool.shutdown(wait=True)
         warm.close_all()
     return verdicts
 
