@@ -22,7 +22,7 @@ NEED_OUTPUTS = @test -n "$(OUTPUTS)" || { echo "error: $(ASSIGNMENT) cannot be r
 IS_DEFAULT = $(filter $(abspath $(DEFAULT_ASSIGNMENT)),$(abspath $(ASSIGNMENT)))
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint test test-fast test-docker-like test-docker bench-docker test-slurm student autograder grade grade-all bench-grade bench-grade-all bench-slurm bench bench-feedback release new-assignment clean
+.PHONY: help install lint test test-fast test-docker-like test-docker bench-docker test-slurm student autograder grade grade-all bench-grade bench-grade-all bench-slurm bench bench-feedback release new-assignment clean mutants bench-mutants
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -123,6 +123,16 @@ bench: $(STAMP) ## the assignment's benchmark, from its bench/ folder (BENCH_TOR
 		$$($(PY) -m autograder.build.layout --code-pins $(ASSIGNMENT)) $(addprefix -r ,$(BENCH_REQS))
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 		$(BENCH_VENV)/bin/python $(BENCH_SCRIPT) --out $(BUILD)/bench.json $(if $(filter 1,$(BENCH_TORCH)),,--no-torch)
+
+# Mutation analysis (docs/mutants.md): every mutant of the reference graded like a submission.
+MUTANTS_ARGS = --assignment $(ASSIGNMENT) --autograder $(DIST)/autograder.zip $(if $(MODULES),--modules $(MODULES)) \
+	$(if $(SAMPLE),--sample $(SAMPLE)) $(if $(ONLY),--only $(ONLY))
+mutants: autograder ## mutate the reference, grade every mutant, write report.md [JOBS=n] [OUT=dir] [MODULES=a,b] [SAMPLE=n] [ONLY=id,..]
+	$(PY) -m autograder.staff.mutants $(MUTANTS_ARGS) --out "$(or $(OUT),$(BUILD)/mutants)" $(if $(JOBS),--jobs $(JOBS))
+
+bench-mutants: autograder ## the whole mutation run from scratch on JOBS (default 2) workers; prints its time
+	rm -rf $(BUILD)/bench-mutants
+	$(PY) -m autograder.staff.mutants $(MUTANTS_ARGS) --out $(BUILD)/bench-mutants --jobs $(or $(JOBS),2)
 
 release: $(STAMP) ## check the assignment, build every artifact, grade the reference (100) and the stubs (0)
 	$(NEED_OUTPUTS)

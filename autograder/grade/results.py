@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from autograder.runtime import outcomes
+from autograder.runtime import characterise, outcomes
 from autograder.runtime.config import Assignment
 from autograder.runtime.scoring import GroupScore, diagnoses, feedback, matched_hints
 from autograder.runtime.text import printable
@@ -78,7 +78,15 @@ def test_facts(score: GroupScore, *, grader_failure: bool = False) -> dict[str, 
     """A test's ``extra_data``: its reason code, its cases by code, and whether the
     graders themselves failed it."""
     reason = outcomes.GRADER_ERROR if grader_failure else score.reason
-    return {"reason": reason, "cases": score.reasons, **({"grader_failure": True} if grader_failure else {})}
+    return {"reason": reason, "cases": score.reasons, **({"grader_failure": True} if grader_failure else {}),
+            **({"characterised": True} if _characterised(score) else {})}
+
+
+def _characterised(score: GroupScore) -> bool:
+    """Whether the feedback says what the failing cases have in common (a fact for
+    course staff: ``make mutants`` reports which mistakes got one)."""
+    cases = [(dict(c.features), c.passed) for c in score.cases if c.features]
+    return bool(score.failed_cases) and len(cases) == len(score.cases) and bool(characterise.separators(cases))
 
 
 def summary(assignment: Assignment, scores: list[GroupScore], problems: list[str]) -> str:

@@ -11,6 +11,7 @@ writes::
     <dir>/tests/public/test_basics.py      a public test (shipped to students)
     <dir>/tests/hidden/test_basics_hidden.py   a hidden test (Gradescope only)
     <dir>/student/README.md, Makefile      copied into the student release
+    <dir>/mutants-equivalent.yaml          reviewed equivalent mutants (make mutants), none yet
 
 Then replace the example function and tests with your own; the release check says what
 is missing, naming the file and the key or line.
@@ -85,7 +86,7 @@ import pytest
 from autograder.runtime.testkit import check_value, describe
 
 
-@pytest.mark.parametrize("x, expected", [(1, 2), (0, 0), (-3, -6)])
+@pytest.mark.parametrize("x, expected", [(1, 2), (0, 0), (-3, -6), (2, 4)])
 def test_double_small(student, x, expected):
     check_value(student.double(x), expected, what="the result", call=describe("double", x))
 ''',
@@ -100,6 +101,15 @@ from autograder.runtime.testkit import check_value, describe
 @pytest.mark.parametrize("x", [7, 1000, -12345])
 def test_double_hidden(student, reference, x):
     check_value(student.double(x), reference.double(x), what="the result", call=describe("double", x))
+''',
+    "mutants-equivalent.yaml": '''\
+# Mutants of the reference that no allowed input tells apart from it (make mutants
+# ASSIGNMENT=...; see the framework's docs/mutants.md): each entry is left out of the
+# mutation score. One per mutant, its id and mutated line as the report shows them:
+#
+# - id: basics.double.NumberReplacer.0
+#   after: "return 3 * x"
+#   reason: why no input the docstring allows tells it apart
 ''',
     "student/README.md": '''\
 # Assignment: {title}
@@ -178,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in written:
         print(f"  {path}")
     print(f"\nNext: make release ASSIGNMENT={folder / 'assignment.yaml'}")
+    print(f"How strong your tests are: make mutants ASSIGNMENT={folder / 'assignment.yaml'}")
     return 0
 
 

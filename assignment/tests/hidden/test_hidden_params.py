@@ -49,12 +49,32 @@ def test_count_params_unseen(student, reference, name):
                 diagnose=replay)
 
 
+@pytest.mark.parametrize("name", sorted(UNSEEN))
+def test_network_summary_unseen(student, reference, name):
+    """Every row of networks students have not seen, conv layers without stride or pad included."""
+    layers, shape = UNSEEN[name]
+    call = describe("network_summary", f"{name} layers", shape)
+    want = reference.network_summary(layers, shape)
+    rows = student.network_summary(layers, shape)
+    if not isinstance(rows, list) or len(rows) != len(want):
+        raise GradingFailure(f"{call} must return a list with one dict per layer ({len(want)})")
+    for index, (row, expected) in enumerate(zip(rows, want, strict=True)):
+        if not isinstance(row, dict):
+            raise GradingFailure(f"{call}: row {index} is a {type(row).__name__}, expected a dict")
+        for key in ("type", "output_shape", "params"):
+            got = row.get(key)
+            check_value(tuple(got or ()) if key == "output_shape" else got, expected[key],
+                        what=f"row {index}'s {key}", call=call,
+                        diagnose=Replay("network_summary", (layers, shape), part=(index, key)))
+
+
 @pytest.mark.parametrize("name", sorted(BROKEN))
 def test_network_summary_errors(student, name):
-    layers, shape, index = BROKEN[name]
+    layers, shape, index, kind = BROKEN[name]
     call = describe("network_summary", f"{name} layers", shape)
     err = check_raises(student.network_summary, layers, shape, call=call,
                        diagnose=Replay("network_summary", (layers, shape)))
-    if f"layer {index}" not in str(err):
-        raise GradingFailure(f"{call}: the ValueError should name the layer that does not fit ('layer {index}'), "
-                             f"got: {err}")
+    start = f"layer {index} ({kind}): "
+    if not str(err).startswith(start):
+        raise GradingFailure(f"{call}: the ValueError's message should start with {start!r} (the layer at fault "
+                             f"and its type), got: {err}")

@@ -2,10 +2,19 @@
 
 import numpy as np
 import pytest
-from hidden_cases import case_id, pool_cases, unique_ids
+from hidden_cases import case_id, pool_case, pool_cases, unique_ids
 
 from autograder.runtime.seeds import entropy
-from autograder.runtime.testkit import Replay, check_array, check_raises, describe, numerical_gradient
+from autograder.runtime.testkit import (
+    GradingFailure,
+    Replay,
+    check_array,
+    check_raises,
+    check_unchanged,
+    check_value,
+    describe,
+    numerical_gradient,
+)
 
 # Cases parametrized by their arguments, expected values before the student's call
 # (see test_hidden_conv).
@@ -75,3 +84,31 @@ def test_pool_errors(student, kind, shape, param):
     fn = getattr(student, f"{kind}_pool_forward")
     check_raises(fn, x, param, call=describe(f"{kind}_pool_forward", x, param),
                  diagnose=Replay(f"{kind}_pool_forward", (x, param)))
+
+
+POOL_CONTRACT = [(kind, *pool_case(seed)) for kind in ("max", "avg") for seed in (0, 1)] + [
+    (kind, *pool_cases(random=0)[-1]) for kind in ("max", "avg")]  # an integer input: out is float64 all the same
+
+
+@pytest.mark.parametrize("kind, x, pool_param", POOL_CONTRACT,
+                         ids=[f"{k}-{case_id(('x', x), ('p', p))}" for k, x, p in POOL_CONTRACT])
+def test_pool_forward_contract(student, reference, kind, x, pool_param):
+    """float64 out of shape (N, C, H', W'), the input left as it was, and the cache
+    exactly (x, pool_param) (the module's docstring)."""
+    name = f"{kind}_pool_forward"
+    call = describe(name, x, pool_param)
+    want, _ = getattr(reference, name)(x, pool_param)
+    result = getattr(student, name)(x, pool_param)
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise GradingFailure(f"{call} must return a tuple (out, cache), got {type(result).__name__}")
+    out, cache = result
+    check_unchanged(student, call=call, names=("x", "pool_param"))
+    if not isinstance(out, np.ndarray):
+        raise GradingFailure(f"{call}: out is a {type(out).__name__}, expected a numpy array")
+    check_value(str(out.dtype), "float64", what="out's dtype", call=call)
+    check_value(out.shape, want.shape, what="out's shape", call=call)
+    check_value(len(cache) if isinstance(cache, tuple) else -1, 2, what="the length of the cache tuple", call=call)
+    got = cache[0]
+    if not (isinstance(got, np.ndarray) and got.shape == x.shape and np.array_equal(got, x)):
+        raise GradingFailure(f"{call}: cache[0] must be the input x itself")
+    check_value(cache[1], pool_param, what="cache[1] (pool_param)", call=call)

@@ -15,11 +15,14 @@ def _fitting(seed):
     return (n, f, stride, pad) if n >= 1 else (n + 2 * pad, f, stride, 0)
 
 
-@pytest.mark.parametrize("n, f, stride, pad", [_fitting(s) for s in range(20)] + [(224, 3, 1, 1), (227, 11, 4, 0)])
+@pytest.mark.parametrize("n, f, stride, pad", [_fitting(s) for s in range(20)] + [(224, 3, 1, 1), (227, 11, 4, 0)]
+                         + [(9, 3, 1, 0), (12, 5, 1, 0), (8, 2, 2, 0), (6, 3, 1, 1)])
 def test_conv_output_size_random(student, reference, n, f, stride, pad):
-    call = describe("conv_output_size", n, f, stride=stride, pad=pad)
-    replay = Replay("conv_output_size", (n, f), {"stride": stride, "pad": pad})
-    check_value(student.conv_output_size(n, f, stride=stride, pad=pad), reference.conv_output_size(n, f, stride, pad),
+    # stride and pad at their documented defaults (1 and 0) are left out of the call
+    given = {k: v for k, v, default in (("stride", stride, 1), ("pad", pad, 0)) if v != default}
+    call = describe("conv_output_size", n, f, **given)
+    replay = Replay("conv_output_size", (n, f), given)
+    check_value(student.conv_output_size(n, f, **given), reference.conv_output_size(n, f, stride, pad),
                 what="the result", call=call, diagnose=replay)
 
 
@@ -44,18 +47,20 @@ def test_pool_output_size_random(student, reference, n, f, stride):
         ("conv_output_size", (7, 0, 1, 0)),  # f < 1
         ("conv_output_size", (7, 3, 0, 0)),  # stride < 1
         ("conv_output_size", (7, 3, 1, -1)),  # pad < 0
+        ("conv_output_size", (0, 1, 1, 1)),  # n < 1 (a padded filter would still fit)
         ("pool_output_size", (7, 2, 2)),  # 3.5
         ("pool_output_size", (3, 4, 1)),  # window larger than the input
         ("pool_output_size", (6, 2, 0)),  # stride < 1
+        ("pool_output_size", (5, 0, 1)),  # f < 1
     ],
     ids=["conv-3.5", "conv-3.67", "conv-filter-too-big", "conv-f0", "conv-stride0", "conv-pad-negative",
-         "pool-3.5", "pool-window-too-big", "pool-stride0"],
+         "conv-n0", "pool-3.5", "pool-window-too-big", "pool-stride0", "pool-f0"],
 )
 def test_output_size_errors(student, function, args):
     check_raises(getattr(student, function), *args, call=describe(function, *args), diagnose=Replay(function, args))
 
 
-SAME_AND_RECEPTIVE = ([("same_padding", (f,)) for f in (1, 5, 9, 11, 2, 6)]
+SAME_AND_RECEPTIVE = ([("same_padding", (f,)) for f in (1, 5, 9, 11, 2, 6, 0, -3)]
                       + [("receptive_field", args) for args in ((3, 3), (2, 5), (1, 7), (4, 1))])
 
 

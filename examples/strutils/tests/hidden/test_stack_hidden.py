@@ -9,7 +9,8 @@ from autograder.runtime.testkit import check_raises, check_value
 def test_stack_hidden(student, reference, items):
     mine, theirs = student.Stack(list(items)), reference.Stack(list(items))
     check_value(mine.size(), theirs.size(), what="the size", call=f"Stack({list(items)!r}).size()")
-    for value in items[::-1]:
+    for value in items[::-1]:  # the top, left in place, then popped: peek and pop agree on every size
+        check_value(mine.peek(), value, what="the value on top", call=f"peek() on Stack({list(items)!r})")
         check_value(mine.pop(), value, what="the value popped", call=f"pop() on Stack({list(items)!r})")
     check_raises(mine.peek, error=IndexError, call="peek() on an empty stack")
 

@@ -21,7 +21,7 @@ def test_word_counts(student, reference, text):
 
 @pytest.mark.parametrize("shift", [0, 13, 26, 27, -27, 1000])
 def test_caesar_hidden(student, reference, shift):
-    text = "The quick brown fox jumps over the lazy dog. 0123!"
+    text = "The quick brown fox jumps over the lazy dog. 0123! AZaz@[`{"  # the alphabet's ends and their neighbours
     check_value(student.caesar(text, shift), reference.caesar(text, shift), what="the result",
                 call=describe("caesar", text, shift))
     check_raises(student.caesar, text, "1", error=TypeError, call=describe("caesar", text, "1"))
