@@ -23,7 +23,7 @@ def test_features_of_arrays_dicts_lists_and_scalars():
     assert f["x.shape[0]"] == 2 and f["x.shape[3]"] == 4
     assert f["x.shape[-2] == x.shape[-1]"] is True
     assert f["stride"] == 2 and f["pad"] == 1 and f["stride == pad"] is False
-    assert f["layers has type=conv"] is True and f["len(layers)"] == 2
+    assert f["layers has type=conv"] is True and "len(layers)" not in f  # a count of arguments is never a cause
     assert f["n"] == 7 and f["name"] == "conv_params"
 
 
@@ -74,7 +74,7 @@ def _score(outcomes, public):
 
 
 def test_feedback_lines_public_and_hidden():
-    rows = [({"x": np.ones((1, s)), "stride": s}, s == 1) for s in (1, 2, 3)]
+    rows = [({"x": np.ones((1, 4)), "stride": s}, s == 1) for s in (1, 2, 3)]
     public = [CaseOutcome(str(i), passed, "" if passed else "wrong", features=tuple(case_features(p).items()),
                           size=characterise.case_size(p), inputs="" if passed else characterise.describe_inputs(p))
               for i, (p, passed) in enumerate(rows)]

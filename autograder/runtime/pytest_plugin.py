@@ -306,7 +306,8 @@ class GradingPlugin:
             case = item.callspec.id if hasattr(item, "callspec") else ""
             group = self.group_of(item)
             params = dict(item.callspec.params) if hasattr(item, "callspec") else {}
-            features, size, inputs = _case_facts(params, shown=group.public and not passed)
+            declared = getattr(getattr(item, "module", None), "CASE_FEATURES", None)
+            features, size, inputs = _case_facts(params, shown=group.public and not passed, declared=declared)
             self._outcomes.setdefault(group.id, []).append(
                 CaseOutcome(case, passed, message, self._case_output(item), replayed, hints, features, size, inputs,
                             reason)
@@ -359,11 +360,13 @@ class GradingPlugin:
         return lines
 
 
-def _case_facts(params: dict, *, shown: bool) -> tuple[tuple, int, str]:
-    """A case's features, size and (``shown``: a public case) its inputs written out
-    (when there is more to them than one plain value, which its id says already)."""
+def _case_facts(params: dict, *, shown: bool, declared: Any = None) -> tuple[tuple, int, str]:
+    """A case's features (``declared``: its test module's ``CASE_FEATURES``, see
+    :mod:`autograder.runtime.characterise`), size and (``shown``: a public case) its
+    inputs written out (when there is more to them than one plain value, which its id
+    says already)."""
     try:
-        features = tuple(characterise.case_features(params).items())
+        features = tuple(characterise.case_features(params, declared).items())
         shown = shown and (len(params) > 1 or characterise.case_size(params) > 1)
         return features, characterise.case_size(params), characterise.describe_inputs(params) if shown else ""
     except Exception:  # a description is a bonus: it must never cost the case its report

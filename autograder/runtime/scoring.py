@@ -120,12 +120,25 @@ def characterisation(score: GroupScore) -> list[str]:
     arguments, see :mod:`autograder.runtime.characterise`) and, where the cases' inputs may be
     shown (a public test), the smallest failing case with its inputs."""
     cases = [(dict(c.features), c.passed) for c in score.cases if c.features]
-    lines = characterise.wording(characterise.separators(cases)) if len(cases) == len(score.cases) else []
+    described = len(cases) == len(score.cases)
+    lines = characterise.wording(characterise.separators(cases)) if described and _one_way(score) else []
     shown = [c for c in score.failed_cases if c.inputs]
     if shown and len(score.cases) > 1:
         smallest = min(shown, key=lambda c: c.size)
         lines.append(f"The smallest failing case, [{smallest.case}]:\n" + _indent(smallest.inputs, "    "))
     return lines
+
+
+# The reasons of a case that computed something wrong: only those say something about
+# the case's inputs. A stub, a missing module, a timeout or a crash fail for their own
+# reason, which the case's message says already.
+_WRONG_VALUE = (outcomes.FAILED, outcomes.ERROR)
+
+
+def _one_way(score: GroupScore) -> bool:
+    """Whether the failing cases computed something wrong, the one kind of failure
+    whose cases' inputs can say what separates them from the passing ones."""
+    return all(c.reason in _WRONG_VALUE for c in score.failed_cases)
 
 
 # Whose evidence a group's hints may use: a group's output must not reveal anything

@@ -1,0 +1,118 @@
+"""What a wrong array looks like next to the right one: predicates for a catalogue's effects.
+
+A catalogue of mistakes (see :mod:`autograder.grade.diagnose`) may recognise a mistake
+by its *effect* rather than by replaying one way of writing it: "the student's value is
+the expected one times a constant", "it differs only at positions of this mask", "it
+holds the expected values at other positions". Any implementation of the mistake shows
+the effect, so the hint also names bugs nobody catalogued. These are the generic
+pieces; an assignment composes them with what its functions mean (which positions are
+shared by overlapping windows, which axis holds the filters).
+
+Every predicate takes the failed check's :class:`~autograder.runtime.testkit.Evidence`
+(``actual``: the student's value, ``expected``: the check's, ``replay.args``: the
+call's inputs) and is False when the values are not arrays of one shape, or when the
+student's value is right (a check that failed for another reason).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograder.runtime.testkit import Evidence
+
+REL = 1e-6  # how close two values must be to count as equal here, at the least
+
+
+def pair(e: Evidence) -> tuple[np.ndarray, np.ndarray]:
+    """``(actual, expected)`` as float64 arrays of one shape; ValueError otherwise."""
+    if not (isinstance(e.actual, np.ndarray) and isinstance(e.expected, np.ndarray)):
+        raise ValueError("not arrays")
+    if e.actual.shape != e.expected.shape or e.actual.size == 0:
+        raise ValueError("not one shape")
+    return e.actual.astype(np.float64), e.expected.astype(np.float64)
+
+
+def close(a: Any, b: Any, e: Evidence) -> np.ndarray:
+    """Where ``a`` and ``b`` agree within the check's tolerance (at least :data:`REL`)."""
+    scale = max(float(np.max(np.abs(b), initial=0.0)), 1.0)
+    return np.isclose(a, b, rtol=max(e.rtol, REL), atol=max(e.atol, REL * scale))
+
+
+def wrong(e: Evidence) -> np.ndarray:
+    """The positions where the student's value is not the expected one."""
+    actual, expected = pair(e)
+    return ~close(actual, expected, e)
+
+
+def factor(e: Evidence) -> float | None:
+    """``k`` when the student's value is ``k`` times the expected one everywhere (k not
+    1, the expected value not all zeros), else None."""
+    actual, expected = pair(e)
+    big = np.abs(expected) > REL * max(float(np.abs(expected).max()), 1.0)
+    if not big.any() or not wrong(e).any():
+        return None
+    k = float(np.median(actual[big] / expected[big]))
+    if not np.isfinite(k) or abs(k - 1) < 1e-6 or not close(actual, k * expected, e).all():
+        return None
+    return k
+
+
+def scaled(e: Evidence, *allowed: float) -> bool:
+    """The student's value is the expected one times a constant other than 1 (one of
+    ``allowed``, when given: within 1e-6)."""
+    k = factor(e)
+    return k is not None and (not allowed or any(abs(k - a) <= 1e-6 * max(abs(a), 1.0) for a in allowed))
+
+
+def offset_per(e: Evidence, axis: int) -> bool:
+    """The student's value minus the expected one is the same at every position that
+    shares an index along ``axis`` (and not zero everywhere): an amount added per
+    filter, per channel, per row."""
+    actual, expected = pair(e)
+    if not wrong(e).any():
+        return False
+    diff = actual - expected
+    moved = np.moveaxis(diff, axis, 0).reshape(diff.shape[axis], -1)
+    if moved.shape[1] < 2:
+        return False
+    per = moved[:, :1]
+    return bool(close(moved, np.broadcast_to(per, moved.shape), e).all())
+
+
+def rearranged(e: Evidence) -> bool:
+    """The student's value holds exactly the expected values, at other positions (an
+    axis order, a transpose, a reshape that moved them)."""
+    actual, expected = pair(e)
+    if not wrong(e).any():
+        return False
+    return bool(close(np.sort(actual, axis=None), np.sort(expected, axis=None), e).all())
+
+
+def only_where(e: Evidence, mask: np.ndarray) -> bool:
+    """The student's value is wrong somewhere, and only where ``mask`` (broadcast to the
+    value's shape) is true."""
+    bad = wrong(e)
+    mask = np.broadcast_to(np.asarray(mask, dtype=bool), bad.shape)
+    return bool(bad.any() and not (bad & ~mask).any())
+
+
+def same_totals(e: Evidence, axes: tuple[int, ...]) -> bool:
+    """The student's value sums to the expected totals over ``axes`` but is wrong
+    somewhere: the right amounts, at the wrong positions."""
+    actual, expected = pair(e)
+    return bool(wrong(e).any() and close(actual.sum(axis=axes), expected.sum(axis=axes), e).all())
+
+
+def all_zero(e: Evidence) -> bool:
+    """The student's value is zero everywhere, the expected one is not."""
+    actual, expected = pair(e)
+    return bool(not actual.any() and expected.any())
+
+
+def nonzero_where_expected_zero(e: Evidence) -> bool:
+    """The student's value is not zero at some positions where the expected one is."""
+    actual, expected = pair(e)
+    zero = close(expected, 0.0 * expected, e)
+    return bool((zero & ~close(actual, 0.0 * actual, e)).any())
