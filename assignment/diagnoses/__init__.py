@@ -10,10 +10,9 @@ Named by ``diagnoses:`` in assignment.yaml; shipped in autograder.zip, never in 
 student release (a variant is the solution with one thing changed).
 """
 
-from . import conv, counts, effects, pool
+from . import conv, counts, pool
 
 
 def catalogue(reference):
     """Every mistake, given the reference package (loaded under a private name)."""
-    return [*effects.mistakes(reference), *conv.mistakes(reference), *pool.mistakes(reference),
-            *counts.mistakes(reference)]
+    return [*conv.mistakes(reference), *pool.mistakes(reference), *counts.mistakes(reference)]

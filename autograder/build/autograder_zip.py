@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from autograder.build import validate
+from autograder.build import public_data, validate
 from autograder.runtime import archive, config
 
 FRAMEWORK = Path(__file__).resolve().parents[1]  # autograder/
@@ -43,11 +43,13 @@ def stage(assignment: config.Assignment, out: Path) -> Path:
         tests = assignment.root / "tests" / kind
         for rel in archive.tree_files(tests):
             archive.copy_file(tests / rel, out / "assignment" / "tests" / kind / rel)
+    public_data.write(assignment, out / "assignment" / "tests" / "public")  # as in the student release
     # The reference and the catalogue may live anywhere on the TA's machine: in the zip
     # they sit at fixed places, and the zip's assignment.yaml says so.
     places = {"reference": (assignment.reference, Path("solutions") / assignment.package),
               "diagnoses": (assignment.diagnoses, Path("assignment") / "diagnoses")}
     raw = yaml.safe_load(assignment.path.read_text(encoding="utf-8"))
+    raw.pop("public_data", None)  # its files are made above: the maker stays on the TA's machine
     for key, (package, place) in places.items():
         if package is not None:
             for rel in archive.tree_files(package):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from autograder.build import notebook, validate
+from autograder.build import notebook, public_data, validate
 from autograder.build.stubs import stub_file
 from autograder.runtime import archive, config
 
@@ -53,6 +53,7 @@ def build_student(assignment: config.Assignment, out: Path) -> Path:
     public = assignment.root / "tests" / "public"
     for src in archive.tree_files(public):
         archive.copy_file(public / src, out / "tests" / src)
+    public_data.write(assignment, out / "tests")  # values from the reference, never its code
     (out / "tests" / "grading.yaml").write_text(
         "# Points of the public tests (generated from the course's assignment.yaml).\n"
         + yaml.safe_dump(assignment.public_only(validate.public_tolerances(assignment)), sort_keys=False),

@@ -69,7 +69,17 @@ def problems(assignment: config.Assignment) -> list[config.ConfigError]:
     if not module_problems:
         found += list(_calls_are_graded(assignment, ref_dir))
     found += list(_tolerances_are_named(assignment))
+    found += list(_effects_ship(assignment))
     return found
+
+
+def _effects_ship(a: config.Assignment) -> Iterator[config.ConfigError]:
+    """``effects:`` names a module of the public tests: it ships with them, so that a
+    student's run gives the same hints as Gradescope."""
+    public = (a.root / "tests" / "public").resolve()
+    if a.effects is not None and a.effects.parent != public:
+        yield config.ConfigError(a.path, "effects", f"{a.effects} must sit in {public} (it ships with the public "
+                                 "tests), beside them, not in a folder of its own")
 
 
 def _student_folder(a: config.Assignment) -> Iterator[config.ConfigError]:

@@ -47,23 +47,12 @@ class Mistake:
     with this mistake, or to a tuple of such callables: the family of outputs the
     mistake produces however it is written (all the padding after the image, or all of
     it before), any of which is a match.
-
-    ``effects`` maps a graded function's name to a predicate on a failed check's
-    :class:`~autograder.runtime.testkit.Evidence` (the student's value, the expected
-    one, the call's inputs): whether the student's value shows the mistake's *effect*
-    (which entries differ from the expected value, by what factor, at which
-    positions; see :mod:`autograder.grade.effects`), whatever code produced it. A
-    mistake recognised by its effect also names bugs nobody catalogued, so its
-    ``what`` says the effect first ("dx is wrong only where pooling windows overlap")
-    and its ``advice`` the likely cause.
     """
 
     id: str
     what: str
     advice: str
-    variants: Mapping[str, Callable[..., Any] | Sequence[Callable[..., Any]]] = dataclasses.field(
-        default_factory=dict)
-    effects: Mapping[str, Callable[[Evidence], bool]] = dataclasses.field(default_factory=dict)
+    variants: Mapping[str, Callable[..., Any] | Sequence[Callable[..., Any]]]
 
     @property
     def hint(self) -> Hint:
@@ -90,13 +79,8 @@ def load_catalogue(path: Path, reference: ModuleType, alias: str) -> list[Mistak
         if m.id in seen:
             raise CatalogueError(f"{where}: duplicate id")
         seen.add(m.id)
-        if not (m.what.strip() and m.advice.strip()) or not (m.variants or m.effects):
-            raise CatalogueError(f"{where}: needs a what, an advice and at least one variant or effect")
-        for function, effect in m.effects.items():
-            if not callable(getattr(reference, function, None)):
-                raise CatalogueError(f"{where}: {function!r} is not a function of the reference")
-            if not callable(effect):
-                raise CatalogueError(f"{where}: the effect for {function!r} is not callable")
+        if not (m.what.strip() and m.advice.strip()) or not m.variants:
+            raise CatalogueError(f"{where}: needs a what, an advice and at least one variant")
         for function, variant in m.variants.items():
             if not callable(getattr(reference, function, None)):
                 raise CatalogueError(f"{where}: {function!r} is not a function of the reference")
@@ -136,9 +120,7 @@ class Diagnoser:
         found = []
         for mistake in self.mistakes:
             family = _family(mistake.variants.get(replay.function, ()))
-            effect = mistake.effects.get(replay.function)
-            if any(same(evidence.actual, _run(v, replay), evidence.rtol, evidence.atol) for v in family) or (
-                    effect is not None and _shows(effect, evidence)):
+            if any(same(evidence.actual, _run(v, replay), evidence.rtol, evidence.atol) for v in family):
                 found.append(mistake.hint)
         right = getattr(self.reference, replay.function, None)
         if found and right is not None and same(evidence.actual, _run(right, replay), evidence.rtol, evidence.atol):
@@ -151,16 +133,6 @@ def _family(variant: Callable[..., Any] | Sequence[Callable[..., Any]]) -> tuple
     if isinstance(variant, (tuple, list)):
         return tuple(variant)
     return (cast(Callable[..., Any], variant),)  # anything else is one callable (load_catalogue checks it)
-
-
-def _shows(effect: Callable[[Evidence], bool], evidence: Evidence) -> bool:
-    """Whether the student's value shows ``effect``; an effect that raises (it does
-    not apply to these values) does not."""
-    try:
-        with np.errstate(all="ignore"):
-            return bool(effect(evidence))
-    except Exception:
-        return False
 
 
 _FAILED = object()  # what _run gives when the function raised; equal to nothing

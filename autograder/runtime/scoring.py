@@ -27,6 +27,7 @@ class Hint:
     id: str
     what: str
     advice: str
+    effect: bool = False  # recognised by its effect on the value (autograder.runtime.effects), not by a replay
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,7 +99,8 @@ def feedback(score: GroupScore, max_cases: int = 3, max_chars: int = 1500, diagn
         return text if len(text) <= max_chars else text[: max_chars - 15] + "\n[... cut ...]"
     lines = [f"{total - len(failed)} of {total} cases passed." if total > 1 else "Failed."]
     lines += list(diagnosis)
-    lines += characterisation(score)
+    if not any(line.startswith(CONFIDENT) for line in diagnosis):  # it explains the failing cases already
+        lines += characterisation(score)
     for case in failed[:max_cases]:
         label = f"[{case.case}] " if case.case else ""
         lines.append(f"- {label}{case.message}")
@@ -197,10 +199,15 @@ def _tally(scores: Sequence[GroupScore]) -> dict[str, _Evidence]:
     return found
 
 
+CONFIDENT = "Most likely "  # how a diagnosis matching most failed cases starts
+
+
 def _wording(seen: _Evidence, own: _Evidence) -> str:
     hint, matched = seen.hint, len(seen.matched)
     names = sorted(seen.functions)
     gives = f"what {names[0]} gives" if len(names) == 1 else f"what {', '.join(names[:-1])} and {names[-1]} give"
+    if hint.effect:
+        return _effect_wording(seen, own)
     tests = len({group for group, _ in seen.matched})
     across = f" (in {tests} tests)" if tests > 1 else ""
     if matched >= 2 and 2 * matched >= seen.explainable:
@@ -214,6 +221,23 @@ def _wording(seen: _Evidence, own: _Evidence) -> str:
     where = f"on case [{case}]" if case else "on this test"
     return (f"Possibly {hint.what}: {where}, your output matches {gives} with that mistake; "
             f"that is one case only, so check it. {hint.advice}")
+
+
+def _effect_wording(seen: _Evidence, own: _Evidence) -> str:
+    """A mistake known by its effect: its ``what`` is a fact about the student's
+    values, said with how many of the failed cases show it."""
+    hint, matched = seen.hint, len(seen.matched)
+    tests = len({group for group, _ in seen.matched})
+    across = f" (in {tests} tests)" if tests > 1 else ""
+    if matched >= 2 and 2 * matched >= seen.explainable:
+        share = f"all {matched}" if matched == seen.explainable else f"{matched} of the {seen.explainable}"
+        return f"{CONFIDENT}{hint.what}: so it is on {share} failed cases{across}. {hint.advice}"
+    if matched >= 2:
+        share = f"{matched} of the {seen.explainable}"
+        return f"Possibly {hint.what}: so it is on {share} failed cases{across}. {hint.advice}"
+    case = own.matched[0][1]
+    where = f"on case [{case}]" if case else "on this test"
+    return f"Possibly {hint.what}: so it is {where}, one case only, so check it. {hint.advice}"
 
 
 def _indent(text: str, prefix: str) -> str:

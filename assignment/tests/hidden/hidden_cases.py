@@ -152,6 +152,9 @@ CONV_FEATURES = {
     "filter width WW": lambda p: shape(p, "w")[3],
     "stride": lambda p: argument(p, "stride"),
     "pad": lambda p: argument(p, "pad"),
+    "overlapping windows (stride < filter)|windows that do not overlap":
+        lambda p: (argument(p, "stride") < shape(p, "w")[2] and _conv_out(p, 2) > 1)
+        or (argument(p, "stride") < shape(p, "w")[3] and _conv_out(p, 3) > 1),
     "a square input|a non-square input": lambda p: shape(p, "x")[2] == shape(p, "x")[3],
     "a square filter|a non-square filter": lambda p: shape(p, "w")[2] == shape(p, "w")[3],
     "an output one pixel high or wide|an output more than one pixel high and wide":
@@ -175,7 +178,8 @@ POOL_FEATURES = {
     "pool_width": lambda p: argument(p, "pool_width"),
     "stride": lambda p: argument(p, "stride"),
     "overlapping windows (stride < window)|windows that do not overlap":
-        lambda p: argument(p, "stride") < max(argument(p, "pool_height"), argument(p, "pool_width")),
+        lambda p: (argument(p, "stride") < argument(p, "pool_height") and _pool_out(p, 2) > 1)
+        or (argument(p, "stride") < argument(p, "pool_width") and _pool_out(p, 3) > 1),
     "square windows|non-square windows": lambda p: argument(p, "pool_height") == argument(p, "pool_width"),
     "an output one pixel high or wide|an output more than one pixel high and wide":
         lambda p: _pool_out(p, 2) == 1 or _pool_out(p, 3) == 1,

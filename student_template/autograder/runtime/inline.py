@@ -65,14 +65,15 @@ def run_public_test(
     failures: list[tuple[str, BaseException]] = []
     cases = list(parametrized_cases(test))
     outcomes = []
+    declared = getattr(sys.modules.get(test.__module__), "CASE_FEATURES", None)
     for case_id, params in cases:
         kwargs = {name: fixtures[name] for name in _fixture_names(test, params)}
         try:
             test(**kwargs, **params)
-            outcomes.append((characterise.case_features(params), True))
+            outcomes.append((characterise.case_features(params, declared), True))
         except Exception as exc:  # a failing case, whatever the student's code raised
             failures.append((case_id, exc))
-            outcomes.append((characterise.case_features(params), False))
+            outcomes.append((characterise.case_features(params, declared), False))
     if not failures:
         return len(cases)
     _draw_first_comparison(failures)

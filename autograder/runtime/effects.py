@@ -1,12 +1,17 @@
-"""What a wrong array looks like next to the right one: predicates for a catalogue's effects.
+"""Mistakes recognised by their effect on a wrong array: hints that need no reference.
 
-A catalogue of mistakes (see :mod:`autograder.grade.diagnose`) may recognise a mistake
-by its *effect* rather than by replaying one way of writing it: "the student's value is
-the expected one times a constant", "it differs only at positions of this mask", "it
-holds the expected values at other positions". Any implementation of the mistake shows
-the effect, so the hint also names bugs nobody catalogued. These are the generic
-pieces; an assignment composes them with what its functions mean (which positions are
-shared by overlapping windows, which axis holds the filters).
+An assignment may name, under ``effects:`` in assignment.yaml, a module of its public
+tests whose ``EFFECTS`` is a list of :class:`Effect`: a hint (what is wrong, the usual
+cause and its fix) and, per graded function, a predicate on a failed check's evidence
+that says whether the student's value shows the mistake's *effect*: "it is the expected
+value times a constant", "it differs only at positions of this mask", "it holds the
+expected values at other positions". Any implementation of the mistake shows its effect,
+so such a hint also names bugs nobody catalogued; and since a predicate holds no
+solution, the module ships with the public tests and gives the same hints on a
+student's laptop as on Gradescope (the grading plugin evaluates it in both).
+
+The predicates below are the generic pieces; an assignment composes them with what its
+functions mean (which positions overlapping windows share, which axis holds filters).
 
 Every predicate takes the failed check's :class:`~autograder.runtime.testkit.Evidence`
 (``actual``: the student's value, ``expected``: the check's, ``replay.args``: the
@@ -16,13 +21,51 @@ student's value is right (a check that failed for another reason).
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from autograder.runtime.scoring import Hint
 from autograder.runtime.testkit import Evidence
 
 REL = 1e-6  # how close two values must be to count as equal here, at the least
+
+
+@dataclasses.dataclass(frozen=True)
+class Effect:
+    """A mistake known by its effect: ``what`` completes "Most likely ..." and says the
+    effect as a fact about the student's value ("dx is wrong only where windows
+    overlap"), ``advice`` the usual cause and its fix; neither may depend on a case's
+    inputs. ``shows`` maps a graded function's name to a predicate on the failed check's
+    :class:`~autograder.runtime.testkit.Evidence`."""
+
+    id: str
+    what: str
+    advice: str
+    shows: Mapping[str, Callable[[Evidence], bool]]
+
+    @property
+    def hint(self) -> Hint:
+        return Hint(self.id, self.what, self.advice, effect=True)
+
+
+def hints(effects: Sequence[Effect], evidence: Evidence) -> tuple[Hint, ...]:
+    """The hints of the effects the student's value shows on this check; a predicate
+    that raises (it does not apply to these values) shows nothing."""
+    found = []
+    for effect in effects:
+        predicate = effect.shows.get(evidence.replay.function)
+        if predicate is None:
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                if predicate(evidence):
+                    found.append(effect.hint)
+        except Exception:
+            continue
+    return tuple(found)
 
 
 def pair(e: Evidence) -> tuple[np.ndarray, np.ndarray]:

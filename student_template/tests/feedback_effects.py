@@ -1,15 +1,16 @@
 """Mistakes recognised by their effect on the output or the gradient, whatever code made them.
 
-Each says what is wrong with the student's value as a fact ("dx is wrong only where
-pooling windows overlap", "every average is off by the same factor") and then its
-usual cause, so that it holds for every way of writing the mistake (see
-``autograder/grade/effects.py`` for the generic predicates).
+Each says what is wrong with your value as a fact ("dx is wrong only where pooling
+windows overlap", "every average is off by the same factor") and then its usual cause,
+so that it holds for every way of writing the mistake. Named by ``effects:`` in the
+assignment's yaml; the grading plugin checks a failed case against them, on your
+machine as on Gradescope (see autograder/runtime/effects.py).
 """
 
 import numpy as np
 
-from autograder.grade import effects as fx
-from autograder.grade.diagnose import Mistake
+from autograder.runtime import effects as fx
+from autograder.runtime.effects import Effect
 
 
 def coverage(shape, height, width, stride, pad=0):
@@ -67,77 +68,80 @@ def batch_factor(e):
     return e.replay.part in ((1,), (2,)) and fx.scaled(e, 1 / np.shape(dout)[0])
 
 
-def mistakes(ref):
+def _effects():
     overlap_advice = ("Where windows overlap, a position of x gets a share of the gradient from each window "
                       "that covers it: add them up (dx[...] += ...), do not overwrite (dx[...] = ...).")
     return [
-        Mistake(
+        Effect(
             "bias-offset",
             "out is off by the same amount at every position of each filter's map: the bias term is wrong",
             "Every output value of filter f gets + b[f] exactly once, whatever the window and the sample "
             "(not b summed, not another filter's bias).",
-            effects={"conv_forward": lambda e: fx.offset_per(e, axis=1)},
+            {"conv_forward": lambda e: fx.offset_per(e, axis=1)},
         ),
-        Mistake(
+        Effect(
             "padding-border",
             "out is wrong only where the filter's window reaches into the zero padding",
             "The padded input has pad rows and columns of zeros on every side of x, and x in the middle: "
             "check what your zero_pad returns, and that conv_forward pads by conv_param['pad'].",
-            effects={"conv_forward": lambda e: fx.only_where(e, near_padding(e))},
+            {"conv_forward": lambda e: fx.only_where(e, near_padding(e))},
         ),
-        Mistake(
+        Effect(
             "pad-border-values",
             "the result is wrong only outside x: the border does not hold zeros",
             "Every position of the border, pad deep on each side of both spatial axes, holds 0; x itself "
             "sits unchanged in the middle.",
-            effects={"zero_pad": lambda e: fx.only_where(e, pad_border(e))},
+            {"zero_pad": lambda e: fx.only_where(e, pad_border(e))},
         ),
-        Mistake(
+        Effect(
             "values-misplaced",
             "the output holds exactly the right values, at the wrong positions",
             "Arrays here are NCHW: (sample, channel or filter, row, column). Check the order in which you "
             "fill the output and every reshape or transpose (reshape never moves axes).",
-            effects={name: fx.rearranged for name in
+            {name: fx.rearranged for name in
                      ("conv_forward", "max_pool_forward", "avg_pool_forward", "zero_pad")},
         ),
-        Mistake(
+        Effect(
             "avg-divisor",
             "every average is off by the same factor: the divisor is not the window's area",
             "The mean of a window divides its sum by its pool_height * pool_width values (not by the stride, "
             "not by one side squared); in the backward pass each position gets 1 / (pool_height * pool_width) "
             "of its window's gradient.",
-            effects={"avg_pool_forward": fx.scaled, "avg_pool_backward": fx.scaled},
+            {"avg_pool_forward": fx.scaled, "avg_pool_backward": fx.scaled},
         ),
-        Mistake(
+        Effect(
             "overlap-overwritten",
             "dx is wrong only at positions that several windows cover (windows overlap when the stride is "
             "smaller than the window)",
             overlap_advice,
-            effects={"max_pool_backward": lambda e: fx.only_where(e, pool_overlap(e)),
+            {"max_pool_backward": lambda e: fx.only_where(e, pool_overlap(e)),
                      "avg_pool_backward": lambda e: fx.only_where(e, pool_overlap(e)),
                      "conv_backward": dx_only(lambda e: fx.only_where(e, conv_overlap(e)))},
         ),
-        Mistake(
+        Effect(
             "max-grad-misplaced",
             "each channel of dx receives the right total gradient, at the wrong positions",
             "A window's gradient goes to the position of its maximum: find it in the window itself "
             "(np.argmax of the flattened window, then row = k // pool_width, column = k % pool_width, "
             "offset by the window's corner).",
-            effects={"max_pool_backward": lambda e: fx.same_totals(e, (2, 3)) and not fx.only_where(
+            {"max_pool_backward": lambda e: fx.same_totals(e, (2, 3)) and not fx.only_where(
                 e, pool_overlap(e))},
         ),
-        Mistake(
+        Effect(
             "grads-batch-averaged",
             "dw and db are the right gradients divided by the batch size N",
             "Every sample adds its gradient to the shared weights: sum over the batch, without dividing "
             "by N (see the docstring of conv_backward).",
-            effects={"conv_backward": batch_factor},
+            {"conv_backward": batch_factor},
         ),
-        Mistake(
+        Effect(
             "gradient-zero",
             "the gradient is zero everywhere",
             "Nothing reaches it: check that your loop adds each window's contribution to it and that you "
             "return the array you filled.",
-            effects={name: fx.all_zero for name in ("conv_backward", "max_pool_backward", "avg_pool_backward")},
+            {name: fx.all_zero for name in ("conv_backward", "max_pool_backward", "avg_pool_backward")},
         ),
     ]
+
+
+EFFECTS = _effects()
