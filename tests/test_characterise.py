@@ -1,6 +1,8 @@
 """The failure characterisation: generic features of case arguments, and which of them
 separate failing cases from passing ones."""
 
+import dataclasses
+
 import numpy as np
 
 from autograder.runtime import characterise, config
@@ -98,3 +100,60 @@ def test_a_feature_only_some_cases_have():
             ({"name": "pool", "args": ()}, True)]
     text = wording(separators(cases(rows)))
     assert "Fails every case with args[1] > 1, passes every other case." in text
+
+
+# -- what the characterisation refuses to claim ------------------------------------------
+
+
+def test_a_seed_or_an_index_is_never_a_cause():
+    rows = [({"seed": s, "x": np.zeros((2, 2))}, s <= 1) for s in range(10)]
+    assert separators(cases(rows)) == []
+    rows = [({"index": i, "x": np.zeros((2, 2))}, i <= 1) for i in range(10)]
+    assert separators(cases(rows)) == []
+    rows = [({"n": n, "x": np.zeros((2, 2))}, n <= 1) for n in (0, 1, 5, 8, 9)]  # differs on every case: an id
+    assert separators(cases(rows)) == []
+
+
+def test_no_argument_counts_parities_or_dtypes():
+    f = case_features({"args": (1, 2, 3), "x": np.zeros((2, 2), dtype=np.int64), "k": 4})
+    assert not any(name.startswith("len(") or "even" in name or "dtype" in name for name in f)
+
+
+def test_two_features_that_separate_equally_well_say_nothing():
+    rows = [({"stride": s, "pad": s - 1}, s == 1) for s in (1, 1, 2, 2, 3)]
+    assert separators(cases(rows)) == []  # stride > 1 and pad > 0: the cases cannot tell which
+
+
+def test_declared_features_are_the_only_ones_named():
+    declared = {
+        "stride": lambda p: characterise.argument(p, "stride"),
+        "windows overlap|windows apart": lambda p: characterise.argument(p, "stride") < characterise.argument(p, "size"),
+        "batch": lambda p: characterise.shape(p, "x")[0],
+    }
+    rows = [({"x_shape": (n, 1, 6, 6), "param": {"stride": s, "size": 2}}, s >= 2) for n in (1, 2, 3) for s in (1, 2)]
+    found = [(case_features(p, declared), passed) for p, passed in rows]
+    assert set(found[0][0]) == {"stride", "windows overlap|windows apart", "batch"}
+    assert wording(separators(found)) == []  # stride <= 1 and windows overlap: a tie, so nothing
+    declared.pop("stride")
+    found = [(case_features(p, declared), passed) for p, passed in rows]
+    assert wording(separators(found)) == ["Fails every case with windows overlap, passes every case with windows apart."]
+
+
+def test_a_declared_feature_that_does_not_apply_is_left_out():
+    declared = {"pad": lambda p: characterise.argument(p, "pad"), "broken": lambda p: 1 / 0}
+    assert case_features({"param": {"stride": 1}}, declared) == {}
+    assert case_features({"param": {"pad": 2}}, declared) == {"pad": 2}
+    with_shape = {"h": lambda p: characterise.shape(p, "x")[2]}
+    assert case_features({"shape": (1, 2, 3, 4)}, with_shape) == {"h": 3}
+    assert case_features({"x": np.zeros((1, 2, 5, 4))}, with_shape) == {"h": 5}
+
+
+def test_no_characterisation_when_every_failing_case_failed_for_another_reason():
+    rows = [({"function": f, "stride": s}, f != "b") for f in ("a", "b") for s in (1, 2, 3)]
+    stub = [CaseOutcome(str(i), passed, "" if passed else "not implemented yet",
+                        features=tuple(case_features(p).items()), reason="" if passed else "not_implemented")
+            for i, (p, passed) in enumerate(rows)]
+    assert characterisation(_score(stub, False)) == []
+    wrong = [dataclasses.replace(c, reason="failed" if not c.passed else c.reason) for c in stub]
+    assert characterisation(_score(wrong, False)) == [
+        "Fails every case with function = b, passes every case with function = a."]

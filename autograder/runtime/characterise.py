@@ -211,7 +211,8 @@ def separators(cases: Sequence[tuple[Mapping[str, Any], bool]]) -> list[Separato
         for rank, cond, other in _candidates(name, [f[name] for f in failing + passing if name in f]):
             if all(cond.holds(f) for f in failing) and not any(cond.holds(f) for f in passing):
                 everywhere = all(name in f for f in passing)  # else "the other cases" say it better
-                found.append((min(rank, 1), order, Separator(cond, other if everywhere else None)))
+                simple = 0 if rank <= 1 else 1  # one boolean or one threshold: equally simple
+                found.append((simple, order, Separator(cond, other if everywhere else None)))
                 break
     if found:
         best = min(rank for rank, _, _ in found)
