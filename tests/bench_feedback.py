@@ -81,13 +81,14 @@ def grade_gradescope(zip_path: Path, folder: Path) -> dict:
     from autograder.staff import simulate
 
     results = simulate.grade(zip_path, folder, folder.parent / f"{folder.name}-results.json")[0]
-    failed = [t for t in results.get("tests", []) if t.get("score", 0) < t.get("max_score", 0)]
+    failed = [t for t in results.get("tests", [])  # extra credit's tests have max_score 0: their status says it
+              if t.get("score", 0) < t.get("max_score", 0) or t.get("status") == "failed"]
     text = "\n".join(t.get("output", "") for t in failed)
     graded, _bonus = split_score(results)  # the 100 points; the bonus apart
     hints = [h["id"] for h in results.get("extra_data", {}).get("hints", [])]
     sentences = sorted({f"{t.get('name', '')}: {m}" for t in failed for m in SENTENCE.findall(t.get("output", ""))})
     return {"score": float(graded), "hint": bool(HINT.search(text)), "characterised": CHARACTERISED in text,
-            "hints": hints, "sentences": sentences}
+            "hints": hints, "sentences": sentences, "failed_tests": len(failed)}
 
 
 def grade_local(release: Path, folder: Path) -> dict:
@@ -144,6 +145,8 @@ def judge(row: dict, judged: dict) -> str:
     ``judged[bug]``: ``{hints: [ids naming the cause], sentences: [words of a
     characterisation naming it]}``."""
     accept = judged.get(row["name"]) or {}
+    if accept.get("outside_contract"):
+        return "outside"
     g = row["gradescope"]
     said = [("hint", h) for h in g.get("hints", [])] + [("sentence", t) for t in g.get("sentences", [])]
     if not said:
@@ -161,7 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--set", type=Path, help="an external set of bugs (see the module's doc)")
     parser.add_argument("--part", choices=("tuning", "held-out", "all"), default="tuning")
+    parser.add_argument("--judge", type=Path, help="judge an earlier --json's rows again (by --set's judged.yaml)")
     args = parser.parse_args(argv)
+    if args.judge:
+        return rejudge(args.judge, args.set)
 
     from autograder.build.autograder_zip import build_autograder
     from autograder.runtime import config
@@ -217,12 +223,32 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def rejudge(path: Path, folder: Path) -> int:
+    """Print the verdicts of an earlier run's rows (``--json``) by ``folder``'s judged.yaml."""
+    import yaml
+
+    judged = yaml.safe_load((folder / "judged.yaml").read_text()) or {}
+    rows = json.loads(path.read_text())
+    for row in rows:
+        if row["kind"] == "unseen":
+            row["verdict"] = judge(row, judged)
+    print(verdicts(rows))
+    return 0
+
+
 def verdicts(rows: list[dict]) -> str:
     """named / wrong cause / silent over an external set's bugs."""
-    bugs = [r for r in rows if r["kind"] == "unseen"]
+    bugs = [r for r in rows if r["kind"] == "unseen" and r.get("verdict") != "outside"]
+    outside = [r["name"] for r in rows if r.get("verdict") == "outside"]
     counts = {v: sum(r.get("verdict") == v for r in bugs) for v in ("named", "wrong", "silent")}
     total = max(len(bugs), 1)
     lines = [f"{v}: {n}/{len(bugs)} ({100 * n / total:.0f}%)" for v, n in counts.items()]
+    caught = [r for r in bugs if r["gradescope"]["score"] < 100 or r["gradescope"].get("failed_tests")]
+    named = sum(r.get("verdict") == "named" for r in caught)
+    share = f"{100 * named / max(len(caught), 1):.0f}%"
+    lines.append(f"named among the bugs that fail a test: {named}/{len(caught)} ({share})")
+    if outside:
+        lines.append(f"outside the contract (full marks and silence are right): {', '.join(outside)}")
     lines += [f"wrong cause: {r['name']}" for r in bugs if r.get("verdict") == "wrong"]
     return "\n".join(lines)
 

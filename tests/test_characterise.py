@@ -95,11 +95,14 @@ def test_two_conditions_together_when_no_single_one_separates():
 
 
 def test_a_feature_only_some_cases_have():
-    rows = [({"name": "conv", "args": (5, 3, 1)}, False), ({"name": "conv", "args": (1, 64, 32)}, False),
-            ({"name": "conv", "args": (10, 1, 1)}, True), ({"name": "conv", "args": (3, 1, 5)}, True),
-            ({"name": "pool", "args": ()}, True)]
+    rows = [({"name": "conv", "args": {"f": 5, "d_in": 3}}, False), ({"name": "conv", "args": {"f": 1, "d_in": 64}}, False),
+            ({"name": "conv", "args": {"f": 10, "d_in": 1}}, True), ({"name": "conv", "args": {"f": 3, "d_in": 1}}, True),
+            ({"name": "pool", "args": {}}, True)]
     text = wording(separators(cases(rows)))
-    assert "Fails every case with args[1] > 1, passes every other case." in text
+    assert text == ["Fails every case with d_in > 1, passes every other case."]
+    positional = [({"name": "conv", "args": (5, 3, 1)}, False), ({"name": "conv", "args": (1, 64, 32)}, False),
+                  ({"name": "conv", "args": (10, 1, 1)}, True), ({"name": "pool", "args": ()}, True)]
+    assert separators(cases(positional)) == []  # args[1] names nothing: said by position only
 
 
 # -- what the characterisation refuses to claim ------------------------------------------

@@ -8,8 +8,7 @@ generic *features*, plain data:
   (``x.shape[-2] == x.shape[-1]``), and its dtype;
 - a dict: each item (``stride``), recursively, and for each pair of its integer items
   whether they are equal (``pool_height == pool_width``);
-- a list or tuple: its length and each item (``args[0]``), and for a list of dicts the
-  values of their string items (``layers has type=conv``);
+- a list of dicts: the values of their string items (``layers has type=conv``);
 - a number, a string or a bool: itself.
 
 A test module may instead declare the features its cases are described by, in the
@@ -39,7 +38,6 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-MAX_ITEMS = 8  # items of a list or tuple described one by one
 MAX_SEPARATORS = 1  # conditions worded per test: the simplest (more would mostly be coincidences)
 MIN_FAILING = 2  # failing cases needed to say what they have in common (3 for two conditions)
 # Arguments that identify a case rather than describe it: never a cause.
@@ -187,8 +185,7 @@ def _collect(name: str, value: Any, out: dict[str, Any], derived: dict[str, Any]
                 for text in sorted({str(v[key]) for v in value if isinstance(v.get(key), str)}):
                     out[f"{name} has {key}={text}"] = any(v.get(key) == text for v in value)
             return
-        for i, item in enumerate(value[:MAX_ITEMS]):
-            _collect(f"{name}[{i}]", item, out, derived)
+        return  # an item known only by its position names nothing a student controls
 
 
 def separators(cases: Sequence[tuple[Mapping[str, Any], bool]]) -> list[Separator]:

@@ -31,6 +31,7 @@ from autograder.runtime.scoring import Hint
 from autograder.runtime.testkit import Evidence
 
 REL = 1e-6  # how close two values must be to count as equal here, at the least
+ANY = "*"  # an Effect.shows key: every graded function without a predicate of its own
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +57,7 @@ def hints(effects: Sequence[Effect], evidence: Evidence) -> tuple[Hint, ...]:
     that raises (it does not apply to these values) shows nothing."""
     found = []
     for effect in effects:
-        predicate = effect.shows.get(evidence.replay.function)
+        predicate = effect.shows.get(evidence.replay.function, effect.shows.get(ANY))
         if predicate is None:
             continue
         try:
@@ -135,10 +136,11 @@ def rearranged(e: Evidence) -> bool:
 
 def only_where(e: Evidence, mask: np.ndarray) -> bool:
     """The student's value is wrong somewhere, and only where ``mask`` (broadcast to the
-    value's shape) is true."""
+    value's shape) is true, while being right where it is false (a mask true
+    everywhere, or nearly, says nothing)."""
     bad = wrong(e)
     mask = np.broadcast_to(np.asarray(mask, dtype=bool), bad.shape)
-    return bool(bad.any() and not (bad & ~mask).any())
+    return bool(bad.any() and not (bad & ~mask).any() and (~mask).sum() >= max(2, bad.size // 10))
 
 
 def same_totals(e: Evidence, axes: tuple[int, ...]) -> bool:
@@ -159,3 +161,19 @@ def nonzero_where_expected_zero(e: Evidence) -> bool:
     actual, expected = pair(e)
     zero = close(expected, 0.0 * expected, e)
     return bool((zero & ~close(actual, 0.0 * actual, e)).any())
+
+
+def right_value_wrong_type(e: Evidence) -> bool:
+    """A number equal to the expected int, but of another type (a float, a numpy
+    float): what a true division ``/`` returns."""
+    actual, expected = e.actual, e.expected
+    if isinstance(expected, bool) or not isinstance(expected, (int, np.integer)):
+        return False
+    if isinstance(actual, (bool, int, np.integer)) or not isinstance(actual, (float, np.floating)):
+        return False
+    return float(actual) == float(expected)
+
+
+def number(value: Any) -> bool:
+    """Whether ``value`` is a plain or numpy number (not a bool)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))

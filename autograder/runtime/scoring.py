@@ -166,7 +166,13 @@ def diagnoses(scores: Sequence[GroupScore]) -> dict[str, list[str]]:
         if not own:
             continue
         seen = _tally([s for s in scores if s.group.visibility in (score.group.visibility, ALWAYS_SHOWN)])
-        out[score.group.id] = [_wording(seen[hint_id], own[hint_id]) for hint_id in own]
+        lines = [_wording(seen[hint_id], own[hint_id]) for hint_id in own]
+        # A mistake known only by its effect is said when it explains most failed cases:
+        # an effect seen on a few cases may be a coincidence of another mistake.
+        lines = [line for hint_id, line in zip(own, lines, strict=True)
+                 if not own[hint_id].hint.effect or line.startswith(CONFIDENT)]
+        if lines:
+            out[score.group.id] = lines
     return out
 
 

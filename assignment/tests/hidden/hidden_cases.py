@@ -157,8 +157,8 @@ CONV_FEATURES = {
         or (argument(p, "stride") < shape(p, "w")[3] and _conv_out(p, 3) > 1),
     "a square input|a non-square input": lambda p: shape(p, "x")[2] == shape(p, "x")[3],
     "a square filter|a non-square filter": lambda p: shape(p, "w")[2] == shape(p, "w")[3],
-    "an output one pixel high or wide|an output more than one pixel high and wide":
-        lambda p: _conv_out(p, 2) == 1 or _conv_out(p, 3) == 1,
+    "a one-position output (1x1)|an output of more than one position":
+        lambda p: _conv_out(p, 2) == 1 and _conv_out(p, 3) == 1,
     "function": lambda p: argument(p, "function"),
 }
 
@@ -181,7 +181,7 @@ POOL_FEATURES = {
         lambda p: (argument(p, "stride") < argument(p, "pool_height") and _pool_out(p, 2) > 1)
         or (argument(p, "stride") < argument(p, "pool_width") and _pool_out(p, 3) > 1),
     "square windows|non-square windows": lambda p: argument(p, "pool_height") == argument(p, "pool_width"),
-    "an output one pixel high or wide|an output more than one pixel high and wide":
-        lambda p: _pool_out(p, 2) == 1 or _pool_out(p, 3) == 1,
+    "a one-position output (1x1)|an output of more than one position":
+        lambda p: _pool_out(p, 2) == 1 and _pool_out(p, 3) == 1,
     "pooling": lambda p: argument(p, "kind"),
 }
