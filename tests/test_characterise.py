@@ -95,9 +95,9 @@ def test_two_conditions_together_when_no_single_one_separates():
 
 
 def test_a_feature_only_some_cases_have():
-    rows = [({"name": "conv", "args": {"f": 5, "d_in": 3}}, False), ({"name": "conv", "args": {"f": 1, "d_in": 64}}, False),
-            ({"name": "conv", "args": {"f": 10, "d_in": 1}}, True), ({"name": "conv", "args": {"f": 3, "d_in": 1}}, True),
-            ({"name": "pool", "args": {}}, True)]
+    counts = [(5, 3, False), (1, 64, False), (10, 1, True), (3, 1, True)]
+    rows = [({"name": "conv", "args": {"f": f, "d_in": d}}, passed) for f, d, passed in counts]
+    rows.append(({"name": "pool", "args": {}}, True))
     text = wording(separators(cases(rows)))
     assert text == ["Fails every case with d_in > 1, passes every other case."]
     positional = [({"name": "conv", "args": (5, 3, 1)}, False), ({"name": "conv", "args": (1, 64, 32)}, False),
@@ -130,7 +130,8 @@ def test_two_features_that_separate_equally_well_say_nothing():
 def test_declared_features_are_the_only_ones_named():
     declared = {
         "stride": lambda p: characterise.argument(p, "stride"),
-        "windows overlap|windows apart": lambda p: characterise.argument(p, "stride") < characterise.argument(p, "size"),
+        "windows overlap|windows apart":
+            lambda p: characterise.argument(p, "stride") < characterise.argument(p, "size"),
         "batch": lambda p: characterise.shape(p, "x")[0],
     }
     rows = [({"x_shape": (n, 1, 6, 6), "param": {"stride": s, "size": 2}}, s >= 2) for n in (1, 2, 3) for s in (1, 2)]
@@ -139,7 +140,8 @@ def test_declared_features_are_the_only_ones_named():
     assert wording(separators(found)) == []  # stride <= 1 and windows overlap: a tie, so nothing
     declared.pop("stride")
     found = [(case_features(p, declared), passed) for p, passed in rows]
-    assert wording(separators(found)) == ["Fails every case with windows overlap, passes every case with windows apart."]
+    assert wording(separators(found)) == [
+        "Fails every case with windows overlap, passes every case with windows apart."]
 
 
 def test_a_declared_feature_that_does_not_apply_is_left_out():

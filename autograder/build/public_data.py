@@ -33,7 +33,8 @@ def files(assignment: config.Assignment) -> dict[str, str]:
     alias = f"_public_data_reference_{assignment.package}"
     try:
         reference = load_package(assignment.reference, alias)
-        maker = load_package(assignment.public_data, f"_public_data_{assignment.package}")
+        maker_alias = f"_public_data_{assignment.package}_{abs(hash(str(assignment.public_data)))}"
+        maker = load_package(assignment.public_data, maker_alias)
         made: Any = maker.make(reference)
     except Exception as err:
         raise config.ConfigError(assignment.path, "public_data",

@@ -260,7 +260,7 @@ def _candidates(name: str, values: list[Any]):
             below = Condition(name, "==", low) if low == ordered[0] else Condition(name, "<=", low)
             above = Condition(name, "==", high) if high == ordered[-1] else Condition(name, ">", low)
             yield 1, Condition(name, ">", low), below
-            yield 1, Condition(name, "<=", low), above
+            yield 1, Condition(name, "==" if low == ordered[0] else "<=", low), above  # "pad 0", not "pad <= 0"
     for v in distinct:
         rest = [u for u in distinct if u != v]
         other = Condition(name, "==", rest[0]) if len(rest) == 1 else Condition(name, "!=", v)

@@ -69,12 +69,27 @@ def hints(effects: Sequence[Effect], evidence: Evidence) -> tuple[Hint, ...]:
     return tuple(found)
 
 
+def _arrays_only(predicate: Callable[..., bool]) -> Callable[..., bool]:
+    """``predicate``, False where the values are not arrays of one shape."""
+    def checked(e: Evidence, *args: Any, **kwargs: Any) -> bool:
+        try:
+            return predicate(e, *args, **kwargs)
+        except _NotArrays:
+            return False
+    checked.__name__, checked.__doc__ = predicate.__name__, predicate.__doc__
+    return checked
+
+
+class _NotArrays(ValueError):
+    """The values are not arrays of one shape."""
+
+
 def pair(e: Evidence) -> tuple[np.ndarray, np.ndarray]:
     """``(actual, expected)`` as float64 arrays of one shape; ValueError otherwise."""
     if not (isinstance(e.actual, np.ndarray) and isinstance(e.expected, np.ndarray)):
-        raise ValueError("not arrays")
+        raise _NotArrays("not arrays")
     if e.actual.shape != e.expected.shape or e.actual.size == 0:
-        raise ValueError("not one shape")
+        raise _NotArrays("not one shape")
     return e.actual.astype(np.float64), e.expected.astype(np.float64)
 
 
@@ -92,7 +107,7 @@ def wrong(e: Evidence) -> np.ndarray:
 
 def factor(e: Evidence) -> float | None:
     """``k`` when the student's value is ``k`` times the expected one everywhere (k not
-    1, the expected value not all zeros), else None."""
+    1, the expected value not all zeros), else None (ValueError: not arrays of one shape)."""
     actual, expected = pair(e)
     big = np.abs(expected) > REL * max(float(np.abs(expected).max()), 1.0)
     if not big.any() or not wrong(e).any():
@@ -103,6 +118,7 @@ def factor(e: Evidence) -> float | None:
     return k
 
 
+@_arrays_only
 def scaled(e: Evidence, *allowed: float) -> bool:
     """The student's value is the expected one times a constant other than 1 (one of
     ``allowed``, when given: within 1e-6)."""
@@ -110,6 +126,7 @@ def scaled(e: Evidence, *allowed: float) -> bool:
     return k is not None and (not allowed or any(abs(k - a) <= 1e-6 * max(abs(a), 1.0) for a in allowed))
 
 
+@_arrays_only
 def offset_per(e: Evidence, axis: int) -> bool:
     """The student's value minus the expected one is the same at every position that
     shares an index along ``axis`` (and not zero everywhere): an amount added per
@@ -125,6 +142,7 @@ def offset_per(e: Evidence, axis: int) -> bool:
     return bool(close(moved, np.broadcast_to(per, moved.shape), e).all())
 
 
+@_arrays_only
 def rearranged(e: Evidence) -> bool:
     """The student's value holds exactly the expected values, at other positions (an
     axis order, a transpose, a reshape that moved them)."""
@@ -134,6 +152,7 @@ def rearranged(e: Evidence) -> bool:
     return bool(close(np.sort(actual, axis=None), np.sort(expected, axis=None), e).all())
 
 
+@_arrays_only
 def only_where(e: Evidence, mask: np.ndarray) -> bool:
     """The student's value is wrong somewhere, and only where ``mask`` (broadcast to the
     value's shape) is true, while being right where it is false (a mask true
@@ -143,6 +162,7 @@ def only_where(e: Evidence, mask: np.ndarray) -> bool:
     return bool(bad.any() and not (bad & ~mask).any() and (~mask).sum() >= max(2, bad.size // 10))
 
 
+@_arrays_only
 def same_totals(e: Evidence, axes: tuple[int, ...]) -> bool:
     """The student's value sums to the expected totals over ``axes`` but is wrong
     somewhere: the right amounts, at the wrong positions."""
@@ -150,12 +170,14 @@ def same_totals(e: Evidence, axes: tuple[int, ...]) -> bool:
     return bool(wrong(e).any() and close(actual.sum(axis=axes), expected.sum(axis=axes), e).all())
 
 
+@_arrays_only
 def all_zero(e: Evidence) -> bool:
     """The student's value is zero everywhere, the expected one is not."""
     actual, expected = pair(e)
     return bool(not actual.any() and expected.any())
 
 
+@_arrays_only
 def nonzero_where_expected_zero(e: Evidence) -> bool:
     """The student's value is not zero at some positions where the expected one is."""
     actual, expected = pair(e)

@@ -235,6 +235,8 @@ def _effect_wording(seen: _Evidence, own: _Evidence) -> str:
     hint, matched = seen.hint, len(seen.matched)
     tests = len({group for group, _ in seen.matched})
     across = f" (in {tests} tests)" if tests > 1 else ""
+    if matched == 1 and seen.explainable == 1:  # the one failed case it could explain
+        return f"{CONFIDENT}{hint.what}: so it is on the one failed case of this function. {hint.advice}"
     if matched >= 2 and 2 * matched >= seen.explainable:
         share = f"all {matched}" if matched == seen.explainable else f"{matched} of the {seen.explainable}"
         return f"{CONFIDENT}{hint.what}: so it is on {share} failed cases{across}. {hint.advice}"

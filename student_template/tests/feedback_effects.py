@@ -129,7 +129,7 @@ def _effects():
         ),
         Effect(
             "grads-batch-averaged",
-            "dw and db are the right gradients divided by the batch size N",
+            "a gradient of the shared parameters (dw or db) is the right one divided by the batch size N",
             "Every sample adds its gradient to the shared weights: sum over the batch, without dividing "
             "by N (see the docstring of conv_backward).",
             {"conv_backward": batch_factor},
@@ -141,7 +141,51 @@ def _effects():
             "return the array you filled.",
             {name: fx.all_zero for name in ("conv_backward", "max_pool_backward", "avg_pool_backward")},
         ),
+        Effect(
+            "int-as-float",
+            "the value is right, but a float where an int is expected",
+            "A true division (/) always gives a float, even when it is exact (10 / 2 is 5.0): divide with // "
+            "once you have checked that the division is exact, or convert with int(...).",
+            {fx.ANY: fx.right_value_wrong_type},
+        ),
+        Effect(
+            "bias-default-off",
+            "with bias left out, the count leaves out the biases: the default must be bias=True",
+            "A layer has a bias per filter (or per unit) unless the caller says bias=False: give the "
+            "parameter the default True.",
+            {"fc_params": lambda e: "bias" not in e.replay.kwargs and _short_by(e, e.replay.args[1]),
+             "conv_params": lambda e: "bias" not in e.replay.kwargs and _short_by(e, e.replay.args[2])},
+        ),
+        Effect(
+            "pool-size-ignores-window",
+            "the pooling output size does not depend on the window size f: it is n // stride",
+            "(n - f) / stride + 1 windows fit: n // stride is right only when the window equals the stride.",
+            {"pool_output_size": lambda e: fx.number(e.actual) and e.actual != e.expected
+             and _args(e, 3)[0] // _args(e, 3)[2] == e.actual},
+        ),
+        Effect(
+            "window-larger-than-input",
+            "a window larger than the input gives a size instead of a ValueError",
+            "When f > n (after padding) no window fits: raise ValueError saying so, before any arithmetic.",
+            {"pool_output_size": lambda e: e.expected is None and fx.number(e.actual)
+             and _args(e, 3)[1] > _args(e, 3)[0],
+             "conv_output_size": lambda e: e.expected is None and fx.number(e.actual)
+             and _args(e, 4)[1] > _args(e, 4)[0] + 2 * _args(e, 4)[3]},
+        ),
     ]
+
+
+def _short_by(e, amount):
+    """The count is the expected one minus ``amount``."""
+    return fx.number(e.actual) and fx.number(e.expected) and amount != 0 and e.actual == e.expected - amount
+
+
+def _args(e, count):
+    """The call's first ``count`` positional values, keywords and defaults of the
+    output-size functions filled in (stride 1, pad 0)."""
+    names = ("n", "f", "stride", "pad")[:count]
+    given = dict(zip(names, e.replay.args, strict=False)) | dict(e.replay.kwargs)
+    return [given.get(name, {"stride": 1, "pad": 0}.get(name)) for name in names]
 
 
 EFFECTS = _effects()

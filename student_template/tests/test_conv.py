@@ -36,8 +36,8 @@ CASE_FEATURES = {
         or (argument(p, "stride") < shape(p, "w")[3] and _out(p, 3) > 1),
     "a square input|a non-square input": lambda p: shape(p, "x")[2] == shape(p, "x")[3],
     "a square filter|a non-square filter": lambda p: shape(p, "w")[2] == shape(p, "w")[3],
-    "an output one pixel high or wide|an output more than one pixel high and wide":
-        lambda p: _out(p, 2) == 1 or _out(p, 3) == 1,
+    "a one-position output (1x1)|an output of more than one position":
+        lambda p: _out(p, 2) == 1 and _out(p, 3) == 1,
     "function": lambda p: argument(p, "function"),
 }
 

@@ -27,8 +27,8 @@ CASE_FEATURES = {
         lambda p: (argument(p, "stride") < argument(p, "pool_height") and _out(p, 2) > 1)
         or (argument(p, "stride") < argument(p, "pool_width") and _out(p, 3) > 1),
     "square windows|non-square windows": lambda p: argument(p, "pool_height") == argument(p, "pool_width"),
-    "an output one pixel high or wide|an output more than one pixel high and wide":
-        lambda p: _out(p, 2) == 1 or _out(p, 3) == 1,
+    "a one-position output (1x1)|an output of more than one position":
+        lambda p: _out(p, 2) == 1 and _out(p, 3) == 1,
     "pooling": lambda p: argument(p, "kind"),
 }
 

@@ -160,7 +160,8 @@ def _effects():
             "pool-size-ignores-window",
             "the pooling output size does not depend on the window size f: it is n // stride",
             "(n - f) / stride + 1 windows fit: n // stride is right only when the window equals the stride.",
-            {"pool_output_size": lambda e: fx.number(e.actual) and _args(e, 3)[0] // _args(e, 3)[2] == e.actual},
+            {"pool_output_size": lambda e: fx.number(e.actual) and e.actual != e.expected
+             and _args(e, 3)[0] // _args(e, 3)[2] == e.actual},
         ),
         Effect(
             "window-larger-than-input",
@@ -176,7 +177,7 @@ def _effects():
 
 def _short_by(e, amount):
     """The count is the expected one minus ``amount``."""
-    return fx.number(e.actual) and fx.number(e.expected) and e.actual == e.expected - amount
+    return fx.number(e.actual) and fx.number(e.expected) and amount != 0 and e.actual == e.expected - amount
 
 
 def _args(e, count):

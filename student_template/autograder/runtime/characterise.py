@@ -9,8 +9,7 @@ generic *features*, plain data:
   (``x.shape[-2] == x.shape[-1]``), and its dtype;
 - a dict: each item (``stride``), recursively, and for each pair of its integer items
   whether they are equal (``pool_height == pool_width``);
-- a list or tuple: its length and each item (``args[0]``), and for a list of dicts the
-  values of their string items (``layers has type=conv``);
+- a list of dicts: the values of their string items (``layers has type=conv``);
 - a number, a string or a bool: itself.
 
 A test module may instead declare the features its cases are described by, in the
@@ -40,7 +39,6 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-MAX_ITEMS = 8  # items of a list or tuple described one by one
 MAX_SEPARATORS = 1  # conditions worded per test: the simplest (more would mostly be coincidences)
 MIN_FAILING = 2  # failing cases needed to say what they have in common (3 for two conditions)
 # Arguments that identify a case rather than describe it: never a cause.
@@ -188,8 +186,7 @@ def _collect(name: str, value: Any, out: dict[str, Any], derived: dict[str, Any]
                 for text in sorted({str(v[key]) for v in value if isinstance(v.get(key), str)}):
                     out[f"{name} has {key}={text}"] = any(v.get(key) == text for v in value)
             return
-        for i, item in enumerate(value[:MAX_ITEMS]):
-            _collect(f"{name}[{i}]", item, out, derived)
+        return  # an item known only by its position names nothing a student controls
 
 
 def separators(cases: Sequence[tuple[Mapping[str, Any], bool]]) -> list[Separator]:
@@ -212,7 +209,8 @@ def separators(cases: Sequence[tuple[Mapping[str, Any], bool]]) -> list[Separato
         for rank, cond, other in _candidates(name, [f[name] for f in failing + passing if name in f]):
             if all(cond.holds(f) for f in failing) and not any(cond.holds(f) for f in passing):
                 everywhere = all(name in f for f in passing)  # else "the other cases" say it better
-                found.append((min(rank, 1), order, Separator(cond, other if everywhere else None)))
+                simple = 0 if rank <= 1 else 1  # one boolean or one threshold: equally simple
+                found.append((simple, order, Separator(cond, other if everywhere else None)))
                 break
     if found:
         best = min(rank for rank, _, _ in found)
@@ -263,7 +261,7 @@ def _candidates(name: str, values: list[Any]):
             below = Condition(name, "==", low) if low == ordered[0] else Condition(name, "<=", low)
             above = Condition(name, "==", high) if high == ordered[-1] else Condition(name, ">", low)
             yield 1, Condition(name, ">", low), below
-            yield 1, Condition(name, "<=", low), above
+            yield 1, Condition(name, "==" if low == ordered[0] else "<=", low), above  # "pad 0", not "pad <= 0"
     for v in distinct:
         rest = [u for u in distinct if u != v]
         other = Condition(name, "==", rest[0]) if len(rest) == 1 else Condition(name, "!=", v)

@@ -32,6 +32,7 @@ from autograder.runtime.scoring import Hint
 from autograder.runtime.testkit import Evidence
 
 REL = 1e-6  # how close two values must be to count as equal here, at the least
+ANY = "*"  # an Effect.shows key: every graded function without a predicate of its own
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +58,7 @@ def hints(effects: Sequence[Effect], evidence: Evidence) -> tuple[Hint, ...]:
     that raises (it does not apply to these values) shows nothing."""
     found = []
     for effect in effects:
-        predicate = effect.shows.get(evidence.replay.function)
+        predicate = effect.shows.get(evidence.replay.function, effect.shows.get(ANY))
         if predicate is None:
             continue
         try:
@@ -69,12 +70,27 @@ def hints(effects: Sequence[Effect], evidence: Evidence) -> tuple[Hint, ...]:
     return tuple(found)
 
 
+def _arrays_only(predicate: Callable[..., bool]) -> Callable[..., bool]:
+    """``predicate``, False where the values are not arrays of one shape."""
+    def checked(e: Evidence, *args: Any, **kwargs: Any) -> bool:
+        try:
+            return predicate(e, *args, **kwargs)
+        except _NotArrays:
+            return False
+    checked.__name__, checked.__doc__ = predicate.__name__, predicate.__doc__
+    return checked
+
+
+class _NotArrays(ValueError):
+    """The values are not arrays of one shape."""
+
+
 def pair(e: Evidence) -> tuple[np.ndarray, np.ndarray]:
     """``(actual, expected)`` as float64 arrays of one shape; ValueError otherwise."""
     if not (isinstance(e.actual, np.ndarray) and isinstance(e.expected, np.ndarray)):
-        raise ValueError("not arrays")
+        raise _NotArrays("not arrays")
     if e.actual.shape != e.expected.shape or e.actual.size == 0:
-        raise ValueError("not one shape")
+        raise _NotArrays("not one shape")
     return e.actual.astype(np.float64), e.expected.astype(np.float64)
 
 
@@ -92,7 +108,7 @@ def wrong(e: Evidence) -> np.ndarray:
 
 def factor(e: Evidence) -> float | None:
     """``k`` when the student's value is ``k`` times the expected one everywhere (k not
-    1, the expected value not all zeros), else None."""
+    1, the expected value not all zeros), else None (ValueError: not arrays of one shape)."""
     actual, expected = pair(e)
     big = np.abs(expected) > REL * max(float(np.abs(expected).max()), 1.0)
     if not big.any() or not wrong(e).any():
@@ -103,6 +119,7 @@ def factor(e: Evidence) -> float | None:
     return k
 
 
+@_arrays_only
 def scaled(e: Evidence, *allowed: float) -> bool:
     """The student's value is the expected one times a constant other than 1 (one of
     ``allowed``, when given: within 1e-6)."""
@@ -110,6 +127,7 @@ def scaled(e: Evidence, *allowed: float) -> bool:
     return k is not None and (not allowed or any(abs(k - a) <= 1e-6 * max(abs(a), 1.0) for a in allowed))
 
 
+@_arrays_only
 def offset_per(e: Evidence, axis: int) -> bool:
     """The student's value minus the expected one is the same at every position that
     shares an index along ``axis`` (and not zero everywhere): an amount added per
@@ -125,6 +143,7 @@ def offset_per(e: Evidence, axis: int) -> bool:
     return bool(close(moved, np.broadcast_to(per, moved.shape), e).all())
 
 
+@_arrays_only
 def rearranged(e: Evidence) -> bool:
     """The student's value holds exactly the expected values, at other positions (an
     axis order, a transpose, a reshape that moved them)."""
@@ -134,14 +153,17 @@ def rearranged(e: Evidence) -> bool:
     return bool(close(np.sort(actual, axis=None), np.sort(expected, axis=None), e).all())
 
 
+@_arrays_only
 def only_where(e: Evidence, mask: np.ndarray) -> bool:
     """The student's value is wrong somewhere, and only where ``mask`` (broadcast to the
-    value's shape) is true."""
+    value's shape) is true, while being right where it is false (a mask true
+    everywhere, or nearly, says nothing)."""
     bad = wrong(e)
     mask = np.broadcast_to(np.asarray(mask, dtype=bool), bad.shape)
-    return bool(bad.any() and not (bad & ~mask).any())
+    return bool(bad.any() and not (bad & ~mask).any() and (~mask).sum() >= max(2, bad.size // 10))
 
 
+@_arrays_only
 def same_totals(e: Evidence, axes: tuple[int, ...]) -> bool:
     """The student's value sums to the expected totals over ``axes`` but is wrong
     somewhere: the right amounts, at the wrong positions."""
@@ -149,14 +171,32 @@ def same_totals(e: Evidence, axes: tuple[int, ...]) -> bool:
     return bool(wrong(e).any() and close(actual.sum(axis=axes), expected.sum(axis=axes), e).all())
 
 
+@_arrays_only
 def all_zero(e: Evidence) -> bool:
     """The student's value is zero everywhere, the expected one is not."""
     actual, expected = pair(e)
     return bool(not actual.any() and expected.any())
 
 
+@_arrays_only
 def nonzero_where_expected_zero(e: Evidence) -> bool:
     """The student's value is not zero at some positions where the expected one is."""
     actual, expected = pair(e)
     zero = close(expected, 0.0 * expected, e)
     return bool((zero & ~close(actual, 0.0 * actual, e)).any())
+
+
+def right_value_wrong_type(e: Evidence) -> bool:
+    """A number equal to the expected int, but of another type (a float, a numpy
+    float): what a true division ``/`` returns."""
+    actual, expected = e.actual, e.expected
+    if isinstance(expected, bool) or not isinstance(expected, (int, np.integer)):
+        return False
+    if isinstance(actual, (bool, int, np.integer)) or not isinstance(actual, (float, np.floating)):
+        return False
+    return float(actual) == float(expected)
+
+
+def number(value: Any) -> bool:
+    """Whether ``value`` is a plain or numpy number (not a bool)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))

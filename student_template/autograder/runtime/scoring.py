@@ -167,7 +167,13 @@ def diagnoses(scores: Sequence[GroupScore]) -> dict[str, list[str]]:
         if not own:
             continue
         seen = _tally([s for s in scores if s.group.visibility in (score.group.visibility, ALWAYS_SHOWN)])
-        out[score.group.id] = [_wording(seen[hint_id], own[hint_id]) for hint_id in own]
+        lines = [_wording(seen[hint_id], own[hint_id]) for hint_id in own]
+        # A mistake known only by its effect is said when it explains most failed cases:
+        # an effect seen on a few cases may be a coincidence of another mistake.
+        lines = [line for hint_id, line in zip(own, lines, strict=True)
+                 if not own[hint_id].hint.effect or line.startswith(CONFIDENT)]
+        if lines:
+            out[score.group.id] = lines
     return out
 
 
@@ -230,6 +236,8 @@ def _effect_wording(seen: _Evidence, own: _Evidence) -> str:
     hint, matched = seen.hint, len(seen.matched)
     tests = len({group for group, _ in seen.matched})
     across = f" (in {tests} tests)" if tests > 1 else ""
+    if matched == 1 and seen.explainable == 1:  # the one failed case it could explain
+        return f"{CONFIDENT}{hint.what}: so it is on the one failed case of this function. {hint.advice}"
     if matched >= 2 and 2 * matched >= seen.explainable:
         share = f"all {matched}" if matched == seen.explainable else f"{matched} of the {seen.explainable}"
         return f"{CONFIDENT}{hint.what}: so it is on {share} failed cases{across}. {hint.advice}"
