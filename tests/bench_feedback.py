@@ -34,8 +34,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests import buggy, mistaken, realistic_bugs
-from tests.fabricate import Variant, append
+from tests import buggy, correct_styles, mistaken, realistic_bugs
 
 ROOT = Path(__file__).resolve().parent.parent
 HINT = re.compile(r"^(Most likely|Possibly) ", re.M)
@@ -49,28 +48,8 @@ def submissions() -> list[tuple[str, str, object]]:
     out = [("realistic", b.name, b.variant.write) for b in realistic_bugs.BUGS]
     out += [("catalogue", m.mistake, m.variant.write) for m in mistaken.SUBMISSIONS]
     out += [("buggy", b.name.replace(" ", "-"), b.variant.write) for b in buggy.BUGS]
-    out += [("correct", "naive-loops", NAIVE.write), ("correct", "vectorised", VECTORISED.write)]
+    out += [("correct", style.name, style.variant.write) for style in correct_styles.STYLES]
     return out
-
-
-# tests/naive (plain loops, written apart from the reference), with the reference's
-# __init__.py and the optional fast.py.
-NAIVE = Variant(base="naive", complete=True)
-# The reference with every layer replaced by its vectorised (strided) version.
-VECTORISED = Variant(
-    edits=(
-        append(
-            "conv.py",
-            "\n\nfrom .fast import conv_backward_fast as conv_backward, conv_forward_fast as conv_forward  # noqa\n",
-        ),
-        append(
-            "pool.py",
-            "\n\nfrom .fast import (  # noqa\n    avg_pool_backward_fast as avg_pool_backward,\n"
-            "    avg_pool_forward_fast as avg_pool_forward,\n    max_pool_backward_fast as max_pool_backward,\n"
-            "    max_pool_forward_fast as max_pool_forward,\n)\n",
-        ),
-    )
-)
 
 
 SENTENCE = re.compile(r"^\s*(Fails every case with .*)$", re.M)
