@@ -82,6 +82,8 @@ SUBMISSIONS = [
     mistaken("size-floored",
              ("shapes.py", "    span = n - f + 2 * pad\n    if span % stride:", "    span = n - f + 2 * pad\n    if False:"),
              ("shapes.py", "    span = n - f\n    if span % stride:", "    span = n - f\n    if False:")),
+    mistaken("count-skips-a-layer", ("params.py", "return sum(row[\"params\"] for row in network_summary(layers, input_shape))",
+                                      "return sum(row[\"params\"] for row in network_summary(layers, input_shape)[1:])")),
     mistaken("conv-params-no-bias", ("params.py", "return f * f * d_in * k + (k if bias else 0)", "return f * f * d_in * k")),
     mistaken("fc-ignores-spatial-size", ("params.py", "params = fc_params(h * w * d, units)", "params = fc_params(d, units)")),
 ]
