@@ -8,7 +8,7 @@ import pytest
 from autograder.runtime import config, effects
 from autograder.runtime.effects import Effect
 from autograder.runtime.packages import load_module_file
-from autograder.runtime.scoring import CaseOutcome, diagnoses, score_group
+from autograder.runtime.scoring import CaseOutcome, diagnoses, matched_hints, score_group
 from autograder.runtime.testkit import Evidence, Replay
 from tests.conftest import ASSIGNMENT
 
@@ -80,6 +80,7 @@ def test_an_effect_is_said_only_when_it_explains_most_failed_cases():
     weak = score_group(_group("b"), [CaseOutcome("0", False, "wrong", replayed="f", hints=(hint,))]
                        + [CaseOutcome(str(i), False, "wrong", replayed="f") for i in range(1, 4)])
     assert "b" not in diagnoses([weak])  # one case of four: it may be a coincidence
+    assert [h["id"] for h in matched_hints([strong])] == ["half"] and matched_hints([weak]) == []  # nor for staff
     alone = score_group(_group("c"), [CaseOutcome("0", False, "wrong", replayed="f", hints=(hint,))])
     assert diagnoses([alone])["c"][0].startswith("Possibly dx is halved: so it is on the one failed case")
 

@@ -167,11 +167,10 @@ def diagnoses(scores: Sequence[GroupScore]) -> dict[str, list[str]]:
         if not own:
             continue
         seen = _tally([s for s in scores if s.group.visibility in (score.group.visibility, ALWAYS_SHOWN)])
-        lines = [_wording(seen[hint_id], own[hint_id]) for hint_id in own]
-        # A mistake known only by its effect is said when it explains most failed cases:
-        # an effect seen on a few cases may be a coincidence of another mistake.
-        lines = [line for hint_id, line in zip(own, lines, strict=True)
-                 if not own[hint_id].hint.effect or line.startswith(CONFIDENT)]
+        # A mistake known only by its effect is said when it explains most failed cases
+        # (or the only one it could): seen on a few, it may be a coincidence of another.
+        lines = [_wording(seen[hint_id], own[hint_id]) for hint_id in own
+                 if not own[hint_id].hint.effect or _explains_most(seen[hint_id])]
         if lines:
             out[score.group.id] = lines
     return out
@@ -180,9 +179,9 @@ def diagnoses(scores: Sequence[GroupScore]) -> dict[str, list[str]]:
 def matched_hints(scores: Sequence[GroupScore]) -> list[dict]:
     """The known mistakes that matched a failed case, as data for course staff:
     ``[{"id", "what", "cases"}]`` (most cases first)."""
-    found = _tally(scores)
+    found = [e for e in _tally(scores).values() if not e.hint.effect or _explains_most(e)]  # as diagnoses() says
     return [{"id": e.hint.id, "what": e.hint.what, "cases": len(e.matched)}
-            for e in sorted(found.values(), key=lambda e: (-len(e.matched), e.hint.id))]
+            for e in sorted(found, key=lambda e: (-len(e.matched), e.hint.id))]
 
 
 @dataclasses.dataclass
@@ -230,14 +229,21 @@ def _wording(seen: _Evidence, own: _Evidence) -> str:
             f"that is one case only, so check it. {hint.advice}")
 
 
+def _explains_most(seen: _Evidence) -> bool:
+    """Whether a mistake matched 2 or more failed cases and at least half of those it
+    could explain, or the one failed case it could explain."""
+    matched = len(seen.matched)
+    return (matched >= 2 and 2 * matched >= seen.explainable) or matched == seen.explainable == 1
+
+
 def _effect_wording(seen: _Evidence, own: _Evidence) -> str:
     """A mistake known by its effect: its ``what`` is a fact about the student's
     values, said with how many of the failed cases show it."""
     hint, matched = seen.hint, len(seen.matched)
     tests = len({group for group, _ in seen.matched})
     across = f" (in {tests} tests)" if tests > 1 else ""
-    if matched == 1 and seen.explainable == 1:  # the one failed case it could explain
-        return f"{CONFIDENT}{hint.what}: so it is on the one failed case of this function. {hint.advice}"
+    if matched == 1 and seen.explainable == 1:  # the one failed case it could explain: still one case
+        return f"Possibly {hint.what}: so it is on the one failed case of this function; check it. {hint.advice}"
     if matched >= 2 and 2 * matched >= seen.explainable:
         share = f"all {matched}" if matched == seen.explainable else f"{matched} of the {seen.explainable}"
         return f"{CONFIDENT}{hint.what}: so it is on {share} failed cases{across}. {hint.advice}"
