@@ -131,3 +131,11 @@ def test_whole_numbers(ref):
     assert ids(Evidence(Replay("pool_output_size", (9, 3, 2)), 4, 0, 0, 4)) == []
     assert ids(Evidence(Replay("pool_output_size", (9, 3, 1)), 9, 0, 0, 7)) == ["pool-size-ignores-window"]
     assert ids(Evidence(Replay("pool_output_size", (3, 4, 1)), 0)) == ["window-larger-than-input"]
+
+
+def test_inputs_that_do_not_fit_together():
+    x, w = np.ones((1, 3, 5, 5)), np.ones((2, 3, 3, 3))
+    wrong_bias = Evidence(Replay("conv_forward", (x, w, np.ones(3), {"stride": 1, "pad": 0})), (np.ones(1), ()))
+    assert ids(wrong_bias) == ["mismatch-accepted"]
+    fitting = Evidence(Replay("conv_forward", (x, w, np.ones(2), {"stride": 2, "pad": 0})), (np.ones(1), ()))
+    assert ids(fitting) == []  # a stride that does not tile: another mistake

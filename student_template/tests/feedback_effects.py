@@ -172,7 +172,20 @@ def _effects():
              "conv_output_size": lambda e: e.expected is None and fx.number(e.actual)
              and _args(e, 4)[1] > _args(e, 4)[0] + 2 * _args(e, 4)[3]},
         ),
+        Effect(
+            "mismatch-accepted",
+            "conv_forward returns an output for inputs that do not fit together (x and w disagree on the "
+            "channels, or b is not one bias per filter) instead of raising ValueError",
+            "Check the shapes before computing: x.shape[1] must equal w.shape[1], and b must have shape (F,); "
+            "raise ValueError saying which does not fit.",
+            {"conv_forward": lambda e: e.expected is None and e.actual is not None and _mismatched(*e.replay.args)},
+        ),
     ]
+
+
+def _mismatched(x, w, b, conv_param):
+    """Whether conv_forward's arguments disagree on the channels or the number of biases."""
+    return np.shape(x)[1] != np.shape(w)[1] or np.shape(b) != (np.shape(w)[0],)
 
 
 def _short_by(e, amount):
