@@ -92,7 +92,9 @@ def test_public_only_keeps_the_tolerances_public_tests_use(tmp_path):
 def test_the_assignment_takes_its_numbers_from_assignment_yaml():
     """No tolerance written as numbers in the CNN's tests: only by name."""
     a = config.load(ROOT / "assignment" / "assignment.yaml")
-    assert a.tolerances["numerical_gradient"].step and validate.public_tolerances(a) == {"numerical_gradient"}
+    # The public backward checks compare with shipped gradients, within their own tolerance:
+    # numerical gradients are the hidden graders' only.
+    assert a.tolerances["numerical_gradient"].step and validate.public_tolerances(a) == set()
     for path in (ROOT / "assignment" / "tests").rglob("*.py"):
         text = path.read_text()
         assert "rtol" not in text and "atol" not in text, path
