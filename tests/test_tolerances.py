@@ -100,7 +100,7 @@ def test_the_assignment_takes_its_numbers_from_assignment_yaml():
         assert "rtol" not in text and "atol" not in text, path
     release = yaml.safe_load((ROOT / "student_template" / "tests" / "grading.yaml").read_text())
     assert release["tolerances"] == {name: {k: v for k, v in vars(a.tolerances[name]).items() if v is not None}
-                                     for name in ("default", "numerical_gradient")}
+                                     for name in ("default",)}
 
 
 # -- the build: names used by the tests ---------------------------------------------
