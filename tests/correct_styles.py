@@ -33,7 +33,7 @@ VECTORISED = Variant(
 )
 
 STYLES = [
-    Style("naive-loops", Variant(base="naive", complete=True), fast=True),
+    Style("naive-loops", Variant(base="naive", complete=True), fast=False),  # the reference's fast.py beside it
     Style("vectorised-reference", VECTORISED, fast=True),
     Style("unseen-loops", Variant(base="unseen-loops"), fast=True),
     Style("unseen-sliding-windows-einsum", Variant(base="unseen-vectorised"), fast=True),

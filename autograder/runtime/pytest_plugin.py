@@ -324,14 +324,15 @@ class GradingPlugin:
         return report
 
     def _hints(self, evidence: Evidence) -> tuple[Hint, ...]:
-        """The catalogue's hints (``diagnose``, Gradescope only), then those of the
-        assignment's effects (``effects:``, everywhere), each mistake once."""
+        """The catalogue's hints (``diagnose``, Gradescope only), else those of the
+        assignment's effects (``effects:``, everywhere): a replay that gives the
+        student's value names the mistake more precisely than an effect it shows."""
         found: list[Hint] = []
         try:
             if self._diagnose is not None:
                 found += self._diagnose(evidence)
             effects = self._effects()
-            if effects:
+            if effects and not found:
                 from autograder.runtime import effects as effects_mod
 
                 found += effects_mod.hints(effects, evidence)
