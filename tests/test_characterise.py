@@ -162,3 +162,18 @@ def test_no_characterisation_when_every_failing_case_failed_for_another_reason()
     wrong = [dataclasses.replace(c, reason="failed" if not c.passed else c.reason) for c in stub]
     assert characterisation(_score(wrong, False)) == [
         "Fails every case with function = b, passes every case with function = a."]
+
+
+def test_a_condition_another_failing_test_contradicts_is_not_said():
+    def outcomes(rows, function="f"):
+        return [CaseOutcome(str(i), passed, "" if passed else "wrong", replayed="" if passed else function,
+                            features=tuple(case_features(p).items())) for i, (p, passed) in enumerate(rows)]
+
+    few = _score(outcomes([({"n": 1, "k": 3}, False), ({"n": 1, "k": 5}, False), ({"n": 2, "k": 3}, True)]), False)
+    assert characterisation(few) == ["Fails every case with n 1, passes every case with n 2."]
+    many = _score(outcomes([({"n": 2, "k": 4}, False), ({"n": 1, "k": 4}, True), ({"n": 2, "k": 3}, True)]), False)
+    assert characterisation(few, [few, many]) == []  # n 1 was a coincidence of three cases
+    elsewhere = _score(outcomes([({"n": 2}, False), ({"n": 1}, True)], function="g"), False)
+    assert characterisation(few, [few, elsewhere]) == ["Fails every case with n 1, passes every case with n 2."]
+    passing = _score(outcomes([({"n": 1}, True), ({"n": 2}, True)]), False)
+    assert characterisation(few, [few, passing]) == ["Fails every case with n 1, passes every case with n 2."]

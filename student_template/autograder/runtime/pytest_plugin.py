@@ -384,7 +384,7 @@ class GradingPlugin:
             lines += ["", "Your code does not import everywhere; only the tests that need it fail:"]
             lines += [f"  {p}" for p in problems]
         hinted = diagnoses(ran)  # the effects' hints on a laptop; the catalogue's too where it runs
-        notes = [(s, hinted.get(s.group.id, []) + _unless_explained(hinted.get(s.group.id, []), s))
+        notes = [(s, hinted.get(s.group.id, []) + _unless_explained(hinted.get(s.group.id, []), s, ran))
                  for s in ran if s.failed_cases]
         notes = [(s, n) for s, n in notes if n]
         if notes:
@@ -395,12 +395,12 @@ class GradingPlugin:
         return lines
 
 
-def _unless_explained(diagnosis: list[str], score: GroupScore) -> list[str]:
+def _unless_explained(diagnosis: list[str], score: GroupScore, ran: list[GroupScore]) -> list[str]:
     """The characterisation of ``score``'s failing cases, unless a confident diagnosis
     explains them already (see :func:`autograder.runtime.scoring.feedback`)."""
     if any(line.startswith(CONFIDENT) for line in diagnosis):
         return []
-    return characterisation(score)
+    return characterisation(score, ran)
 
 
 def _case_facts(params: dict, *, shown: bool, declared: Any = None) -> tuple[tuple, int, str]:

@@ -83,10 +83,11 @@ def score_group(group: TestGroup, cases: list[CaseOutcome]) -> GroupScore:
     return GroupScore(group, round(group.points * fraction, 2), tuple(cases))
 
 
-def feedback(score: GroupScore, max_cases: int = 3, max_chars: int = 1500, diagnosis: Sequence[str] = ()) -> str:
+def feedback(score: GroupScore, max_cases: int = 3, max_chars: int = 1500, diagnosis: Sequence[str] = (),
+             context: Sequence[GroupScore] = ()) -> str:
     """The text shown for one group: pass count, the ``diagnosis`` lines (from
     :func:`diagnoses`; first, so that cutting a long text keeps them) and the first
-    few failures."""
+    few failures. ``context``: every group graded, for :func:`characterisation`."""
     total = len(score.cases)
     if not total:
         return "This test did not run."
@@ -101,7 +102,7 @@ def feedback(score: GroupScore, max_cases: int = 3, max_chars: int = 1500, diagn
     lines = [f"{total - len(failed)} of {total} cases passed." if total > 1 else "Failed."]
     lines += list(diagnosis)
     if not any(line.startswith(CONFIDENT) for line in diagnosis):  # it explains the failing cases already
-        lines += characterisation(score)
+        lines += characterisation(score, context)
     for case in failed[:max_cases]:
         label = f"[{case.case}] " if case.case else ""
         lines.append(f"- {label}{case.message}")
@@ -118,18 +119,46 @@ def feedback(score: GroupScore, max_cases: int = 3, max_chars: int = 1500, diagn
     return text if len(text) <= max_chars else text[: max_chars - 15] + "\n[... cut ...]"
 
 
-def characterisation(score: GroupScore) -> list[str]:
+def characterisation(score: GroupScore, context: Sequence[GroupScore] = ()) -> list[str]:
     """What separates the failing cases from the passing ones (features of the cases'
     arguments, see :mod:`autograder.runtime.characterise`) and, where the cases' inputs may be
-    shown (a public test), the smallest failing case with its inputs."""
+    shown (a public test), the smallest failing case with its inputs.
+
+    A condition must also hold in the other groups of ``context`` that failed the same
+    way (a wrong value or an error; not the checks of another function) and whose cases
+    have its feature (those the group's reader may see, as for :func:`diagnoses`): a
+    condition that another failing test contradicts was a coincidence of this test's
+    few cases."""
     cases = [(dict(c.features), c.passed) for c in score.cases if c.features]
     described = len(cases) == len(score.cases)
-    lines = characterise.wording(characterise.separators(cases)) if described and _one_way(score) else []
+    found = characterise.separators(cases) if described and _one_way(score) else []
+    found = [sep for sep in found if not _contradicted(sep, score, context)]
+    lines = characterise.wording(found)
     shown = [c for c in score.failed_cases if c.inputs]
     if shown and len(score.cases) > 1:
         smallest = min(shown, key=lambda c: c.size)
         lines.append(f"The smallest failing case, [{smallest.case}]:\n" + _indent(smallest.inputs, "    "))
     return lines
+
+
+def _contradicted(sep: characterise.Separator, score: GroupScore, context: Sequence[GroupScore]) -> bool:
+    """Whether a test of the same function, shown no later than ``score``, has cases
+    with the separator's features on which it does not hold."""
+    functions = {c.replayed for c in score.failed_cases if c.replayed}
+    conditions = [cond for cond in (sep.failing, sep.also) if cond is not None]
+    for other in context:
+        if other is score or other.group.visibility not in (score.group.visibility, ALWAYS_SHOWN):
+            continue
+        theirs = {c.replayed for c in other.failed_cases if c.replayed}
+        if not other.failed_cases or not _one_way(other) or (functions and theirs and not functions & theirs):
+            continue  # all passed, failed for another reason, or another function's checks failed
+        for case in other.cases:
+            features = dict(case.features)
+            if not all(cond.feature in features for cond in conditions):
+                continue
+            if all(cond.holds(features) for cond in conditions) == case.passed:
+                return True
+    return False
 
 
 # The reasons of a case that computed something wrong: only those say something about
