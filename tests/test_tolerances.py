@@ -92,15 +92,13 @@ def test_public_only_keeps_the_tolerances_public_tests_use(tmp_path):
 def test_the_assignment_takes_its_numbers_from_assignment_yaml():
     """No tolerance written as numbers in the CNN's tests: only by name."""
     a = config.load(ROOT / "assignment" / "assignment.yaml")
-    # The public backward checks compare with shipped gradients, within their own tolerance:
-    # numerical gradients are the hidden graders' only.
-    assert a.tolerances["numerical_gradient"].step and validate.public_tolerances(a) == set()
+    assert a.tolerances["numerical_gradient"].step and validate.public_tolerances(a) == {"numerical_gradient"}
     for path in (ROOT / "assignment" / "tests").rglob("*.py"):
         text = path.read_text()
         assert "rtol" not in text and "atol" not in text, path
     release = yaml.safe_load((ROOT / "student_template" / "tests" / "grading.yaml").read_text())
     assert release["tolerances"] == {name: {k: v for k, v in vars(a.tolerances[name]).items() if v is not None}
-                                     for name in ("default",)}
+                                     for name in ("default", "numerical_gradient")}
 
 
 # -- the build: names used by the tests ---------------------------------------------

@@ -89,11 +89,11 @@ def _gradcheck(student, tolerance, kind, case, x, pool_param, dout):
 
 
 @_cases("max")
-def test_max_pool_backward_gradcheck(student, tolerance, case, x, pool_param, dout):
+def test_max_pool_backward_gradcheck(student, tolerances, case, x, pool_param, dout):
     # Distinct values far apart (no ties).
-    _gradcheck(student, tolerance, "max", case, x, pool_param, dout)
+    _gradcheck(student, tolerances["numerical_gradient"], "max", case, x, pool_param, dout)
 
 
 @_cases("avg")
-def test_avg_pool_backward_gradcheck(student, tolerance, case, x, pool_param, dout):
-    _gradcheck(student, tolerance, "avg", case, x, pool_param, dout)
+def test_avg_pool_backward_gradcheck(student, tolerances, case, x, pool_param, dout):
+    _gradcheck(student, tolerances["numerical_gradient"], "avg", case, x, pool_param, dout)
