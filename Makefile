@@ -100,9 +100,9 @@ bench-grade-all: autograder ## grade a mixed class of 100 with grade-all: submis
 	$(PY) tests/bench_batch.py --count 100 --autograder $(DIST)/autograder.zip $(if $(JOBS),--jobs $(JOBS)) \
 		$(if $(filter 1 yes true,$(COLD)),--cold)
 
-bench-feedback: student ## grade every realistic bug on Gradescope's path and locally: partial credit, causes named, no hint on correct code
+bench-feedback: student ## grade every realistic bug on Gradescope's path and locally (SET=tests/unseen_bugs [PART=held-out]: a set written by others): causes named, wrong, silent; no hint on correct code
 	@test -n "$(IS_DEFAULT)" || { echo "make bench-feedback: its bugs (tests/realistic_bugs.py, tests/mistaken.py, tests/buggy.py) are variants of the default assignment's reference" >&2; exit 2; }
-	$(PY) -m tests.bench_feedback $(if $(JOBS),--jobs $(JOBS)) --json $(BUILD)/bench-feedback.json
+	$(PY) -m tests.bench_feedback $(if $(JOBS),--jobs $(JOBS)) $(if $(SET),--set $(SET) --part $(or $(PART),all)) --json $(BUILD)/bench-feedback.json
 
 bench-slurm: autograder ## the same mixed class of COUNT (default 40) locally and through Slurm: per minute, overhead per task
 	$(PY) tests/bench_slurm.py --count $(or $(COUNT),40) $(if $(SLURM_ARGS),--slurm-args "$(SLURM_ARGS)")

@@ -5,16 +5,27 @@ graded on the Gradescope path (the autograder zip, through the sandbox) and loca
 implementations (which must get full marks and no hint).
 
     .venv/bin/python -m tests.bench_feedback [--jobs 2] [--only NAME,...] [--json out.json]
+    .venv/bin/python -m tests.bench_feedback --set tests/unseen_bugs [--part tuning|held-out|all]
 
 Prints, per submission, the Gradescope score, the local public score and whether the
 feedback names a cause (a catalogue hint, or a characterisation of the failing cases),
 then the totals the issue asks for. No timing: it measures feedback, not speed.
+
+``--set DIR`` grades a set of bugs written apart from the catalogue instead:
+``DIR/bugs/<id>/convnet/`` with ``DIR/bugs.yaml`` (each bug's true cause) and
+``DIR/correct/<style>/convnet/`` (correct implementations). ``DIR/judged.yaml`` says,
+per bug, which hints (catalogue ids) and which characterisations (words of the
+sentence) name its cause; the feedback is then counted as *named* (only right
+causes), *wrong cause* (any hint or characterisation not listed) or *silent*, on the
+Gradescope path and locally. ``--part`` picks the tuning part, the held-out part (a
+third of the bugs, chosen by a hash of their ids, measured only at the end) or all.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import hashlib
 import json
 import re
 import shutil
@@ -23,8 +34,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests import buggy, mistaken, realistic_bugs
-from tests.fabricate import Variant, append
+from tests import buggy, correct_styles, mistaken, realistic_bugs
 
 ROOT = Path(__file__).resolve().parent.parent
 HINT = re.compile(r"^(Most likely|Possibly) ", re.M)
@@ -38,28 +48,11 @@ def submissions() -> list[tuple[str, str, object]]:
     out = [("realistic", b.name, b.variant.write) for b in realistic_bugs.BUGS]
     out += [("catalogue", m.mistake, m.variant.write) for m in mistaken.SUBMISSIONS]
     out += [("buggy", b.name.replace(" ", "-"), b.variant.write) for b in buggy.BUGS]
-    out += [("correct", "naive-loops", NAIVE.write), ("correct", "vectorised", VECTORISED.write)]
+    out += [("correct", style.name, style.variant.write) for style in correct_styles.STYLES]
     return out
 
 
-# tests/naive (plain loops, written apart from the reference), with the reference's
-# __init__.py and the optional fast.py.
-NAIVE = Variant(base="naive", complete=True)
-# The reference with every layer replaced by its vectorised (strided) version.
-VECTORISED = Variant(
-    edits=(
-        append(
-            "conv.py",
-            "\n\nfrom .fast import conv_backward_fast as conv_backward, conv_forward_fast as conv_forward  # noqa\n",
-        ),
-        append(
-            "pool.py",
-            "\n\nfrom .fast import (  # noqa\n    avg_pool_backward_fast as avg_pool_backward,\n"
-            "    avg_pool_forward_fast as avg_pool_forward,\n    max_pool_backward_fast as max_pool_backward,\n"
-            "    max_pool_forward_fast as max_pool_forward,\n)\n",
-        ),
-    )
-)
+SENTENCE = re.compile(r"^\s*(Fails every case with .*)$", re.M)
 
 
 def grade_gradescope(zip_path: Path, folder: Path) -> dict:
@@ -67,10 +60,14 @@ def grade_gradescope(zip_path: Path, folder: Path) -> dict:
     from autograder.staff import simulate
 
     results = simulate.grade(zip_path, folder, folder.parent / f"{folder.name}-results.json")[0]
-    failed = [t for t in results.get("tests", []) if t.get("score", 0) < t.get("max_score", 0)]
+    failed = [t for t in results.get("tests", [])  # extra credit's tests have max_score 0: their status says it
+              if t.get("score", 0) < t.get("max_score", 0) or t.get("status") == "failed"]
     text = "\n".join(t.get("output", "") for t in failed)
     graded, _bonus = split_score(results)  # the 100 points; the bonus apart
-    return {"score": float(graded), "hint": bool(HINT.search(text)), "characterised": CHARACTERISED in text}
+    hints = [h["id"] for h in results.get("extra_data", {}).get("hints", [])]
+    sentences = sorted({f"{t.get('name', '')}: {m}" for t in failed for m in SENTENCE.findall(t.get("output", ""))})
+    return {"score": float(graded), "hint": bool(HINT.search(text)), "characterised": CHARACTERISED in text,
+            "hints": hints, "sentences": sentences, "failed_tests": len(failed)}
 
 
 def grade_local(release: Path, folder: Path) -> dict:
@@ -90,9 +87,63 @@ def grade_local(release: Path, folder: Path) -> dict:
     return {
         "score": float(found.group(1)) if found else 0.0,
         "max": float(found.group(2)) if found else 0.0,
-        "named": any(cause in run.stdout for cause in LOCAL_CAUSE),
+        "named": any(cause in run.stdout for cause in LOCAL_CAUSE) or bool(HINT.search(run.stdout)),
         "characterised": CHARACTERISED in run.stdout,
+        "hint_lines": sorted(set(LOCAL_HINT.findall(run.stdout))),
+        "sentences": sorted(set(SENTENCE.findall(run.stdout))),
     }
+
+
+LOCAL_HINT = re.compile(r"((?:Most likely|Possibly) [^:]*):")
+
+
+# Written after the rest of tests/unseen_bugs, and measured once, untouched: a second held-out part.
+LATE = ("apbf_asarray_in_place", "apf_mean_wrong_axes", "fcf_im2col_channel_order", "mpf_size_missing_plus1",
+        "zp_square_assumed")
+
+
+def held_out(bug_id: str) -> bool:
+    """A third of any set, fixed by the bug's id alone (never by its results)."""
+    return hashlib.sha256(bug_id.encode()).digest()[0] % 3 == 0
+
+
+def external(folder: Path, part: str) -> list[tuple[str, str, object]]:
+    """The bugs and correct implementations of an external set (see the module's doc)."""
+    def writer(package: Path):
+        def write(target: Path) -> None:
+            shutil.copytree(package, target / "convnet", ignore=shutil.ignore_patterns("__pycache__"))
+        return write
+
+    late = set(LATE)
+    out = []
+    for bug in sorted((folder / "bugs").iterdir()):
+        if part == "late":
+            chosen = bug.name in late
+        else:
+            chosen = part == "all" or (bug.name not in late and held_out(bug.name) == (part == "held-out"))
+        if (bug / "convnet").is_dir() and chosen:
+            out.append(("unseen", bug.name, writer(bug / "convnet")))
+    for style in sorted((folder / "correct").iterdir()):
+        if (style / "convnet").is_dir():
+            out.append(("correct", style.name, writer(style / "convnet")))
+    return out
+
+
+def judge(row: dict, judged: dict) -> str:
+    """``named``, ``wrong`` or ``silent`` for one bug's Gradescope feedback, by
+    ``judged[bug]``: ``{hints: [ids naming the cause], sentences: [words of a
+    characterisation naming it]}``."""
+    accept = judged.get(row["name"]) or {}
+    if accept.get("outside_contract"):
+        return "outside"
+    g = row["gradescope"]
+    said = [("hint", h) for h in g.get("hints", [])] + [("sentence", t) for t in g.get("sentences", [])]
+    if not said:
+        return "silent"
+    right = [kind == "hint" and value in accept.get("hints", [])
+             or kind == "sentence" and any(w in value for w in accept.get("sentences", []))
+             for kind, value in said]
+    return "named" if all(right) else "wrong"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,13 +151,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--only", default="", help="comma-separated names")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--set", type=Path, help="an external set of bugs (see the module's doc)")
+    parser.add_argument("--part", choices=("tuning", "held-out", "late", "all"), default="tuning")
+    parser.add_argument("--judge", type=Path, help="judge an earlier --json's rows again (by --set's judged.yaml)")
     args = parser.parse_args(argv)
+    if args.judge:
+        return rejudge(args.judge, args.set)
 
     from autograder.build.autograder_zip import build_autograder
     from autograder.runtime import config
 
     assignment = config.load(ROOT / "assignment" / "assignment.yaml")
-    chosen = [s for s in submissions() if not args.only or s[1] in args.only.split(",")]
+    every = external(args.set, args.part) if args.set else submissions()
+    chosen = [s for s in every if not args.only or s[1] in args.only.split(",")]
+    judged = {}
+    if args.set and (args.set / "judged.yaml").exists():
+        import yaml
+        judged = yaml.safe_load((args.set / "judged.yaml").read_text()) or {}
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-feedback-") as tmp:
         tmp = Path(tmp)
@@ -128,19 +189,57 @@ def main(argv: list[str] | None = None) -> int:
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
             for row in pool.map(one, chosen):
                 g, lo = row["gradescope"], row["local"]
+                if row["kind"] == "unseen":
+                    row["verdict"] = judge(row, judged)
                 print(
                     f"{row['kind']:<9} {row['name']:<44} gradescope {g['score']:6.2f} "
                     f"{'hint' if g['hint'] else '    '} {'char' if g['characterised'] else '    '}   "
-                    f"local {lo['score']:5.2f}/{lo['max']:g} {'named' if lo['named'] else ''}",
+                    f"local {lo['score']:5.2f}/{lo['max']:g} {'named' if lo['named'] else ''} "
+                    f"{row.get('verdict', '')}",
                     flush=True,
                 )
+                if args.set:
+                    for said in g["hints"] + g["sentences"] + lo["hint_lines"] + lo["sentences"]:
+                        print(f"    {said}")
                 rows.append(row)
     print()
     print(summary(rows))
+    if args.set:
+        print(verdicts(rows))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)  # build/ is not there in a fresh checkout
         args.json.write_text(json.dumps(rows, indent=1))
     return 0
+
+
+def rejudge(path: Path, folder: Path) -> int:
+    """Print the verdicts of an earlier run's rows (``--json``) by ``folder``'s judged.yaml."""
+    import yaml
+
+    judged = yaml.safe_load((folder / "judged.yaml").read_text()) or {}
+    rows = json.loads(path.read_text())
+    for row in rows:
+        if row["kind"] == "unseen":
+            row["verdict"] = judge(row, judged)
+    print(verdicts(rows))
+    return 0
+
+
+def verdicts(rows: list[dict]) -> str:
+    """named / wrong cause / silent over an external set's bugs."""
+    bugs = [r for r in rows if r["kind"] == "unseen" and r.get("verdict") != "outside"]
+    outside = [r["name"] for r in rows if r.get("verdict") == "outside"]
+    counts = {v: sum(r.get("verdict") == v for r in bugs) for v in ("named", "wrong", "silent")}
+    total = max(len(bugs), 1)
+    lines = [f"{v}: {n}/{len(bugs)} ({100 * n / total:.0f}%)" for v, n in counts.items()]
+    caught = [r for r in bugs if r["gradescope"]["score"] < 100 or r["gradescope"].get("failed_tests")]
+    named = sum(r.get("verdict") == "named" for r in caught)
+    share = f"{100 * named / max(len(caught), 1):.0f}%"
+    lines.append(f"named among the bugs that fail a test: {named}/{len(caught)} ({share})")
+    if outside:
+        lines.append(f"outside the contract (full marks and silence are right): {', '.join(outside)}")
+    lines += [f"wrong cause: {r['name']}" for r in bugs if r.get("verdict") == "wrong"]
+    return "\n".join(lines)
 
 
 def summary(rows: list[dict]) -> str:
@@ -153,7 +252,7 @@ def summary(rows: list[dict]) -> str:
     named_local = [r for r in bugs if r["local"]["named"]]
     lost_local = [r for r in bugs if r["local"]["score"] < r["local"]["max"]]
 
-    kinds = ", ".join(f"{k} {sum(r['kind'] == k for r in bugs)}" for k in ("realistic", "catalogue", "buggy"))
+    kinds = ", ".join(f"{k} {sum(r['kind'] == k for r in bugs)}" for k in ("realistic", "catalogue", "buggy", "unseen"))
 
     def share(part, whole):
         return f"{len(part)}/{len(whole)} ({100 * len(part) / max(len(whole), 1):.0f}%)"

@@ -32,6 +32,9 @@ BASES: dict[str, Path | None] = {
     "stubs": ROOT / "student_template" / PACKAGE,
     "naive": ROOT / "tests" / "naive" / PACKAGE,  # no __init__.py nor fast.py of its own
     "none": None,  # an upload without the package
+    # Correct packages written by others from the student release alone (tests/unseen_bugs/correct/).
+    **{f"unseen-{style}": ROOT / "tests" / "unseen_bugs" / "correct" / style / PACKAGE
+       for style in ("loops", "vectorised", "unusual")},
 }
 # The graded modules, without fast.py (the bonus) and __init__.py: what a Variant with
 # ``modules=GRADED`` copies (the hostile corpus: the bonus only where a case writes it).

@@ -1,6 +1,6 @@
 """What a student sees from `pytest` in the release: a module that does not import
-costs only the tests that need it, said once; a gradient check does not blame a
-correct backward pass for a wrong forward pass; the failing cases are characterised."""
+costs only the tests that need it, said once; a forward mistake costs no backward
+point and gets the hint Gradescope gives; the failing cases are characterised."""
 
 import shutil
 import subprocess
@@ -39,10 +39,15 @@ def test_a_syntax_error_costs_only_the_tests_that_need_the_module(release, tmp_p
     assert "Public tests: " in out
 
 
-def test_a_gradient_check_says_when_the_forward_pass_is_the_problem(release, tmp_path):
+def test_a_forward_mistake_costs_forward_points_only_and_gets_its_hint(release, tmp_path):
+    """The backward checks run on shipped inputs, caches and gradients (never the
+    student's forward pass), and the effects ship: the same verdict and hint as on
+    Gradescope."""
     out = run_with(release, tmp_path, replace("conv.py", "axes=([1, 2, 3], [1, 2, 3])) + b",
                                               "axes=([1, 2, 3], [1, 2, 3]))"))
-    assert "this check uses your conv_forward, which fails its own tests: fix it first" in out
+    assert "test_conv_backward_gradcheck" not in out.split("short test summary info")[-1]
+    assert "which fails its own tests" not in out and "Traceback" not in out
+    assert "Most likely out is off by the same amount at every position of each filter's map" in out
 
 
 def test_the_failing_cases_are_characterised(release, tmp_path):

@@ -73,22 +73,11 @@ def backward(dout, cache, *, one_side=False, strided=True, crop=crop_middle):
 
 
 def mistakes(ref):
-    def no_bias(x, w, b, conv_param):
-        return ref.conv_forward(x, w, np.zeros_like(b), conv_param)
-
     def flipped(x, w, b, conv_param):
         return ref.conv_forward(x, w[:, :, ::-1, ::-1].copy(), b, conv_param)
 
     def unpadded(x, w, b, conv_param):
         return ref.conv_forward(x, w, b, {**conv_param, "pad": 0})
-
-    def nhwc(x, w, b, conv_param):
-        out, cache = ref.conv_forward(x, w, b, conv_param)
-        return out.transpose(0, 2, 3, 1).reshape(out.shape), cache
-
-    def averaged(dout, cache):
-        dx, dw, db = ref.conv_backward(dout, cache)
-        return dx, dw / len(cache[0]), db / len(cache[0])
 
     def last_sample(dout, cache):
         x, w, b, conv_param = cache
@@ -121,12 +110,6 @@ def mistakes(ref):
             {"conv_forward": unpadded},
         ),
         Mistake(
-            "bias-not-added",
-            "the bias is not added",
-            "Every output value of filter f gets + b[f], whatever the window.",
-            {"conv_forward": no_bias},
-        ),
-        Mistake(
             "filter-flipped",
             "the filter is flipped (a true convolution)",
             "Deep-learning 'convolution' is a cross-correlation: multiply each window by w as it is, "
@@ -140,13 +123,6 @@ def mistakes(ref):
             "spatial axes.",
             {"conv_forward": (lambda x, w, b, p: forward(x, w, b, p, column_step=1),
                               lambda x, w, b, p: forward(x, w, b, p, row_step=1))},
-        ),
-        Mistake(
-            "nhwc-layout",
-            "out is filled in (N, H', W', F) order and reshaped to (N, F, H', W')",
-            "Arrays here are NCHW. reshape never moves axes, it only re-reads the values in order: "
-            "fill out as (N, F, H', W') directly, or use transpose(0, 3, 1, 2) instead of reshape.",
-            {"conv_forward": nhwc},
         ),
         Mistake(
             "dx-not-cropped",
@@ -174,13 +150,6 @@ def mistakes(ref):
             "In the backward pass, window (i, j) must be the one the forward pass used: it starts at "
             "row i*stride and column j*stride.",
             {"conv_backward": lambda dout, cache: backward(dout, cache, strided=False)},
-        ),
-        Mistake(
-            "grads-averaged",
-            "dw and db are averaged over the batch instead of summed",
-            "Every sample adds its gradient to the shared weights: sum over the batch, without dividing "
-            "by N (see the docstring of conv_backward).",
-            {"conv_backward": averaged},
         ),
         Mistake(
             "grads-one-sample",

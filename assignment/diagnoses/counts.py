@@ -60,7 +60,22 @@ def mistakes(ref):
             return out, (x, pool_param)
         return variant
 
+    def without(position):
+        """count_params leaving out the layer at ``position`` (0: the first, -1: the last)."""
+        def variant(layers, input_shape):
+            rows = ref.network_summary(layers, input_shape)
+            del rows[position]
+            return sum(row["params"] for row in rows)
+        return variant
+
     return [
+        Mistake(
+            "count-skips-a-layer",
+            "the total leaves out one layer (the first or the last): the loop over the layers starts or stops "
+            "one too early",
+            "Add up every layer's parameters, from the first to the last: for row in network_summary(...).",
+            {"count_params": (without(0), without(-1))},
+        ),
         Mistake(
             "size-floored",
             "output sizes are rounded down instead of rejected",

@@ -38,18 +38,6 @@ def max_shifting_x(dout, cache):
 
 
 def mistakes(ref):
-    def wide(pool_param, side):
-        """The true area over the one side squared (``side``: which side)."""
-        ph, pw = pool_param["pool_height"], pool_param["pool_width"]
-        return (ph * pw) / (ph * ph if side == "height" else pw * pw)
-
-    def avg_forward_square(x, pool_param, side="height"):
-        out, cache = ref.avg_pool_forward(x, pool_param)
-        return out * wide(pool_param, side), cache
-
-    def avg_backward_square(dout, cache, side="height"):
-        return ref.avg_pool_backward(dout, cache) * wide(cache[1], side)
-
     return [
         Mistake(
             "max-grad-whole-window",
@@ -65,16 +53,5 @@ def mistakes(ref):
             "windows that overlap see changed values, and so does the caller. Work on a copy (window.copy()) "
             "or compute without writing into x.",
             {"max_pool_backward": max_shifting_x},
-        ),
-        Mistake(
-            "avg-wrong-area",
-            "average pooling divides by one side of the window squared instead of the window's area",
-            "A window holds pool_height * pool_width values; the two differ for windows that are not square.",
-            {  # either side squared
-                "avg_pool_forward": tuple(
-                    lambda x, p, s=side: avg_forward_square(x, p, s) for side in ("height", "width")),
-                "avg_pool_backward": tuple(
-                    lambda d, c, s=side: avg_backward_square(d, c, s) for side in ("height", "width")),
-            },
         ),
     ]

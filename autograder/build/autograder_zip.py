@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from autograder.build import validate
+from autograder.build import public_data, validate
 from autograder.runtime import archive, config
 
 FRAMEWORK = Path(__file__).resolve().parents[1]  # autograder/
@@ -43,6 +43,7 @@ def stage(assignment: config.Assignment, out: Path) -> Path:
         tests = assignment.root / "tests" / kind
         for rel in archive.tree_files(tests):
             archive.copy_file(tests / rel, out / "assignment" / "tests" / kind / rel)
+    public_data.write(assignment, out / "assignment" / "tests" / "public")  # as in the student release
     # The reference and the catalogue may live anywhere on the TA's machine: in the zip
     # they sit at fixed places, and the zip's assignment.yaml says so.
     places = {"reference": (assignment.reference, Path("solutions") / assignment.package),
@@ -57,6 +58,7 @@ def stage(assignment: config.Assignment, out: Path) -> Path:
     if "data" in raw:
         raw["data"] = [{"path": e.path, "ship": "autograder"} for e in assignment.data if e.to_autograder]
         raw.pop("data_root", None)
+    raw.pop("public_data", None)  # its files are made above: the maker stays on the TA's machine
     for key, (package, place) in places.items():
         if package is not None:
             for rel in archive.tree_files(package):

@@ -2,9 +2,11 @@
 validated (:mod:`autograder.build.validate`) before anything is written; the student release
 is rebuilt; both zips are built aside; the reference must score full marks on the
 graded part (its extra credit is reported on top) and the stubs zero through the real
-grading path, and the student release's own public tests, run as a student runs them,
-must give the reference every public point. Only then are the zips put into ``dist/``
-with ``MANIFEST.json``; a failed check leaves no zip there.
+grading path, the student release's own public tests, run as a student runs them,
+must give the reference every public point, and every case's inputs must be inside the
+contract the assignment declares (``contracts:``, :mod:`autograder.build.contracts`).
+Only then are the zips put into ``dist/`` with ``MANIFEST.json``; a failed check
+leaves no zip there.
 
     python -m autograder.build.release --assignment assignment/assignment.yaml \
         --student-release student_template --dist dist
@@ -28,8 +30,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from autograder.build import validate
-from autograder.build.autograder_zip import build_autograder
+from autograder.build import contracts, validate
+from autograder.build.autograder_zip import build_autograder, stage
 from autograder.build.student_release import build_student
 from autograder.grade.results import split_score
 from autograder.runtime import archive, config
@@ -120,7 +122,20 @@ def check(assignment: config.Assignment, student_release: Path, dist: Path) -> l
                 problems.append(f"{label} scored {graded:g}, expected {expected:g}:\n  " + "\n  ".join(failing[:10])
                                 + f"\n--- grader log ---\n{log[-3000:]}")
     problems += check_public_tests(assignment, student_release)
+    problems += check_contracts(assignment)
     return problems
+
+
+def check_contracts(assignment: config.Assignment) -> list[str]:
+    """Every case's inputs inside the documented contract (``contracts:``, see
+    :mod:`autograder.build.contracts`), on the graders as the zip holds them."""
+    if not assignment.contracts:
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        stage(assignment, Path(tmp))
+        found = contracts.violations(Path(tmp) / "assignment" / "assignment.yaml")
+    print(f"  contracts  {'every case inside them' if not found else f'{len(found)} violations'}")
+    return [f"outside the contract: {v}" for v in found[:20]]
 
 
 PUBLIC_TOTAL = re.compile(r"^Public tests: ([\d.]+)/([\d.]+) points$", re.M)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from autograder.build import notebook, validate
+from autograder.build import notebook, public_data, validate
 from autograder.build.stubs import stub_file
 from autograder.runtime import archive, config
 
@@ -56,6 +56,7 @@ def build_student(assignment: config.Assignment, out: Path) -> Path:
     grading = assignment.public_only(validate.public_tolerances(assignment))
     if "data" in grading:
         grading["data_root"] = ".."  # the data sit at the release's top, where pytest runs
+    public_data.write(assignment, out / "tests")  # values from the reference, never its code
     (out / "tests" / "grading.yaml").write_text(
         "# Points of the public tests (generated from the course's assignment.yaml).\n"
         + yaml.safe_dump(grading, sort_keys=False), encoding="utf-8")

@@ -73,6 +73,7 @@ def problems(assignment: config.Assignment) -> list[config.ConfigError]:
     found += list(_data_uses(assignment))
     if not module_problems:
         found += list(_given_names(assignment, ref_dir))
+    found += list(_effects_ship(assignment))
     return found
 
 
@@ -138,6 +139,15 @@ def _data_files(a: config.Assignment) -> Iterator[config.ConfigError]:
         elif a.reference is not None and (path == a.reference or a.reference in path.parents
                                           or path in a.reference.parents):
             yield config.ConfigError(a.path, f"data[{i}].path", f"{entry.path!r} holds the reference solutions")
+
+
+def _effects_ship(a: config.Assignment) -> Iterator[config.ConfigError]:
+    """``effects:`` names a module of the public tests: it ships with them, so that a
+    student's run gives the same hints as Gradescope."""
+    public = (a.root / "tests" / "public").resolve()
+    if a.effects is not None and a.effects.parent != public:
+        yield config.ConfigError(a.path, "effects", f"{a.effects} must sit in {public} (it ships with the public "
+                                 "tests), beside them, not in a folder of its own")
 
 
 def _student_folder(a: config.Assignment) -> Iterator[config.ConfigError]:

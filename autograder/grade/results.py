@@ -53,7 +53,7 @@ def build_results(
             "max_score": 0.0 if s.group.extra_credit else float(s.group.points),
             "status": "passed" if s.passed else "failed",
             "visibility": s.group.visibility,
-            "output": feedback(s, max_chars=output_chars, diagnosis=hints.get(s.group.id, ())),
+            "output": feedback(s, max_chars=output_chars, diagnosis=hints.get(s.group.id, ()), context=scores),
             "output_format": "text",
             "extra_data": test_facts(s, grader_failure=s.group.id in not_collected or (graders_failed and not s.cases)),
         }

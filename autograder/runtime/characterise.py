@@ -8,13 +8,25 @@ generic *features*, plain data:
   (``x.shape[-2] == x.shape[-1]``), and its dtype;
 - a dict: each item (``stride``), recursively, and for each pair of its integer items
   whether they are equal (``pool_height == pool_width``);
-- a list or tuple: its length and each item (``args[0]``), and for a list of dicts the
-  values of their string items (``layers has type=conv``);
-- a number, a string or a bool: itself (and, for an integer, whether it is even).
+- a list of dicts: the values of their string items (``layers has type=conv``);
+- a number, a string or a bool: itself.
 
-:func:`separators` finds the conditions on one feature that hold on every failing
-case and on no passing case; :func:`wording` says it in a sentence:
-"fails every case with stride > 1, passes every case with stride 1".
+A test module may instead declare the features its cases are described by, in the
+words of the lecture, as a module-level ``CASE_FEATURES``: ``{name: function}``, each
+function taking the case's arguments (name -> value) and returning the feature's value
+(a number, a string or a bool), or None where it does not apply. Declared features can
+be derived quantities ("windows overlap": stride < pool size; "padded"; "output 1x1"),
+and when a module declares them, nothing else of its cases is ever named.
+
+Never named: a test's seed, a case's index or any other argument that differs on every
+case (an identifier, not a condition), the length of an argument list, an integer's
+parity or an array's dtype unless declared.
+
+:func:`separators` finds the condition that holds on every failing case and on no
+passing case, and only when it is the one simplest such condition: when two different
+features separate the cases equally simply, the cases do not say which, and nothing
+is said. :func:`wording` says it in a sentence: "fails every case with stride > 1,
+passes every case with stride 1".
 """
 
 from __future__ import annotations
@@ -26,10 +38,10 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-MAX_ITEMS = 8  # items of a list or tuple described one by one
 MAX_SEPARATORS = 1  # conditions worded per test: the simplest (more would mostly be coincidences)
-PARITY = " is even"
 MIN_FAILING = 2  # failing cases needed to say what they have in common (3 for two conditions)
+# Arguments that identify a case rather than describe it: never a cause.
+IDENTIFIERS = re.compile(r"(^|[._\[])(seed|index|idx|case|id|i)($|[\]._])", re.I)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +67,9 @@ class Condition:
     def text(self) -> str:
         if isinstance(self.value, bool):
             truth = self.value == (self.op == "==")
+            if "|" in self.feature:  # a declared feature worded both ways: "windows overlap|windows do not overlap"
+                yes, no = self.feature.split("|", 1)
+                return yes if truth else no
             if re.fullmatch(r"[\w\[\]]+", self.feature):  # an argument's own value: bias=False
                 return f"{self.feature}={truth}"
             return self.feature if truth else _negated(self.feature)
@@ -78,15 +93,65 @@ class Separator:
     also: Condition | None = None
 
 
-def case_features(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The features of one case, from its parametrized arguments (name -> value): the
-    arguments' own values first (numbers, strings, dict items), then what is derived
-    from them (array sizes, equalities), which is the order :func:`separators` prefers."""
+def case_features(params: Mapping[str, Any], declared: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The features of one case, from its parametrized arguments (name -> value).
+
+    With ``declared`` (a test module's ``CASE_FEATURES``: name -> function of the
+    arguments), exactly those whose function gives a plain value (a function that
+    raises or returns None does not apply to this case). Otherwise the generic ones:
+    the arguments' own values first (numbers, strings, dict items), then what is
+    derived from them (array sizes, equalities), which is the order
+    :func:`separators` prefers; never an argument named like an identifier (seed,
+    index)."""
+    if declared is not None:
+        out: dict[str, Any] = {}
+        for name, function in declared.items():
+            try:
+                value = function(dict(params))
+            except Exception:  # the feature does not apply to this case's arguments
+                continue
+            value = _plain(value)
+            if isinstance(value, (bool, int, float, str)):
+                out[str(name)] = value
+        return out
     own: dict[str, Any] = {}
     derived: dict[str, Any] = {}
     for name, value in params.items():
+        if IDENTIFIERS.search(str(name)):
+            continue
         _collect(str(name), value, own, derived)
     return {**own, **derived}
+
+
+def argument(params: Mapping[str, Any], name: str) -> Any:
+    """The value called ``name`` in a case's arguments: an argument itself, or an item
+    of a dict argument (``stride`` in ``conv_param``), searched one level down; raises
+    KeyError when there is none (the feature then does not apply). For a test
+    module's ``CASE_FEATURES``, whatever the test calls its arguments."""
+    if name in params:
+        return params[name]
+    for value in params.values():
+        if isinstance(value, Mapping) and name in value:
+            return value[name]
+    raise KeyError(name)
+
+
+def shape(params: Mapping[str, Any], name: str) -> tuple[int, ...]:
+    """The shape of the array argument ``name``, or the argument ``<name>_shape`` (a
+    tuple), or the argument ``shape`` when the case has only that; KeyError otherwise."""
+    if name in params and hasattr(params[name], "shape"):
+        return tuple(int(v) for v in params[name].shape)
+    for key in (f"{name}_shape", "shape"):
+        if key in params and isinstance(params[key], (tuple, list)):
+            return tuple(int(v) for v in params[key])
+    raise KeyError(name)
+
+
+def _plain(value: Any) -> Any:
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _collect(name: str, value: Any, out: dict[str, Any], derived: dict[str, Any]) -> None:
@@ -96,18 +161,17 @@ def _collect(name: str, value: Any, out: dict[str, Any], derived: dict[str, Any]
             derived[f"{name}.shape[{axis}]"] = int(size)
         if value.ndim >= 2:
             derived[f"{name}.shape[-2] == {name}.shape[-1]"] = bool(value.shape[-2] == value.shape[-1])
-        derived[f"{name}.dtype"] = str(value.dtype)
         return
     if np is not None and isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, (bool, int, float, str)) or value is None:
         out[name] = value
-        if isinstance(value, int) and not isinstance(value, bool):
-            derived[name + PARITY] = value % 2 == 0
         return
     if isinstance(value, Mapping):
         ints = []
         for key, item in value.items():
+            if IDENTIFIERS.search(str(key)):
+                continue
             _collect(str(key), item, out, derived)
             if isinstance(item, int) and not isinstance(item, bool):
                 ints.append(str(key))
@@ -116,41 +180,52 @@ def _collect(name: str, value: Any, out: dict[str, Any], derived: dict[str, Any]
                 derived[f"{a} == {b}"] = value[a] == value[b]
         return
     if isinstance(value, (list, tuple)):
-        derived[f"len({name})"] = len(value)
         if value and all(isinstance(v, Mapping) for v in value):
             for key in sorted({str(k) for v in value for k in v}):
                 for text in sorted({str(v[key]) for v in value if isinstance(v.get(key), str)}):
                     out[f"{name} has {key}={text}"] = any(v.get(key) == text for v in value)
             return
-        for i, item in enumerate(value[:MAX_ITEMS]):
-            _collect(f"{name}[{i}]", item, out, derived)
+        return  # an item known only by its position names nothing a student controls
 
 
 def separators(cases: Sequence[tuple[Mapping[str, Any], bool]]) -> list[Separator]:
-    """Conditions on one feature that hold on every failing case and on no passing
-    case (``cases``: ``(features, passed)``); none unless some pass and ``MIN_FAILING`` fail.
-    Simplest first: booleans and thresholds before equalities with one value, and
-    among those the arguments' own values before derived features."""
+    """The one simplest condition that holds on every failing case and on no passing
+    case (``cases``: ``(features, passed)``), as a list of one, or none.
+
+    Simplest: a condition on one feature (a boolean, or a threshold) before an
+    equality with one value, before two conditions together. Nothing when fewer than
+    ``MIN_FAILING`` cases fail or none passes, and nothing when two different features
+    separate the cases equally simply (the cases cannot tell which is the cause).
+    A feature whose value differs on every case identifies cases: never a cause."""
     failing = [f for f, passed in cases if not passed]
     passing = [f for f, passed in cases if passed]
     if len(failing) < MIN_FAILING or not passing:  # one failing case: its id says it all
         return []
-    found: list[tuple[int, int, Separator]] = []
     # Features every failing case has; a passing case without one does not satisfy it.
-    names = [n for n in failing[0] if all(n in f for f in failing)]
+    names = [n for n in failing[0] if all(n in f for f in failing) and not _identifier(n, failing + passing)]
+    found: list[tuple[int, int, Separator]] = []
     for order, name in enumerate(names):
         for rank, cond, other in _candidates(name, [f[name] for f in failing + passing if name in f]):
             if all(cond.holds(f) for f in failing) and not any(cond.holds(f) for f in passing):
                 everywhere = all(name in f for f in passing)  # else "the other cases" say it better
-                found.append((rank, order, Separator(cond, other if everywhere else None)))
+                simple = 0 if rank <= 1 else 1  # one boolean or one threshold: equally simple
+                found.append((simple, order, Separator(cond, other if everywhere else None)))
                 break
-    found.sort(key=lambda t: (t[0] > 1, t[1], t[0]))
-    said = {s.failing.feature for _, _, s in found}
-    found = [t for t in found if not t[2].failing.feature.endswith(PARITY)
-             or t[2].failing.feature[: -len(PARITY)] not in said]  # "stride > 1" says it already
-    if found or len(failing) < MIN_FAILING + 1 or len(passing) < 2:
-        return [s for _, _, s in found]
-    return _pairs(names, failing, passing)
+    if found:
+        best = min(rank for rank, _, _ in found)
+        simplest = [s for rank, _, s in found if rank == best]
+        return simplest if len(simplest) == 1 else []
+    if len(failing) < MIN_FAILING + 1 or len(passing) < 2:
+        return []
+    pairs = _pairs(names, failing, passing)
+    return pairs if len(pairs) == 1 else []
+
+
+def _identifier(name: str, features: list[Mapping[str, Any]]) -> bool:
+    """Whether ``name``'s values are whole numbers that differ on every case (of 5 or more)."""
+    values = [f[name] for f in features if name in f]
+    return len(values) >= 5 and all(_number(v) and float(v).is_integer() for v in values) and len(
+        set(values)) == len(values)
 
 
 def _pairs(names: list[str], failing: list, passing: list) -> list[Separator]:
@@ -185,7 +260,7 @@ def _candidates(name: str, values: list[Any]):
             below = Condition(name, "==", low) if low == ordered[0] else Condition(name, "<=", low)
             above = Condition(name, "==", high) if high == ordered[-1] else Condition(name, ">", low)
             yield 1, Condition(name, ">", low), below
-            yield 1, Condition(name, "<=", low), above
+            yield 1, Condition(name, "==" if low == ordered[0] else "<=", low), above  # "pad 0", not "pad <= 0"
     for v in distinct:
         rest = [u for u in distinct if u != v]
         other = Condition(name, "==", rest[0]) if len(rest) == 1 else Condition(name, "!=", v)

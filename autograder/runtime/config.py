@@ -202,6 +202,9 @@ class Assignment:
     groups: tuple[TestGroup, ...]
     sandbox: SandboxLimits
     diagnoses: Path | None = None  # catalogue of known mistakes (autograder only; see autograder.grade.diagnose)
+    public_data: Path | None = None  # makes the public tests' data from the reference (build.public_data)
+    contracts: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # inputs per function (build.contracts)
+    effects: Path | None = None  # a public tests' module of mistakes known by their effect (runtime.effects)
     optional_modules: tuple[str, ...] = ()  # modules a submission may leave out (only their tests lose)
     packages: Packages = dataclasses.field(default_factory=Packages)
     tolerances: Tolerances = dataclasses.field(
@@ -262,7 +265,7 @@ def _parse(path: Path, raw: Any) -> Assignment:
     top = r.mapping(raw, "(top level)")
     r.only(top, "(top level)", {"name", "slug", "version", "package", "modules", "optional_modules", "reference",
                                 "diagnoses", "total_points", "defaults", "sandbox", "parts", "packages",
-                                "tolerances", "data", "data_root", "given"})
+                                "tolerances", "data", "data_root", "given", "public_data", "contracts", "effects"})
     defaults = r.mapping(top.get("defaults", {}), "defaults")
     if "tolerance" in defaults:
         r.fail("defaults.tolerance", "tolerances are named under the top-level tolerances: (the one every "
@@ -345,6 +348,9 @@ def _parse(path: Path, raw: Any) -> Assignment:
         groups=tuple(groups),
         sandbox=sandbox,
         diagnoses=_package(r, path, top.get("diagnoses"), "diagnoses"),
+        public_data=_package(r, path, top.get("public_data"), "public_data"),
+        contracts=r.mapping(top.get("contracts", {}), "contracts"),
+        effects=_module_file(r, path, top.get("effects"), "effects"),
         packages=_packages(r, top.get("packages", {})),
         tolerances=tolerances,
         data=_data(r, top.get("data", [])),
@@ -435,6 +441,16 @@ def _packages(r: _Reader, value) -> Packages:
 
 def _reference(r: _Reader, path: Path, value) -> Path | None:
     return _package(r, path, value, "reference")
+
+
+def _module_file(r: _Reader, path: Path, value, key: str) -> Path | None:
+    """A Python file given relative to assignment.yaml, or None when absent."""
+    if value is None:
+        return None
+    file = (path.parent / r.string(value, key)).resolve()
+    if file.suffix != ".py" or not file.is_file():
+        r.fail(key, f"{file} is not a Python file")
+    return file
 
 
 def _package(r: _Reader, path: Path, value, key: str) -> Path | None:
@@ -530,6 +546,7 @@ def _to_yaml_data(a: Assignment, keep, tolerances_used: Collection[str]) -> dict
         **({"packages": {"code": dict(a.packages.code)}} if a.packages.code else {}),
         **({"data": [{"path": e.path, "ship": "student"} for e in a.data if e.to_student]}
            if any(e.to_student for e in a.data) else {}),
+        **({"effects": a.effects.name} if a.effects else {}),  # beside the public tests, in the release's tests/
         "total_points": sum(g.points for gs in parts.values() for g in gs if not g.extra_credit),
         "tolerances": {name: {k: v for k, v in dataclasses.asdict(tol).items() if v is not None}
                        for name, tol in a.tolerances.items() if name in wanted},

@@ -27,6 +27,7 @@ class Hint:
     id: str
     what: str
     advice: str
+    effect: bool = False  # recognised by its effect on the value (autograder.runtime.effects), not by a replay
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,10 +82,11 @@ def score_group(group: TestGroup, cases: list[CaseOutcome]) -> GroupScore:
     return GroupScore(group, round(group.points * fraction, 2), tuple(cases))
 
 
-def feedback(score: GroupScore, max_cases: int = 3, max_chars: int = 1500, diagnosis: Sequence[str] = ()) -> str:
+def feedback(score: GroupScore, max_cases: int = 3, max_chars: int = 1500, diagnosis: Sequence[str] = (),
+             context: Sequence[GroupScore] = ()) -> str:
     """The text shown for one group: pass count, the ``diagnosis`` lines (from
     :func:`diagnoses`; first, so that cutting a long text keeps them) and the first
-    few failures."""
+    few failures. ``context``: every group graded, for :func:`characterisation`."""
     total = len(score.cases)
     if not total:
         return "This test did not run."
@@ -98,7 +100,8 @@ def feedback(score: GroupScore, max_cases: int = 3, max_chars: int = 1500, diagn
         return text if len(text) <= max_chars else text[: max_chars - 15] + "\n[... cut ...]"
     lines = [f"{total - len(failed)} of {total} cases passed." if total > 1 else "Failed."]
     lines += list(diagnosis)
-    lines += characterisation(score)
+    if not any(line.startswith(CONFIDENT) for line in diagnosis):  # it explains the failing cases already
+        lines += characterisation(score, context)
     for case in failed[:max_cases]:
         label = f"[{case.case}] " if case.case else ""
         lines.append(f"- {label}{case.message}")
@@ -115,17 +118,58 @@ def feedback(score: GroupScore, max_cases: int = 3, max_chars: int = 1500, diagn
     return text if len(text) <= max_chars else text[: max_chars - 15] + "\n[... cut ...]"
 
 
-def characterisation(score: GroupScore) -> list[str]:
+def characterisation(score: GroupScore, context: Sequence[GroupScore] = ()) -> list[str]:
     """What separates the failing cases from the passing ones (features of the cases'
     arguments, see :mod:`autograder.runtime.characterise`) and, where the cases' inputs may be
-    shown (a public test), the smallest failing case with its inputs."""
+    shown (a public test), the smallest failing case with its inputs.
+
+    A condition must also hold in the other groups of ``context`` that failed the same
+    way (a wrong value or an error; not the checks of another function) and whose cases
+    have its feature (those the group's reader may see, as for :func:`diagnoses`): a
+    condition that another failing test contradicts was a coincidence of this test's
+    few cases."""
     cases = [(dict(c.features), c.passed) for c in score.cases if c.features]
-    lines = characterise.wording(characterise.separators(cases)) if len(cases) == len(score.cases) else []
+    described = len(cases) == len(score.cases)
+    found = characterise.separators(cases) if described and _one_way(score) else []
+    found = [sep for sep in found if not _contradicted(sep, score, context)]
+    lines = characterise.wording(found)
     shown = [c for c in score.failed_cases if c.inputs]
     if shown and len(score.cases) > 1:
         smallest = min(shown, key=lambda c: c.size)
         lines.append(f"The smallest failing case, [{smallest.case}]:\n" + _indent(smallest.inputs, "    "))
     return lines
+
+
+def _contradicted(sep: characterise.Separator, score: GroupScore, context: Sequence[GroupScore]) -> bool:
+    """Whether a test of the same function, shown no later than ``score``, has cases
+    with the separator's features on which it does not hold."""
+    functions = {c.replayed for c in score.failed_cases if c.replayed}
+    conditions = [cond for cond in (sep.failing, sep.also) if cond is not None]
+    for other in context:
+        if other is score or other.group.visibility not in (score.group.visibility, ALWAYS_SHOWN):
+            continue
+        theirs = {c.replayed for c in other.failed_cases if c.replayed}
+        if not other.failed_cases or not _one_way(other) or (functions and theirs and not functions & theirs):
+            continue  # all passed, failed for another reason, or another function's checks failed
+        for case in other.cases:
+            features = dict(case.features)
+            if not all(cond.feature in features for cond in conditions):
+                continue
+            if all(cond.holds(features) for cond in conditions) == case.passed:
+                return True
+    return False
+
+
+# The reasons of a case that computed something wrong: only those say something about
+# the case's inputs. A stub, a missing module, a timeout or a crash fail for their own
+# reason, which the case's message says already.
+_WRONG_VALUE = (outcomes.FAILED, outcomes.ERROR)
+
+
+def _one_way(score: GroupScore) -> bool:
+    """Whether the failing cases computed something wrong, the one kind of failure
+    whose cases' inputs can say what separates them from the passing ones."""
+    return all(c.reason in _WRONG_VALUE for c in score.failed_cases)
 
 
 # Whose evidence a group's hints may use: a group's output must not reveal anything
@@ -151,16 +195,21 @@ def diagnoses(scores: Sequence[GroupScore]) -> dict[str, list[str]]:
         if not own:
             continue
         seen = _tally([s for s in scores if s.group.visibility in (score.group.visibility, ALWAYS_SHOWN)])
-        out[score.group.id] = [_wording(seen[hint_id], own[hint_id]) for hint_id in own]
+        # A mistake known only by its effect is said when it explains most failed cases
+        # (or the only one it could): seen on a few, it may be a coincidence of another.
+        lines = [_wording(seen[hint_id], own[hint_id]) for hint_id in own
+                 if not own[hint_id].hint.effect or _explains_most(seen[hint_id])]
+        if lines:
+            out[score.group.id] = lines
     return out
 
 
 def matched_hints(scores: Sequence[GroupScore]) -> list[dict]:
     """The known mistakes that matched a failed case, as data for course staff:
     ``[{"id", "what", "cases"}]`` (most cases first)."""
-    found = _tally(scores)
+    found = [e for e in _tally(scores).values() if not e.hint.effect or _explains_most(e)]  # as diagnoses() says
     return [{"id": e.hint.id, "what": e.hint.what, "cases": len(e.matched)}
-            for e in sorted(found.values(), key=lambda e: (-len(e.matched), e.hint.id))]
+            for e in sorted(found, key=lambda e: (-len(e.matched), e.hint.id))]
 
 
 @dataclasses.dataclass
@@ -184,10 +233,15 @@ def _tally(scores: Sequence[GroupScore]) -> dict[str, _Evidence]:
     return found
 
 
+CONFIDENT = "Most likely "  # how a diagnosis matching most failed cases starts
+
+
 def _wording(seen: _Evidence, own: _Evidence) -> str:
     hint, matched = seen.hint, len(seen.matched)
     names = sorted(seen.functions)
     gives = f"what {names[0]} gives" if len(names) == 1 else f"what {', '.join(names[:-1])} and {names[-1]} give"
+    if hint.effect:
+        return _effect_wording(seen, own)
     tests = len({group for group, _ in seen.matched})
     across = f" (in {tests} tests)" if tests > 1 else ""
     if matched >= 2 and 2 * matched >= seen.explainable:
@@ -201,6 +255,32 @@ def _wording(seen: _Evidence, own: _Evidence) -> str:
     where = f"on case [{case}]" if case else "on this test"
     return (f"Possibly {hint.what}: {where}, your output matches {gives} with that mistake; "
             f"that is one case only, so check it. {hint.advice}")
+
+
+def _explains_most(seen: _Evidence) -> bool:
+    """Whether a mistake matched 2 or more failed cases and at least half of those it
+    could explain, or the one failed case it could explain."""
+    matched = len(seen.matched)
+    return (matched >= 2 and 2 * matched >= seen.explainable) or matched == seen.explainable == 1
+
+
+def _effect_wording(seen: _Evidence, own: _Evidence) -> str:
+    """A mistake known by its effect: its ``what`` is a fact about the student's
+    values, said with how many of the failed cases show it."""
+    hint, matched = seen.hint, len(seen.matched)
+    tests = len({group for group, _ in seen.matched})
+    across = f" (in {tests} tests)" if tests > 1 else ""
+    if matched == 1 and seen.explainable == 1:  # the one failed case it could explain: still one case
+        return f"Possibly {hint.what}: so it is on the one failed case of this function; check it. {hint.advice}"
+    if matched >= 2 and 2 * matched >= seen.explainable:
+        share = f"all {matched}" if matched == seen.explainable else f"{matched} of the {seen.explainable}"
+        return f"{CONFIDENT}{hint.what}: so it is on {share} failed cases{across}. {hint.advice}"
+    if matched >= 2:
+        share = f"{matched} of the {seen.explainable}"
+        return f"Possibly {hint.what}: so it is on {share} failed cases{across}. {hint.advice}"
+    case = own.matched[0][1]
+    where = f"on case [{case}]" if case else "on this test"
+    return f"Possibly {hint.what}: so it is {where}, one case only, so check it. {hint.advice}"
 
 
 def _indent(text: str, prefix: str) -> str:

@@ -18,6 +18,14 @@ LECTURE_COUNTS = [
 ]
 
 
+# What the feedback may say the failing cases have in common (see
+# autograder/runtime/characterise.py): nothing else of these cases is ever named.
+CASE_FEATURES = {
+    "function": lambda p: (p["kwargs"], p["name"])[1],  # a layer's count: only its cases have kwargs
+    "bias=True|bias=False": lambda p: p["kwargs"].get("bias", True),
+}
+
+
 @pytest.mark.parametrize(
     "name, args, kwargs, count", LECTURE_COUNTS,
     ids=[f"{c[0]}-{c[3]}" + ("-no-bias" if c[2].get("bias") is False else "") for c in LECTURE_COUNTS]

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hidden_cases import case_id, conv_case, conv_cases, unique_ids
+from hidden_cases import CONV_FEATURES, case_id, conv_case, conv_cases, unique_ids
 
 from autograder.runtime.seeds import entropy
 from autograder.runtime.testkit import (
@@ -24,6 +24,9 @@ CONV_IDS = unique_ids([case_id(("x", x), ("w", w), ("p", p)) for x, w, b, p in C
 CONV_ARGS = "x, w, b, conv_param"
 NUMERICAL_CASES = [conv_case(100 + seed, small=True) for seed in range(6)]
 NUMERICAL_IDS = unique_ids([case_id(("x", x), ("w", w), ("p", p)) for x, w, b, p in NUMERICAL_CASES])
+
+
+CASE_FEATURES = CONV_FEATURES  # what the feedback may name (see hidden_cases)
 
 
 @pytest.mark.parametrize("seed", range(10))

@@ -17,6 +17,14 @@ LAYERS = [
 ]
 
 
+# What the feedback may say the failing cases have in common (see
+# autograder/runtime/characterise.py): nothing else of these cases is ever named.
+CASE_FEATURES = {
+    "function": lambda p: (p["kwargs"], p["name"])[1],  # a layer's count: only its cases have kwargs
+    "bias=True|bias=False": lambda p: p["kwargs"].get("bias", True),
+}
+
+
 @pytest.mark.parametrize("name, args, kwargs", LAYERS, ids=[f"{n}{a}".replace(" ", "") for n, a, _ in LAYERS])
 def test_layer_params_hidden(student, reference, name, args, kwargs):
     call, replay = describe(name, *args, **kwargs), Replay(name, args, kwargs)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hidden_cases import case_id, pool_case, pool_cases, unique_ids
+from hidden_cases import POOL_FEATURES, case_id, pool_case, pool_cases, unique_ids
 
 from autograder.runtime.seeds import entropy
 from autograder.runtime.testkit import (
@@ -47,6 +47,9 @@ def _backward(student, reference, tolerance, gradient, kind, x, param):
     if numerical is not None:
         check_array(dx, numerical, what="dx (against numerical gradients)", call=call,
                     tolerance=gradient, diagnose=replay)
+
+
+CASE_FEATURES = POOL_FEATURES  # what the feedback may name (see hidden_cases)
 
 
 @pytest.mark.parametrize(POOL_ARGS, POOL_CASES, ids=POOL_IDS)

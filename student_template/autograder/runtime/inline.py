@@ -70,16 +70,17 @@ def run_public_test(
     failures: list[tuple[str, BaseException]] = []
     cases = list(parametrized_cases(test))
     outcomes = []
+    declared = getattr(sys.modules.get(test.__module__), "CASE_FEATURES", None)
     for case_id, params in cases:
         kwargs = {name: files.shared_folder() if name == "shared_folder" else fixtures[name]
                   for name in _fixture_names(test, params)}
         try:
             with public_test():  # only public tests run here
                 test(**kwargs, **params)
-            outcomes.append((characterise.case_features(params), True))
+            outcomes.append((characterise.case_features(params, declared), True))
         except Exception as exc:  # a failing case, whatever the student's code raised
             failures.append((case_id, exc))
-            outcomes.append((characterise.case_features(params), False))
+            outcomes.append((characterise.case_features(params, declared), False))
     files.close()  # the shared folders' temporary files
     if not failures:
         return len(cases)

@@ -33,8 +33,16 @@ import pytest
 from autograder.runtime import calls, characterise, outcomes, seeds
 from autograder.runtime import config as config_mod
 from autograder.runtime.datafiles import LocalFiles
-from autograder.runtime.packages import load_package
-from autograder.runtime.scoring import CaseOutcome, GroupScore, Hint, characterisation, score_group
+from autograder.runtime.packages import load_module_file, load_package
+from autograder.runtime.scoring import (
+    CONFIDENT,
+    CaseOutcome,
+    GroupScore,
+    Hint,
+    characterisation,
+    diagnoses,
+    score_group,
+)
 from autograder.runtime.stopwatch import Stopwatch
 from autograder.runtime.testkit import Evidence, GradingFailure, public_test, trusted_function
 
@@ -184,6 +192,7 @@ class GradingPlugin:
         self._failure_message = failure_message or failure_text
         self._case_output = case_output or (lambda item: "")
         self._diagnose = diagnose
+        self._effect_list: list | None = None
         self._stopwatch = stopwatch or Stopwatch
         self._import_problems = import_problems or (lambda: [])
         self._files_factory = files
@@ -333,7 +342,8 @@ class GradingPlugin:
             case = item.callspec.id if hasattr(item, "callspec") else ""
             group = self.group_of(item)
             params = dict(item.callspec.params) if hasattr(item, "callspec") else {}
-            features, size, inputs = _case_facts(params, shown=group.public and not passed)
+            declared = getattr(getattr(item, "module", None), "CASE_FEATURES", None)
+            features, size, inputs = _case_facts(params, shown=group.public and not passed, declared=declared)
             self._outcomes.setdefault(group.id, []).append(
                 CaseOutcome(case, passed, message, self._case_output(item), replayed, hints, features, size, inputs,
                             reason)
@@ -341,12 +351,35 @@ class GradingPlugin:
         return report
 
     def _hints(self, evidence: Evidence) -> tuple[Hint, ...]:
-        if self._diagnose is None:
-            return ()
+        """The catalogue's hints (``diagnose``, Gradescope only), else those of the
+        assignment's effects (``effects:``, everywhere): a replay that gives the
+        student's value names the mistake more precisely than an effect it shows."""
+        found: list[Hint] = []
         try:
-            return tuple(self._diagnose(evidence))
+            if self._diagnose is not None:
+                found += self._diagnose(evidence)
+            effects = self._effects()
+            if effects and not found:
+                from autograder.runtime import effects as effects_mod
+
+                found += effects_mod.hints(effects, evidence)
         except Exception:  # a hint is a bonus: it must never cost the case its report
-            return ()
+            pass
+        return tuple({h.id: h for h in found}.values())
+
+    def _effects(self) -> list:
+        """The assignment's mistakes known by their effect (none without ``effects:``, or
+        when the module does not load: grade without them rather than not at all)."""
+        if self._effect_list is None:
+            self._effect_list = []
+            if self.assignment.effects is not None:
+                try:
+                    module = load_module_file(self.assignment.effects, f"_effects_{self.assignment.slug}")
+                    self._effect_list = list(module.EFFECTS)
+                except Exception as err:
+                    print(f"GRADER WARNING: no effects from {self.assignment.effects}: {type(err).__name__}: {err}",
+                          file=sys.stderr)
+        return self._effect_list
 
     def scores(self) -> list[GroupScore]:
         """One score per group of the assignment, in config order."""
@@ -378,7 +411,9 @@ class GradingPlugin:
         if problems:
             lines += ["", "Your code does not import everywhere; only the tests that need it fail:"]
             lines += [f"  {p}" for p in problems]
-        notes = [(s, characterisation(s)) for s in ran if s.failed_cases]
+        hinted = diagnoses(ran)  # the effects' hints on a laptop; the catalogue's too where it runs
+        notes = [(s, hinted.get(s.group.id, []) + _unless_explained(hinted.get(s.group.id, []), s, ran))
+                 for s in ran if s.failed_cases]
         notes = [(s, n) for s, n in notes if n]
         if notes:
             lines += ["", "About the failing cases:"]
@@ -388,11 +423,21 @@ class GradingPlugin:
         return lines
 
 
-def _case_facts(params: dict, *, shown: bool) -> tuple[tuple, int, str]:
-    """A case's features, size and (``shown``: a public case) its inputs written out
-    (when there is more to them than one plain value, which its id says already)."""
+def _unless_explained(diagnosis: list[str], score: GroupScore, ran: list[GroupScore]) -> list[str]:
+    """The characterisation of ``score``'s failing cases, unless a confident diagnosis
+    explains them already (see :func:`autograder.runtime.scoring.feedback`)."""
+    if any(line.startswith(CONFIDENT) for line in diagnosis):
+        return []
+    return characterisation(score, ran)
+
+
+def _case_facts(params: dict, *, shown: bool, declared: Any = None) -> tuple[tuple, int, str]:
+    """A case's features (``declared``: its test module's ``CASE_FEATURES``, see
+    :mod:`autograder.runtime.characterise`), size and (``shown``: a public case) its
+    inputs written out (when there is more to them than one plain value, which its id
+    says already)."""
     try:
-        features = tuple(characterise.case_features(params).items())
+        features = tuple(characterise.case_features(params, declared).items())
         shown = shown and (len(params) > 1 or characterise.case_size(params) > 1)
         return features, characterise.case_size(params), characterise.describe_inputs(params) if shown else ""
     except Exception:  # a description is a bonus: it must never cost the case its report

@@ -93,6 +93,7 @@ class Evidence:
     actual: Any
     rtol: float = 0.0
     atol: float = 0.0
+    expected: Any = None  # what the check expected (None when it had no value to compare with)
 
 
 class GradingFailure(AssertionError):
@@ -153,7 +154,7 @@ def check_array(
     if not isinstance(actual, np.ndarray):
         raise GradingFailure(f"{where} is a {type(actual).__name__}, expected a numpy array of shape {expected.shape}")
     rtol, atol = _tolerance(tolerance)
-    evidence = Evidence(diagnose, actual, rtol, atol) if diagnose is not None else None
+    evidence = Evidence(diagnose, actual, rtol, atol, expected) if diagnose is not None else None
     if actual.shape != expected.shape:
         raise GradingFailure(f"{where} has shape {actual.shape}, expected {expected.shape}", evidence)
     if actual.dtype != expected.dtype:
@@ -185,7 +186,7 @@ def check_value(actual: Any, expected: Any, *, what: str, call: str, diagnose: R
     if show_expected is None:
         show_expected = _PUBLIC.get()
     where = f"{call}: {what}"
-    evidence = Evidence(diagnose, actual) if diagnose is not None else None
+    evidence = Evidence(diagnose, actual, expected=expected) if diagnose is not None else None
     np = _loaded_numpy()
     integers = (int, np.integer) if np is not None else (int,)
     wanted = f" (expected {_brief(expected)})" if show_expected else ""

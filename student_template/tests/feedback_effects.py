@@ -1,0 +1,204 @@
+"""Mistakes recognised by their effect on the output or the gradient, whatever code made them.
+
+Each says what is wrong with your value as a fact ("dx is wrong only where pooling
+windows overlap", "every average is off by the same factor") and then its usual cause,
+so that it holds for every way of writing the mistake. Named by ``effects:`` in the
+assignment's yaml; the grading plugin checks a failed case against them, on your
+machine as on Gradescope (see autograder/runtime/effects.py).
+"""
+
+import numpy as np
+
+from autograder.runtime import effects as fx
+from autograder.runtime.effects import Effect
+
+
+def coverage(shape, height, width, stride, pad=0):
+    """How many windows cover each position of an input of ``shape`` (N, C, H, W):
+    ``height x width`` windows stepping by ``stride`` over it padded by ``pad``."""
+    h, w = shape[2] + 2 * pad, shape[3] + 2 * pad
+    count = np.zeros((h, w), dtype=int)
+    for i in range((h - height) // stride + 1):
+        for j in range((w - width) // stride + 1):
+            count[i * stride:i * stride + height, j * stride:j * stride + width] += 1
+    return count[pad:pad + shape[2], pad:pad + shape[3]]
+
+
+def pool_overlap(e):
+    """The positions of x that more than one pooling window covers."""
+    _, (x, p) = e.replay.args
+    return coverage(np.shape(x), p["pool_height"], p["pool_width"], p["stride"]) >= 2
+
+
+def conv_overlap(e):
+    """The positions of x that more than one filter window covers."""
+    _, (x, w, _, p) = e.replay.args
+    return coverage(np.shape(x), np.shape(w)[2], np.shape(w)[3], p["stride"], p["pad"]) >= 2
+
+
+def near_padding(e):
+    """The output positions whose window reaches into the zero padding."""
+    x, w, _, p = e.replay.args
+    s, pad = p["stride"], p["pad"]
+    h, wd = np.shape(x)[2], np.shape(x)[3]
+    hh, ww = np.shape(w)[2], np.shape(w)[3]
+    out_h, out_w = e.expected.shape[2], e.expected.shape[3]
+    rows = np.array([i * s < pad or i * s + hh > pad + h for i in range(out_h)])
+    cols = np.array([j * s < pad or j * s + ww > pad + wd for j in range(out_w)])
+    return rows[:, None] | cols[None, :]
+
+
+def pad_border(e):
+    """The positions of zero_pad's result outside x."""
+    x, pad = e.replay.args
+    h, w = np.shape(x)[2], np.shape(x)[3]
+    inside = np.zeros((h + 2 * pad, w + 2 * pad), dtype=bool)
+    inside[pad:pad + h, pad:pad + w] = True
+    return ~inside
+
+
+def dx_only(effect):
+    """``effect`` for a backward pass's dx (the first gradient, or the only one)."""
+    return lambda e: e.replay.part in ((), (0,)) and effect(e)
+
+
+def batch_factor(e):
+    """dw or db divided by the batch size."""
+    dout = e.replay.args[0]
+    return e.replay.part in ((1,), (2,)) and fx.scaled(e, 1 / np.shape(dout)[0])
+
+
+def _effects():
+    overlap_advice = ("Where windows overlap, a position of x gets a share of the gradient from each window "
+                      "that covers it: add them up (dx[...] += ...), do not overwrite (dx[...] = ...).")
+    return [
+        Effect(
+            "bias-offset",
+            "out is off by the same amount at every position of each filter's map: the bias term is wrong",
+            "Every output value of filter f gets + b[f] exactly once, whatever the window and the sample "
+            "(not b summed, not another filter's bias).",
+            {"conv_forward": lambda e: fx.offset_per(e, axis=1)},
+        ),
+        Effect(
+            "padding-border",
+            "out is wrong only where the filter's window reaches into the zero padding",
+            "The padded input has pad rows and columns of zeros on every side of x, and x in the middle: "
+            "check what your zero_pad returns, and that conv_forward pads by conv_param['pad'].",
+            {"conv_forward": lambda e: fx.only_where(e, near_padding(e))},
+        ),
+        Effect(
+            "pad-border-values",
+            "the result is wrong only outside x: the border does not hold zeros",
+            "Every position of the border, pad deep on each side of both spatial axes, holds 0; x itself "
+            "sits unchanged in the middle.",
+            {"zero_pad": lambda e: fx.only_where(e, pad_border(e))},
+        ),
+        Effect(
+            "values-misplaced",
+            "the output holds exactly the right values, at the wrong positions",
+            "Arrays here are NCHW: (sample, channel or filter, row, column). Check the order in which you "
+            "fill the output and every reshape or transpose (reshape never moves axes).",
+            {name: fx.rearranged for name in
+                     ("conv_forward", "max_pool_forward", "avg_pool_forward", "zero_pad")},
+        ),
+        Effect(
+            "avg-divisor",
+            "every average is off by the same factor: the divisor is not the window's area",
+            "The mean of a window divides its sum by its pool_height * pool_width values (not by the stride, "
+            "not by one side squared); in the backward pass each position gets 1 / (pool_height * pool_width) "
+            "of its window's gradient.",
+            {"avg_pool_forward": fx.scaled, "avg_pool_backward": fx.scaled},
+        ),
+        Effect(
+            "overlap-overwritten",
+            "dx is wrong only at positions that several windows cover (windows overlap when the stride is "
+            "smaller than the window)",
+            overlap_advice,
+            {"max_pool_backward": lambda e: fx.only_where(e, pool_overlap(e)),
+                     "avg_pool_backward": lambda e: fx.only_where(e, pool_overlap(e)),
+                     "conv_backward": dx_only(lambda e: fx.only_where(e, conv_overlap(e)))},
+        ),
+        Effect(
+            "max-grad-misplaced",
+            "each channel of dx receives the right total gradient, at the wrong positions",
+            "A window's gradient goes to the position of its maximum: find it in the window itself "
+            "(np.argmax of the flattened window, then row = k // pool_width, column = k % pool_width, "
+            "offset by the window's corner).",
+            {"max_pool_backward": lambda e: fx.same_totals(e, (2, 3)) and not fx.only_where(
+                e, pool_overlap(e))},
+        ),
+        Effect(
+            "grads-batch-averaged",
+            "a gradient of the shared parameters (dw or db) is the right one divided by the batch size N",
+            "Every sample adds its gradient to the shared weights: sum over the batch, without dividing "
+            "by N (see the docstring of conv_backward).",
+            {"conv_backward": batch_factor},
+        ),
+        Effect(
+            "gradient-zero",
+            "the gradient is zero everywhere",
+            "Nothing reaches it: check that your loop adds each window's contribution to it and that you "
+            "return the array you filled.",
+            {name: fx.all_zero for name in ("conv_backward", "max_pool_backward", "avg_pool_backward")},
+        ),
+        Effect(
+            "int-as-float",
+            "the value is right, but a float where an int is expected",
+            "A true division (/) always gives a float, even when it is exact (10 / 2 is 5.0): divide with // "
+            "once you have checked that the division is exact, or convert with int(...).",
+            {fx.ANY: fx.right_value_wrong_type},
+        ),
+        Effect(
+            "bias-default-off",
+            "with bias left out, the count leaves out the biases: the default must be bias=True",
+            "A layer has a bias per filter (or per unit) unless the caller says bias=False: give the "
+            "parameter the default True.",
+            {"fc_params": lambda e: "bias" not in e.replay.kwargs and _short_by(e, e.replay.args[1]),
+             "conv_params": lambda e: "bias" not in e.replay.kwargs and _short_by(e, e.replay.args[2])},
+        ),
+        Effect(
+            "pool-size-ignores-window",
+            "the pooling output size does not depend on the window size f: it is n // stride",
+            "(n - f) / stride + 1 windows fit: n // stride is right only when the window equals the stride.",
+            {"pool_output_size": lambda e: fx.number(e.actual) and e.actual != e.expected
+             and _args(e, 3)[0] // _args(e, 3)[2] == e.actual},
+        ),
+        Effect(
+            "window-larger-than-input",
+            "a window larger than the input gives a size instead of a ValueError",
+            "When f > n (after padding) no window fits: raise ValueError saying so, before any arithmetic.",
+            {"pool_output_size": lambda e: e.expected is None and fx.number(e.actual)
+             and _args(e, 3)[1] > _args(e, 3)[0],
+             "conv_output_size": lambda e: e.expected is None and fx.number(e.actual)
+             and _args(e, 4)[1] > _args(e, 4)[0] + 2 * _args(e, 4)[3]},
+        ),
+        Effect(
+            "mismatch-accepted",
+            "conv_forward returns an output for inputs that do not fit together (x and w disagree on the "
+            "channels, or b is not one bias per filter) instead of raising ValueError",
+            "Check the shapes before computing: x.shape[1] must equal w.shape[1], and b must have shape (F,); "
+            "raise ValueError saying which does not fit.",
+            {"conv_forward": lambda e: e.expected is None and e.actual is not None and _mismatched(*e.replay.args)},
+        ),
+    ]
+
+
+def _mismatched(x, w, b, conv_param):
+    """Whether conv_forward's arguments disagree on the channels or the number of biases."""
+    return np.shape(x)[1] != np.shape(w)[1] or np.shape(b) != (np.shape(w)[0],)
+
+
+def _short_by(e, amount):
+    """The count is the expected one minus ``amount``."""
+    return fx.number(e.actual) and fx.number(e.expected) and amount != 0 and e.actual == e.expected - amount
+
+
+def _args(e, count):
+    """The call's first ``count`` positional values, keywords and defaults of the
+    output-size functions filled in (stride 1, pad 0)."""
+    names = ("n", "f", "stride", "pad")[:count]
+    given = dict(zip(names, e.replay.args, strict=False)) | dict(e.replay.kwargs)
+    return [given.get(name, {"stride": 1, "pad": 0}.get(name)) for name in names]
+
+
+EFFECTS = _effects()

@@ -1,0 +1,141 @@
+"""Mistakes known by their effect (autograder/runtime/effects.py): the generic predicates
+on toy arrays, the wording, and the convnet's shipped effects on wrong values made from
+the reference by hand, never on right ones."""
+
+import numpy as np
+import pytest
+
+from autograder.runtime import config, effects
+from autograder.runtime.effects import Effect
+from autograder.runtime.packages import load_module_file
+from autograder.runtime.scoring import CaseOutcome, diagnoses, matched_hints, score_group
+from autograder.runtime.testkit import Evidence, Replay
+from tests.conftest import ASSIGNMENT
+
+
+def seen(actual, expected, function="f", args=(), part=(), rtol=1e-7, atol=1e-9):
+    return Evidence(Replay(function, args, part=part), actual, rtol, atol, expected)
+
+
+def test_a_constant_factor():
+    x = np.arange(1.0, 7.0).reshape(2, 3)
+    assert effects.factor(seen(x / 4, x)) == pytest.approx(0.25)
+    assert effects.scaled(seen(x / 4, x), 0.25) and not effects.scaled(seen(x / 4, x), 0.5)
+    assert not effects.scaled(seen(x, x))  # right: no effect
+    assert not effects.scaled(seen(x + 1, x))
+
+
+def test_an_offset_along_an_axis():
+    x = np.random.default_rng(0).normal(size=(2, 3, 4, 4))
+    shifted = x + np.array([1.0, -2.0, 0.5])[None, :, None, None]
+    assert effects.offset_per(seen(shifted, x), axis=1)
+    assert not effects.offset_per(seen(shifted, x), axis=0)
+    assert not effects.offset_per(seen(x, x), axis=1)
+
+
+def test_values_moved_and_differences_confined():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    assert effects.rearranged(seen(x.transpose(0, 2, 1).reshape(x.shape), x))
+    assert not effects.rearranged(seen(x + 1, x))
+    y = x.copy()
+    y[0, 0, 0] = 99
+    mask = np.zeros(x.shape, dtype=bool)
+    mask[0, 0, :2] = True
+    assert effects.only_where(seen(y, x), mask)
+    assert not effects.only_where(seen(y, x), ~mask)
+    assert not effects.only_where(seen(y, x), np.ones(x.shape, dtype=bool))  # a mask everywhere says nothing
+
+
+def test_totals_zeros_and_types():
+    x = np.array([[1.0, 0.0], [0.0, 2.0]])
+    assert effects.same_totals(seen(x[::-1].copy(), x), (0, 1))
+    assert effects.all_zero(seen(np.zeros(2), np.ones(2))) and not effects.all_zero(seen(np.zeros(2), np.zeros(2)))
+    assert effects.right_value_wrong_type(seen(5.0, 5)) and not effects.right_value_wrong_type(seen(5, 5))
+    assert not effects.right_value_wrong_type(seen(4.0, 5))
+    assert not effects.scaled(seen(np.ones(3), np.ones(2)))  # shapes differ: no effect applies
+
+
+def test_hints_by_function_and_wildcard_and_a_predicate_that_raises():
+    catalogue = [
+        Effect("half", "it is halved", "Do not divide.", {"f": lambda e: effects.scaled(e, 0.5)}),
+        Effect("typed", "a float", "Use //.", {effects.ANY: effects.right_value_wrong_type}),
+        Effect("boom", "never", "never", {"f": lambda e: 1 / 0}),
+    ]
+    x = np.ones(3)
+    assert [h.id for h in effects.hints(catalogue, seen(x / 2, x))] == ["half"]
+    assert [h.id for h in effects.hints(catalogue, seen(3.0, 3, function="g"))] == ["typed"]
+    assert all(h.effect for h in effects.hints(catalogue, seen(x / 2, x)))
+
+
+def _group(gid, visibility="visible"):
+    return config.TestGroup(id=gid, name=gid, points=1, part="1", number="1.1", visibility=visibility,
+                            public=visibility == "visible")
+
+
+def test_an_effect_is_said_only_when_it_explains_most_failed_cases():
+    hint = Effect("half", "dx is halved", "Do not divide.", {}).hint
+    strong = score_group(_group("a"), [CaseOutcome(str(i), False, "wrong", replayed="f", hints=(hint,))
+                                       for i in range(3)])
+    assert diagnoses([strong])["a"][0].startswith("Most likely dx is halved: so it is on all 3 failed cases.")
+    weak = score_group(_group("b"), [CaseOutcome("0", False, "wrong", replayed="f", hints=(hint,))]
+                       + [CaseOutcome(str(i), False, "wrong", replayed="f") for i in range(1, 4)])
+    assert "b" not in diagnoses([weak])  # one case of four: it may be a coincidence
+    assert [h["id"] for h in matched_hints([strong])] == ["half"] and matched_hints([weak]) == []  # nor for staff
+    alone = score_group(_group("c"), [CaseOutcome("0", False, "wrong", replayed="f", hints=(hint,))])
+    assert diagnoses([alone])["c"][0].startswith("Possibly dx is halved: so it is on the one failed case")
+
+
+# -- the convnet's effects, shipped with its public tests -----------------------------
+
+EFFECTS = load_module_file(ASSIGNMENT.effects, "_test_effects_convnet").EFFECTS
+
+
+def ids(evidence):
+    return sorted(h.id for h in effects.hints(EFFECTS, evidence))
+
+
+def test_overlapping_windows_overwritten_in_pooling(ref):
+    x = np.random.default_rng(3).permutation(2 * 2 * 5 * 5).reshape(2, 2, 5, 5) * 0.1
+    param = {"pool_height": 3, "pool_width": 3, "stride": 2}
+    out, cache = ref.avg_pool_forward(x, param)
+    dout = np.random.default_rng(2).normal(size=out.shape)
+    right = ref.avg_pool_backward(dout, cache)
+    overwritten = np.zeros_like(x)  # '=' instead of '+=': the last window wins
+    for i in range(out.shape[2]):
+        for j in range(out.shape[3]):
+            overwritten[:, :, 2 * i:2 * i + 3, 2 * j:2 * j + 3] = dout[:, :, i, j, None, None] / 9
+    replay = (dout, (x, param))
+    assert ids(Evidence(Replay("avg_pool_backward", replay), overwritten, 1e-7, 1e-9, right)) == [
+        "overlap-overwritten"]
+    assert ids(Evidence(Replay("avg_pool_backward", replay), right / 4 * 9, 1e-7, 1e-9, right)) == ["avg-divisor"]
+    assert ids(Evidence(Replay("avg_pool_backward", replay), right, 1e-7, 1e-9, right)) == []
+
+
+def test_a_bias_on_the_wrong_axis_and_misplaced_values(ref):
+    rng = np.random.default_rng(5)
+    x, w, b = rng.normal(size=(2, 3, 5, 5)), rng.normal(size=(4, 3, 3, 3)), rng.normal(size=4)
+    param = {"stride": 1, "pad": 0}
+    out, _ = ref.conv_forward(x, w, b, param)
+    replay = Replay("conv_forward", (x, w, b, param), part=0)
+    no_bias = out - b[None, :, None, None]
+    assert ids(Evidence(replay, no_bias, 1e-7, 1e-9, out)) == ["bias-offset"]
+    nhwc = out.transpose(0, 2, 3, 1).reshape(out.shape)
+    assert ids(Evidence(replay, nhwc, 1e-7, 1e-9, out)) == ["values-misplaced"]
+
+
+def test_whole_numbers(ref):
+    assert ids(Evidence(Replay("conv_output_size", (7, 3, 2)), 3.0, 0, 0, 3)) == ["int-as-float"]
+    assert ids(Evidence(Replay("fc_params", (3072, 10)), 30720, 0, 0, 30730)) == ["bias-default-off"]
+    assert ids(Evidence(Replay("fc_params", (3072, 10), {"bias": True}), 30720, 0, 0, 30730)) == []
+    assert ids(Evidence(Replay("pool_output_size", (7, 3, 2)), 3, 0, 0, 3)) == []
+    assert ids(Evidence(Replay("pool_output_size", (9, 3, 2)), 4, 0, 0, 4)) == []
+    assert ids(Evidence(Replay("pool_output_size", (9, 3, 1)), 9, 0, 0, 7)) == ["pool-size-ignores-window"]
+    assert ids(Evidence(Replay("pool_output_size", (3, 4, 1)), 0)) == ["window-larger-than-input"]
+
+
+def test_inputs_that_do_not_fit_together():
+    x, w = np.ones((1, 3, 5, 5)), np.ones((2, 3, 3, 3))
+    wrong_bias = Evidence(Replay("conv_forward", (x, w, np.ones(3), {"stride": 1, "pad": 0})), (np.ones(1), ()))
+    assert ids(wrong_bias) == ["mismatch-accepted"]
+    fitting = Evidence(Replay("conv_forward", (x, w, np.ones(2), {"stride": 2, "pad": 0})), (np.ones(1), ()))
+    assert ids(fitting) == []  # a stride that does not tile: another mistake
