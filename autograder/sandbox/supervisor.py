@@ -48,7 +48,7 @@ MAX_RESTARTS = 100  # a guard on the total: each function has its own caps below
 MAX_TIMEOUTS_PER_FUNCTION = 3  # then the function's remaining calls fail at once
 MAX_DEATHS_PER_FUNCTION = 3  # calls that killed the process (exit, crash, limit): the same
 LIMITS_CHECK_SECONDS = 0.5  # memory and scratch size, between calls that return sooner (see _call)
-CONTAINER_MARGIN_BYTES = 24 * 2**20  # the container counts as full this close to its limit
+CONTAINER_MARGIN_BYTES = 64 * 2**20  # full: what no reclaim frees is this close to the container's limit
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 CHILD_FIRST_SECONDS = 0.3  # how often the student's other processes are looked for (_child_first)
 CHILD_FILES = ("child.py", "protocol.py", "seccomp.py", "landlock.py", "launcher.py")
@@ -548,7 +548,8 @@ class Sandbox:
 
     def _relieve_container(self) -> bool:
         """Without a group of the student's own: when the group we run in (the
-        container) is at its memory limit while the student's processes hold at least
+        container) is full of memory no reclaim can free (page cache left out: within
+        CONTAINER_MARGIN_BYTES of its limit) while the student's processes hold at least
         half of it, kill the largest of them, as the kernel would (they are its first
         choice) but before it reclaims every page it can, the grader's code included: at
         half a CPU that thrashing outlasts the call's timeout, and the student would read
