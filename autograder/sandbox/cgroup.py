@@ -248,18 +248,23 @@ def enclosing_oom_kills() -> int | None:
 
 
 def enclosing_memory() -> tuple[int, int] | None:
-    """``(usage, limit)`` in bytes of the memory cgroup this process runs in (a
-    container's), or None where it cannot be read or has no limit."""
+    """``(held, limit)`` in bytes of the memory cgroup this process runs in (a
+    container's): ``held`` is the memory no reclaim can free without swap (anonymous and
+    shared memory: v2 ``anon`` + ``shmem``, v1 ``total_rss`` + ``total_shmem``), not the
+    page cache, which a group at its limit always fills. None where it cannot be read or
+    there is no limit."""
     where = _own_memory_folder()
     if where is None:
         return None
     version, folder = where
-    names = ("memory.current", "memory.max") if version == "v2" else ("memory.usage_in_bytes", "memory.limit_in_bytes")
+    keys = ("anon", "shmem") if version == "v2" else ("total_rss", "total_shmem")
     try:
-        usage, limit = ((folder / name).read_text().strip() for name in names)
+        limit = (folder / ("memory.max" if version == "v2" else "memory.limit_in_bytes")).read_text().strip()
         if limit == "max" or int(limit) >= 2**62:  # v1's "no limit" is a page-rounded 2**63 - 1
             return None
-        return int(usage), int(limit)
+        stat = dict(line.split() for line in (folder / "memory.stat").read_text().splitlines()
+                    if len(line.split()) == 2)
+        return sum(int(stat.get(key, 0)) for key in keys), int(limit)
     except (OSError, ValueError):
         return None
 def _v1_cpu_folder(mounts: list[tuple[str, str, str]], own: dict[str, str], name: str) -> Path | None:

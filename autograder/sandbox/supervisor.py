@@ -49,7 +49,7 @@ MAX_RESTARTS = 100  # a guard on the total: each function has its own caps below
 MAX_TIMEOUTS_PER_FUNCTION = 3  # then the function's remaining calls fail at once
 MAX_DEATHS_PER_FUNCTION = 3  # calls that killed the process (exit, crash, limit): the same
 LIMITS_CHECK_SECONDS = 0.5  # memory and scratch size, between calls that return sooner (see _call)
-CONTAINER_MARGIN_BYTES = 24 * 2**20  # the container counts as full this close to its limit
+CONTAINER_MARGIN_BYTES = 64 * 2**20  # full: what no reclaim frees is this close to the container's limit
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 CHILD_FIRST_SECONDS = 0.3  # how often the student's other processes are looked for (_child_first)
 CHILD_FILES = ("child.py", "protocol.py", "seccomp.py", "landlock.py", "launcher.py")
@@ -598,7 +598,7 @@ class Sandbox:
         if self._over_memory():  # one of its processes was killed for the group's memory
             self.stop()
             return messages.over_memory(self.spec.limits.memory_mb, doing)
-        if self._container_full():
+        if self._relieve_container():
             self.stop()
             return messages.container_out_of_memory(doing)
         self._keep_oom_first()
@@ -653,19 +653,30 @@ class Sandbox:
         over, self._enclosing_ooms = now > self._enclosing_ooms, max(now, self._enclosing_ooms)
         return over
 
-    def _container_full(self) -> bool:
-        """Without a group of the student's own: whether the group we run in (the
-        container) is at its memory limit while the student's processes hold at least
-        half of it. The kernel would kill one of them (they are its first choice), but
-        only after reclaiming every page it can, the grader's code included: at half a
-        CPU that thrashing outlasts the call's timeout, and the student would read
-        "timed out" for what is memory. So the sandbox is stopped here first."""
+    def _relieve_container(self) -> bool:
+        """Without a group of the student's own: when the group we run in (the
+        container) is full of memory no reclaim can free (page cache left out: within
+        CONTAINER_MARGIN_BYTES of its limit) while the student's processes hold at least
+        half of it, kill the largest of them, as the kernel would (they are its first
+        choice) but before it reclaims every page it can, the grader's code included: at
+        half a CPU that thrashing outlasts the call's timeout, and the student would read
+        "timed out" for what is memory. True when that process is the one the calls go
+        to (the call fails, saying so); another's death is the student's own business,
+        as it is when the kernel kills it."""
         if self.cgroup is not None or self._enclosing_ooms is None or self.spec.identity.uid is None:
             return False
         memory = cgroup.enclosing_memory()
         if memory is None or memory[0] < memory[1] - CONTAINER_MARGIN_BYTES:
             return False
-        return _resident_bytes(user_processes(self.spec.identity.uid)) >= memory[1] // 2
+        sizes = {pid: _resident_bytes([pid]) for pid in user_processes(self.spec.identity.uid)}
+        if not sizes or sum(sizes.values()) < memory[1] // 2:
+            return False
+        largest = max(sizes, key=lambda pid: sizes[pid])
+        if self._proc is not None and largest == self._proc.pid:
+            return True
+        with contextlib.suppress(OSError):
+            os.kill(largest, signal.SIGKILL)
+        return False
 
     def _child_first(self) -> None:
         """Give the student's other processes the lowest CPU priority (nice 19), the
