@@ -76,7 +76,7 @@ def test_a_grading_killed_midway_still_leaves_a_valid_results_json(autograder_zi
         killed = json.loads((hang / "results" / "results.json").read_text())
         jsonschema.validate(killed, SCHEMA)
         assert killed["output"] == grader_died(-signal.SIGKILL) and killed["extra_data"]["grader_failure"] is True
-        assert "SIGKILL" in killed["output"] and "been told" not in killed["output"]
+        assert "SIGKILL" in killed["output"] and "have been told" not in killed["output"]
 
         grader.run(fine, timeout=300)
         again = json.loads((fine / "results" / "results.json").read_text())

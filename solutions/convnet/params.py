@@ -74,7 +74,8 @@ def network_summary(layers, input_shape):
 
     Raises:
         ValueError: for an unknown layer type, a missing key, or geometry that does
-            not fit; the message starts with ``"layer i (type): "``.
+            not fit; the message starts with ``"layer i (type): "``, ``i`` counting
+            from 0 (``"layer 2 (pool): "`` for the third layer).
     """
     # BEGIN SOLUTION
     h, w, d = _check_shape(input_shape)

@@ -38,7 +38,7 @@ def network_summary(layers, input_shape):
             else:
                 raise ValueError("unknown type")
         except (ValueError, KeyError) as err:
-            raise ValueError(f"layer {index}: {err}") from None
+            raise ValueError(f"layer {index} ({layer.get('type')}): {err}") from None
         rows.append({"type": layer["type"], "output_shape": (h, w, d), "params": params})
     return rows
 

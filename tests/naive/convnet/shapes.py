@@ -4,7 +4,7 @@ to time grading of a slow-but-right submission."""
 
 
 def _check(n, f, stride, pad):
-    if f < 1 or stride < 1 or pad < 0 or f > n + 2 * pad:
+    if n < 1 or f < 1 or stride < 1 or pad < 0 or f > n + 2 * pad:
         raise ValueError(f"bad geometry: n={n} f={f} stride={stride} pad={pad}")
 
 
