@@ -10,6 +10,7 @@ Only the standard library, numpy (when installed: an assignment without it has n
 itself is not readable from here.
 """
 
+import builtins
 import importlib
 import json
 import os
@@ -146,10 +147,23 @@ def unchanged(arr, old):
         return arr.tobytes() == old.tobytes()
 
 
+# Python's own classes, taken before any student code runs (it could rebind builtins.ValueError).
+_BUILTIN_CLASSES = {name: obj for name, obj in vars(builtins).items() if isinstance(obj, type)}
+
+
+def is_builtin(cls):
+    """Whether ``cls`` is Python's own class of that name: a student's class may claim
+    ``__module__ = "builtins"`` (``class SystemExit(ValueError)``), so the module alone
+    says nothing."""
+    try:
+        return _BUILTIN_CLASSES.get(cls.__name__) is cls
+    except Exception:  # a hostile metaclass
+        return False
+
+
 def class_key(cls):
     """A class's name for the wire: a builtin's own name, else ``module:qualname``."""
-    module = getattr(cls, "__module__", None)
-    return cls.__name__ if module == "builtins" else f"{module}:{cls.__qualname__}"
+    return cls.__name__ if is_builtin(cls) else f"{getattr(cls, '__module__', None)}:{cls.__qualname__}"
 
 
 def class_chain(cls):
@@ -159,7 +173,7 @@ def class_chain(cls):
     chain = []
     try:
         for c in cls.__mro__:
-            if getattr(c, "__module__", None) == "builtins":
+            if is_builtin(c):
                 continue
             bases = [str(class_key(b))[:300] for b in c.__bases__][:8]
             chain.append({"key": str(class_key(c))[:300], "name": str(c.__name__)[:100],
@@ -185,7 +199,7 @@ def exported_types(modules, exports):
 
 
 def describe_error(exc, package_dir):
-    bases = [c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"]
+    bases = [c.__name__ for c in type(exc).__mro__ if is_builtin(c)]
     try:
         message = str(exc)[:2000]
     except BaseException:  # a hostile __str__

@@ -57,7 +57,11 @@ def builtin_mirror(name: str) -> type:
     if name not in _MIRRORS:
         builtin = getattr(builtins, name, None)
         bases: tuple[type, ...] = (StudentError,)
-        if isinstance(builtin, type) and issubclass(builtin, Exception) and builtin is not Exception:
+        # An exception group is built from a list of exceptions, never from a message:
+        # its mirror is a plain StudentError of its name (Python 3.11 and later).
+        groups = getattr(builtins, "BaseExceptionGroup", ())
+        if (isinstance(builtin, type) and issubclass(builtin, Exception) and builtin is not Exception
+                and not issubclass(builtin, groups)):
             bases = (StudentError, builtin)
         _MIRRORS[name] = type(name, bases, {"__module__": "builtins", "__qualname__": name})
     return _MIRRORS[name]

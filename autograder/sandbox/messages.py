@@ -139,11 +139,14 @@ def raised(function: str, reply: dict, limits: SandboxLimits) -> Message:
     bases = reply.get("bases", [])
     if not isinstance(bases, list):
         bases = []
-    if "NotImplementedError" in bases or kind == "NotImplementedError":
+    # The first of Python's own classes in its MRO says what it is: the student's class
+    # may carry any name (a ``class SystemExit(ValueError)`` is a ValueError).
+    builtin = str(bases[0]) if bases else kind
+    if "NotImplementedError" in bases:
         return Message(outcomes.not_implemented(function), outcomes.NOT_IMPLEMENTED)
-    if kind == "SystemExit":
+    if builtin == "SystemExit":
         return Message(f"{function} called sys.exit(): do not exit from inside your functions.", outcomes.EXITED)
-    if kind == "MemoryError":
+    if builtin == "MemoryError":
         return Message(f"{function} ran out of memory (MemoryError).", outcomes.MEMORY)
     text, reason = f"{function} raised {kind}: {message}", outcomes.ERROR
     if message.startswith("[Errno 27]"):  # EFBIG: Python ignores SIGXFSZ, so the write fails instead
