@@ -120,6 +120,7 @@ class Sandbox:
         self._enclosing_ooms = cgroup.enclosing_oom_kills() if self.cgroup is None else None
         self.timing = False  # a call of the stopwatch's is being timed (see autograder.sandbox.stopwatch)
         self._restart_untimed = False  # the process's limits were lowered for timing: restart it before an untimed call
+        self.untimed_since_timing = True  # a call not timed since the last timed one: the next timed one starts afresh
         self._released: list[int] = []  # handles the graders are done with, dropped by the child at the next call
         self._prepare()
         _become_subreaper()
@@ -389,6 +390,7 @@ class Sandbox:
                 self.exported_types.setdefault(name, built)
             return built
         return None
+
     def ensure_started(self) -> None:
         """Start the student's process now if it is not running (the stopwatch's calls
         must not time a start); a start that fails is left for the call to report."""
@@ -402,6 +404,17 @@ class Sandbox:
         call would otherwise pile up for the whole run)."""
         if handle.generation == self.generation and self._proc is not None:
             self._released.append(handle.id)
+
+    def start_afresh(self) -> None:
+        """Stop every process of the student's and empty its scratch folder, then start
+        it again: the process then knows the submission and nothing of the calls before
+        (a timed phase begins here: what the code saw in earlier tests, hidden inputs
+        included, cannot shape its timing, which the leaderboard shows at once)."""
+        self.stop()
+        with contextlib.suppress(OSError):
+            scratch.empty(self.scratch)
+        self.untimed_since_timing = False
+        self.ensure_started()
 
     def restart_before_untimed_call(self) -> None:
         """The stopwatch lowered the student's process's limits for a timed call (no new
@@ -460,6 +473,8 @@ class Sandbox:
         positions of a returned tuple whose items stay in the child, handles in their
         place (nothing of them is copied: a speed test's cache)."""
         started, cpu = time.monotonic(), time.process_time()
+        if not self.timing:
+            self.untimed_since_timing = True
         try:
             if self._restart_untimed and not self.timing:
                 self._restart_untimed = False
