@@ -22,7 +22,11 @@ from autograder.runtime.testkit import (
 CONV_CASES = conv_cases(random=7)
 CONV_IDS = unique_ids([case_id(("x", x), ("w", w), ("p", p)) for x, w, b, p in CONV_CASES])
 CONV_ARGS = "x, w, b, conv_param"
-NUMERICAL_CASES = [conv_case(100 + seed, small=True) for seed in range(6)]
+# Small cases for central differences: the special shapes conv_case forces (1x1 filters,
+# one channel, a batch of one, non-square, stride 3 with pad 2), drawn anew per grading,
+# so that every grading covers each of them; then one more at random. (Its large-values
+# case, seed 5, is left out: central differences lose their digits there.)
+NUMERICAL_CASES = [conv_case(seed, small=True) for seed in (0, 1, 2, 3, 4)] + [conv_case(105, small=True)]
 NUMERICAL_IDS = unique_ids([case_id(("x", x), ("w", w), ("p", p)) for x, w, b, p in NUMERICAL_CASES])
 
 
