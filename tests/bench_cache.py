@@ -6,11 +6,9 @@ from the forward pass, against the same code rebuilding them in the backward pas
     .venv/bin/python -m tests.bench_cache
 
 Prints each one's leaderboard value (the measured speedup) and bonus points. A figure,
-not a test (timings are never asserted). Measured on this 2-core machine, busy: 5.4x
-kept against 19x rebuilt when the cache crossed as plain data and went through the
-in-place check; 21x against 22x once it stayed in the student's process (wall-time
-clock); 22x against 34x to 36x with the CPU-time clock (not explained yet: the same
-work, the columns made in the other call; see docs/bonus-clock.md).
+not a test (timings are never asserted). Measured on this 2-core machine: 39x kept
+against 39x rebuilt (10x against 40x while forget() could not release a cache handle
+returned inside a tuple: the caches piled up in the student's process).
 """
 import tempfile
 from pathlib import Path

@@ -503,12 +503,21 @@ def test_a_background_writer_is_stopped_at_the_scratch_limit(grading_python, mon
 
 
 KEEP = """
+import weakref
+
 import numpy as np
+
+_ALIVE = []  # weak references to every cache's columns
 
 
 def make(n):
     columns = np.ones(n)
+    _ALIVE.append(weakref.ref(columns))
     return columns[:3].copy(), {"columns": columns}
+
+
+def alive():
+    return sum(ref() is not None for ref in _ALIVE)
 
 
 def use(cache):
@@ -520,19 +529,27 @@ def test_kept_results_stay_in_the_students_process(grading_python):
     """A speed test's cache (autograder.runtime.stopwatch.kept): the items asked for stay
     in the student's process, a handle comes back and the next call gets the object
     itself; nothing of it is copied (its 32 MB would be, twice, as plain data)."""
-    from autograder.runtime.stopwatch import kept
+    from autograder.runtime.stopwatch import forget, kept
     from autograder.sandbox.proxy import RemoteHandle, StudentProxy
 
     run, spec = _small_package(grading_python, KEEP)
-    sandbox = Sandbox(dataclasses.replace(spec, exports={"make": "m", "use": "m"}))
+    sandbox = Sandbox(dataclasses.replace(spec, exports={"make": "m", "use": "m", "alive": "m"}))
     try:
         sandbox.start()
         student = StudentProxy(sandbox)
         out, cache = kept(student.make, 1)(4 * 2**20)
         assert isinstance(cache, RemoteHandle) and list(out) == [1.0, 1.0, 1.0]
         assert student.use(cache) == 4 * 2**20
+        forget(cache)
         out, cache = student.make(10)  # not kept: plain data, as before
         assert isinstance(cache, dict) and cache["columns"].shape == (10,)
+        # forget() lets the student's process drop a kept cache at its next call: every
+        # timed call's cache piled up there before (a cache-keeping fast.py then measured
+        # 10x against 40x for the same work), the handle in a tuple having no way back.
+        for _ in range(3):
+            _, cache = kept(student.make, 1)(4 * 2**20)
+            forget(cache)
+        assert student.alive() <= 1  # the last call's result is still referenced, at most
     finally:
         sandbox.close()
         shutil.rmtree(run, ignore_errors=True)

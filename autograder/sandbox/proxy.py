@@ -108,5 +108,9 @@ class RemoteObject(RemoteHandle):
 
 
 def _remote_object(sandbox: Sandbox, value: Any) -> Any:
-    """A handle returned on its own becomes an object whose methods can be called."""
+    """A handle returned on its own, or as an item of a returned tuple (a cache beside
+    an output), becomes an object whose methods can be called and that
+    :func:`~autograder.runtime.stopwatch.forget` can release."""
+    if type(value) is tuple:
+        return tuple(_remote_object(sandbox, item) for item in value)
     return RemoteObject(value, sandbox) if type(value) is RemoteHandle else value
