@@ -118,6 +118,10 @@ class Sandbox:
         # (child.first_for_the_oom_killer), and a count that rose while one of them died
         # of SIGKILL says why it died.
         self._enclosing_ooms = cgroup.enclosing_oom_kills() if self.cgroup is None else None
+        # Whether the container was seen full of the student's memory while the current
+        # reply was awaited: a call that then times out ran out of memory, not of time
+        # (a loaded machine's reclaim can outlast the call's timeout before any kill).
+        self._container_was_full = False
         self.timing = False  # a call of the stopwatch's is being timed (see autograder.sandbox.stopwatch)
         self._restart_untimed = False  # the process's limits were lowered for timing: restart it before an untimed call
         self.untimed_since_timing = True  # a call not timed since the last timed one: the next timed one starts afresh
@@ -595,6 +599,7 @@ class Sandbox:
         the message, when the call was given less because the budget ends)."""
         deadline = time.monotonic() + max(timeout, 0)
         shown = limit if limit is not None else timeout
+        self._container_was_full = False
         try:
             return self._channel.receive(deadline, protocol.reply_budget(MAX_REPLY_DECODED, parent=self.decoded),
                                          poll=lambda: self._over_limits(doing), max_blob_bytes=MAX_REPLY_BYTES)
@@ -634,7 +639,14 @@ class Sandbox:
     def _death(self, doing: str, timeout: float, timed_out: bool = False) -> Message:
         """What happened to the process, which is stopped whatever it was."""
         if timed_out:
+            # Out of time while the container was full of the student's memory (seen
+            # during the wait, now, or the kernel killed one of its processes for it):
+            # memory is the cause, the slowness its effect.
+            memory = self._container_was_full or self._student_memory_filling_container() is not None \
+                or self._container_out_of_memory()
             self.stop()
+            if memory:
+                return messages.container_out_of_memory(doing)
             return messages.timed_out(timeout, doing)
         code = None
         if self._proc is not None:
@@ -668,23 +680,32 @@ class Sandbox:
         over, self._enclosing_ooms = now > self._enclosing_ooms, max(now, self._enclosing_ooms)
         return over
 
-    def _relieve_container(self) -> bool:
-        """Without a group of the student's own: when the group we run in (the
-        container) is full of memory no reclaim can free (page cache left out: within
-        CONTAINER_MARGIN_BYTES of its limit) while the student's processes hold at least
-        half of it, kill the largest of them, as the kernel would (they are its first
-        choice) but before it reclaims every page it can, the grader's code included: at
-        half a CPU that thrashing outlasts the call's timeout, and the student would read
-        "timed out" for what is memory. True when that process is the one the calls go
-        to (the call fails, saying so); another's death is the student's own business,
-        as it is when the kernel kills it."""
+    def _student_memory_filling_container(self) -> dict[int, int] | None:
+        """Without a group of the student's own: the resident bytes of each of the
+        student's processes when the group we run in (the container) is full of memory no
+        reclaim can free (page cache left out: within CONTAINER_MARGIN_BYTES of its
+        limit) and those processes hold at least half of it; else None."""
         if self.cgroup is not None or self._enclosing_ooms is None or self.spec.identity.uid is None:
-            return False
+            return None
         memory = cgroup.enclosing_memory()
         if memory is None or memory[0] < memory[1] - CONTAINER_MARGIN_BYTES:
-            return False
+            return None
         sizes = {pid: _resident_bytes([pid]) for pid in user_processes(self.spec.identity.uid)}
         if not sizes or sum(sizes.values()) < memory[1] // 2:
+            return None
+        self._container_was_full = True
+        return sizes
+
+    def _relieve_container(self) -> bool:
+        """When the student's processes fill the container
+        (:meth:`_student_memory_filling_container`), kill the largest of them, as the
+        kernel would (they are its first choice) but before it reclaims every page it
+        can, the grader's code included: at half a CPU that thrashing outlasts the call's
+        timeout, and the student would read "timed out" for what is memory. True when
+        that process is the one the calls go to (the call fails, saying so); another's
+        death is the student's own business, as it is when the kernel kills it."""
+        sizes = self._student_memory_filling_container()
+        if sizes is None:
             return False
         largest = max(sizes, key=lambda pid: sizes[pid])
         if self._proc is not None and largest == self._proc.pid:
