@@ -12,13 +12,15 @@ feedback names a cause (a catalogue hint, or a characterisation of the failing c
 then the totals the issue asks for. No timing: it measures feedback, not speed.
 
 ``--set DIR`` grades a set of bugs written apart from the catalogue instead:
-``DIR/bugs/<id>/convnet/`` with ``DIR/bugs.yaml`` (each bug's true cause) and
-``DIR/correct/<style>/convnet/`` (correct implementations). ``DIR/judged.yaml`` says,
+``DIR/bugs/<id>/<module>.py`` (the modules a bug changes, laid over the correct
+implementation of its style, ``DIR/correct/<style>/convnet/``) with ``DIR/bugs.yaml``
+(each bug's style, true cause and, for a set written later, its part). ``DIR/judged.yaml`` says,
 per bug, which hints (catalogue ids) and which characterisations (words of the
 sentence) name its cause; the feedback is then counted as *named* (only right
 causes), *wrong cause* (any hint or characterisation not listed) or *silent*, on the
 Gradescope path and locally. ``--part`` picks the tuning part, the held-out part (a
-third of the bugs, chosen by a hash of their ids, measured only at the end) or all.
+third of the bugs, chosen by a hash of their ids, measured only at the end), a part
+bugs.yaml names (``late``, ``fresh``: written after the rest, measured once) or all.
 """
 
 from __future__ import annotations
@@ -97,32 +99,35 @@ def grade_local(release: Path, folder: Path) -> dict:
 LOCAL_HINT = re.compile(r"((?:Most likely|Possibly) [^:]*):")
 
 
-# Written after the rest of tests/unseen_bugs, and measured once, untouched: a second held-out part.
-LATE = ("apbf_asarray_in_place", "apf_mean_wrong_axes", "fcf_im2col_channel_order", "mpf_size_missing_plus1",
-        "zp_square_assumed")
-
-
 def held_out(bug_id: str) -> bool:
     """A third of any set, fixed by the bug's id alone (never by its results)."""
     return hashlib.sha256(bug_id.encode()).digest()[0] % 3 == 0
 
 
+def part_of(bug: dict) -> str:
+    """A bug's part: the one bugs.yaml names (``late``, ``fresh``: sets written after
+    the rest and measured once, untouched), else tuning or held-out by its id's hash."""
+    return bug.get("part") or ("held-out" if held_out(bug["id"]) else "tuning")
+
+
 def external(folder: Path, part: str) -> list[tuple[str, str, object]]:
-    """The bugs and correct implementations of an external set (see the module's doc)."""
-    def writer(package: Path):
+    """The bugs and correct implementations of an external set (see the module's doc).
+    A bug is ``bugs/<id>/<module>.py``, the modules it changes, laid over the correct
+    implementation of its style (``correct/<style>/convnet``)."""
+    import yaml
+
+    def writer(base: Path, changed: Path | None = None):
         def write(target: Path) -> None:
-            shutil.copytree(package, target / "convnet", ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(base, target / "convnet", ignore=shutil.ignore_patterns("__pycache__"))
+            for module in sorted(changed.glob("*.py")) if changed else ():
+                shutil.copy(module, target / "convnet" / module.name)
         return write
 
-    late = set(LATE)
     out = []
-    for bug in sorted((folder / "bugs").iterdir()):
-        if part == "late":
-            chosen = bug.name in late
-        else:
-            chosen = part == "all" or (bug.name not in late and held_out(bug.name) == (part == "held-out"))
-        if (bug / "convnet").is_dir() and chosen:
-            out.append(("unseen", bug.name, writer(bug / "convnet")))
+    for bug in yaml.safe_load((folder / "bugs.yaml").read_text()):
+        if part in ("all", part_of(bug)):
+            out.append(("unseen", bug["id"], writer(folder / "correct" / bug["style"] / "convnet",
+                                                    folder / "bugs" / bug["id"])))
     for style in sorted((folder / "correct").iterdir()):
         if (style / "convnet").is_dir():
             out.append(("correct", style.name, writer(style / "convnet")))
@@ -152,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated names")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--set", type=Path, help="an external set of bugs (see the module's doc)")
-    parser.add_argument("--part", choices=("tuning", "held-out", "late", "all"), default="tuning")
+    parser.add_argument("--part", choices=("tuning", "held-out", "late", "fresh", "all"), default="tuning")
     parser.add_argument("--judge", type=Path, help="judge an earlier --json's rows again (by --set's judged.yaml)")
     args = parser.parse_args(argv)
     if args.judge:
