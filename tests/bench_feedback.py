@@ -134,6 +134,10 @@ def external(folder: Path, part: str) -> list[tuple[str, str, object]]:
     return out
 
 
+WHICH_FUNCTION = re.compile(r"Fails every case with (function|pooling) = \S+, passes every (other case|case with "
+                            r"(function|pooling) (= |other than )\S+)\.$")
+
+
 def judge(row: dict, judged: dict) -> str:
     """``named``, ``wrong`` or ``silent`` for one bug's Gradescope feedback, by
     ``judged[bug]``: ``{hints: [ids naming the cause], sentences: [words of a
@@ -143,12 +147,16 @@ def judge(row: dict, judged: dict) -> str:
         return "outside"
     g = row["gradescope"]
     said = [("hint", h) for h in g.get("hints", [])] + [("sentence", t) for t in g.get("sentences", [])]
-    if not said:
-        return "silent"
     right = [kind == "hint" and value in accept.get("hints", [])
              or kind == "sentence" and any(w in value for w in accept.get("sentences", []))
              for kind, value in said]
-    return "named" if all(right) else "wrong"
+    # A sentence that only says which function's cases fail (a test of several) claims no
+    # cause: neither right nor wrong, unless judged.yaml accepts it.
+    claims = [ok or not (kind == "sentence" and WHICH_FUNCTION.search(value)) for (kind, value), ok in zip(said, right)]
+    said_claims = [ok for ok, claim in zip(right, claims) if claim]
+    if not said_claims:
+        return "silent"
+    return "named" if all(said_claims) else "wrong"
 
 
 def main(argv: list[str] | None = None) -> int:

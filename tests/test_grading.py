@@ -17,7 +17,8 @@ from tests.buggy import BUGS
 from tests.conftest import ASSIGNMENT, BONUS_POINTS, ROOT, TIMED, TIMED_POINTS
 from tests.fabricate import KINDS, Variant, append, replace
 
-LOOP_WRAPPER = """from .conv import conv_backward, conv_forward
+LOOP_WRAPPER = """from . import pool
+from .conv import conv_backward, conv_forward
 
 
 def conv_forward_fast(x, w, b, conv_param):
@@ -26,6 +27,10 @@ def conv_forward_fast(x, w, b, conv_param):
 
 def conv_backward_fast(dout, cache):
     return conv_backward(dout, cache)
+
+
+max_pool_forward_fast, max_pool_backward_fast = pool.max_pool_forward, pool.max_pool_backward
+avg_pool_forward_fast, avg_pool_backward_fast = pool.avg_pool_forward, pool.avg_pool_backward
 """
 
 SANDBOX_PROBE = (
@@ -247,8 +252,10 @@ def test_bonus_correct_but_slow_earns_the_correctness_point_only(graded):
 
 
 def test_bonus_wrong_fast_earns_nothing_and_costs_nothing(graded):
+    """conv_forward_fast wrong (its pooling right): no speed points, and only the
+    pooling cases' share of the correctness point."""
     graded = graded["fast but wrong"]
-    assert graded.score == 100 and graded.bonus == 0
+    assert graded.score == 100 and graded.bonus == graded.by_id["test_fast_correct"]["score"] == 0.5
     assert "leaderboard" not in graded.results
     assert "max abs error" in graded.by_id["test_fast_speedup"]["output"]
 

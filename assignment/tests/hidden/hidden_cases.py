@@ -186,3 +186,20 @@ POOL_FEATURES = {
         lambda p: _pool_out(p, 2) == 1 and _pool_out(p, 3) == 1,
     "pooling": lambda p: argument(p, "kind"),
 }
+
+
+def _either(*features):
+    """The first of ``features`` (functions of a case's arguments) that applies."""
+    def value(p):
+        for feature in features:
+            try:
+                return feature(p)
+            except (KeyError, TypeError):
+                continue
+        raise KeyError("no feature applies")
+    return value
+
+
+# Both sets, for a module whose tests have convolution cases and pooling cases (fast.py).
+FAST_FEATURES = {name: _either(*(f[name] for f in (CONV_FEATURES, POOL_FEATURES) if name in f))
+                 for name in {**CONV_FEATURES, **POOL_FEATURES}}

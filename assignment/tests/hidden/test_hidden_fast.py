@@ -1,7 +1,7 @@
 """Hidden graders: the bonus (extra credit), fast convolution in convnet/fast.py.
 
-Correctness first: conv_forward_fast and conv_backward_fast against the reference on
-random cases (the grading's seed: see autograder.runtime.seeds). Then speed, on inputs
+Correctness first: every function of fast.py against its loop version (the
+reference's) on random cases (the grading's seed: see autograder.runtime.seeds). Then speed, on inputs
 of one shape where the loop version is slow (many output positions) and where wrong
 axes, a missing transpose or a dropped stride show (N, C, F > 1, a non-square input
 and filter, stride 2): the loop version runs here, in the grader's process, with the
@@ -20,14 +20,24 @@ import importlib
 
 import numpy as np
 import pytest
-from hidden_cases import case_id, conv_case
+from hidden_cases import FAST_FEATURES, case_id, conv_case, pool_case
 
 from autograder.runtime.seeds import entropy
 from autograder.runtime.stopwatch import coarse, forget, kept, measure_speedup
-from autograder.runtime.testkit import GradingFailure, check_array, describe
+from autograder.runtime.characterise import argument
+from autograder.runtime.testkit import GradingFailure, Replay, check_array, describe
 
-FAST_CASES = [conv_case(seed) for seed in range(12)]
-FAST_IDS = [case_id(("x", x), ("w", w), ("p", p)) for x, w, b, p in FAST_CASES]
+# Every function of fast.py against its loop version: the convolution on 12 cases, each
+# pooling on 6 (parametrized by their arguments: the feedback may name what the failing
+# cases have in common, in the words of FAST_FEATURES).
+CONV = "conv_forward_fast/conv_backward_fast"
+FAST_CASES = ([(CONV, x, w, b, p) for x, w, b, p in (conv_case(seed) for seed in range(12))]
+              + [(f"{kind}_pool_forward_fast/{kind}_pool_backward_fast", x, None, None, p)
+                 for kind in ("max", "avg") for x, p in (pool_case(seed) for seed in range(6))])
+FAST_IDS = [case_id(("x", x), ("w", w), ("p", p)) if w is not None else f"{f.split('_')[0]}-{case_id(('x', x), ('p', p))}"
+            for f, x, w, b, p in FAST_CASES]
+CASE_FEATURES = {**{k: v for k, v in FAST_FEATURES.items() if k not in ("function", "pooling")},
+                 "function": lambda p: argument(p, "functions")}
 
 # Many output positions (loops over pixels hurt), and every axis told apart: two
 # images, channels and filters, a non-square input and filter, stride 2 (a fast
@@ -39,30 +49,41 @@ LEADERBOARD = "Fast convolution: speedup over the loop version (x)"
 _MEASURED = pytest.StashKey[dict]()
 
 
-def _check_grads(result, expected, call, tolerance):
+def _check_grads(result, expected, call, tolerance, replay=lambda i: None):
     if not isinstance(result, tuple) or len(result) != 3:
         raise GradingFailure(f"{call} must return a tuple (dx, dw, db), got {type(result).__name__}")
-    for name, got, want in zip(("dx", "dw", "db"), result, expected, strict=True):
-        check_array(got, want, what=name, call=call, tolerance=tolerance)
+    for i, (name, got, want) in enumerate(zip(("dx", "dw", "db"), result, expected, strict=True)):
+        check_array(got, want, what=name, call=call, tolerance=tolerance, diagnose=replay(i))
 
 
-def _forward(forward, x, w, b, param, call):
-    result = forward(x, w, b, param)
+def _forward(forward, *args, call):
+    result = forward(*args)
     if not isinstance(result, tuple) or len(result) != 2:
         raise GradingFailure(f"{call} must return a tuple (out, cache), got {type(result).__name__}")
     return result
 
 
-@pytest.mark.parametrize("x, w, b, param", FAST_CASES, ids=FAST_IDS)
-def test_fast_correct(student, reference, tolerance, x, w, b, param):
-    expected, cache = reference.conv_forward(x, w, b, param)
+@pytest.mark.parametrize("functions, x, w, b, param", FAST_CASES, ids=FAST_IDS)
+def test_fast_correct(student, reference, tolerance, functions, x, w, b, param):
+    """The forward pass, then the backward pass on the student's own cache, against
+    the loop versions' values (the reference's)."""
+    forward_name, backward_name = functions.split("/")
+    loop = forward_name.removesuffix("_fast")
+    args = (x, param) if w is None else (x, w, b, param)
+    expected, cache = getattr(reference, loop)(*args)
     dout = np.random.default_rng(entropy(len(FAST_IDS))).normal(size=expected.shape)
-    expected_grads = reference.conv_backward(dout, cache)
-    call = describe("conv_forward_fast", x, w, b, param)
-    out, fast_cache = _forward(student.conv_forward_fast, x, w, b, param, call)
-    check_array(out, expected, what="out", call=call, tolerance=tolerance)
-    _check_grads(student.conv_backward_fast(dout, fast_cache), expected_grads,
-                 describe("conv_backward_fast", dout, (x, w, b, param)), tolerance)
+    expected_grads = getattr(reference, backward_name.removesuffix("_fast"))(dout, cache)
+    call = describe(forward_name, *args)
+    out, fast_cache = _forward(getattr(student, forward_name), *args, call=call)
+    check_array(out, expected, what="out", call=call, tolerance=tolerance,
+                diagnose=Replay(forward_name, args, part=0))
+    call = describe(backward_name, dout, args)
+    grads = getattr(student, backward_name)(dout, fast_cache)
+    if w is None:  # pooling: dx alone
+        check_array(grads, expected_grads, what="dx", call=call, tolerance=tolerance,
+                    diagnose=Replay(backward_name, (dout, args)))
+    else:
+        _check_grads(grads, expected_grads, call, tolerance, replay=lambda i: Replay(backward_name, (dout, args), part=i))
 
 
 def _bench_out_shape():
@@ -95,7 +116,7 @@ def _measure(student, reference, tolerance, stopwatch) -> float:
 
     def timed(inputs):
         args, dout = inputs
-        out, fast_cache = _forward(forward, *args, describe("conv_forward_fast", *args))
+        out, fast_cache = _forward(forward, *args, call=describe("conv_forward_fast", *args))
         grads = student.conv_backward_fast(dout, fast_cache)
         forget(fast_cache)  # dropped at the next call, as a student's own code would drop it
         return out, grads

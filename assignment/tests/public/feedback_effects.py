@@ -7,6 +7,8 @@ assignment's yaml; the grading plugin checks a failed case against them, on your
 machine as on Gradescope (see autograder/runtime/effects.py).
 """
 
+import dataclasses
+
 import numpy as np
 
 from autograder.runtime import effects as fx
@@ -173,6 +175,14 @@ def _effects():
              and _args(e, 4)[1] > _args(e, 4)[0] + 2 * _args(e, 4)[3]},
         ),
         Effect(
+            "size-off-by-one",
+            "the output has one row or one column too many or too few: its size is off by one",
+            "The output size is (H - PH) / stride + 1 for pooling and (H - HH + 2 * pad) / stride + 1 for a "
+            "convolution, and the same with the widths: the + 1 counts the first window, and the loops over "
+            "output positions run over exactly that many.",
+            {name: _size_off_by_one for name in ("conv_forward", "max_pool_forward", "avg_pool_forward")},
+        ),
+        Effect(
             "mismatch-accepted",
             "conv_forward returns an output for inputs that do not fit together (x and w disagree on the "
             "channels, or b is not one bias per filter) instead of raising ValueError",
@@ -181,6 +191,15 @@ def _effects():
             {"conv_forward": lambda e: e.expected is None and e.actual is not None and _mismatched(*e.replay.args)},
         ),
     ]
+
+
+def _size_off_by_one(e):
+    """An NCHW output whose batch and channel axes are right and whose height or width
+    differs from the expected one by exactly one (the other one right or off by one)."""
+    got, want = np.shape(e.actual), np.shape(e.expected)
+    if len(got) != 4 or len(want) != 4 or got[:2] != want[:2] or got == want:
+        return False
+    return all(abs(g - w) <= 1 for g, w in zip(got[2:], want[2:], strict=True))
 
 
 def _mismatched(x, w, b, conv_param):
@@ -201,4 +220,13 @@ def _args(e, count):
     return [given.get(name, {"stride": 1, "pad": 0}.get(name)) for name in names]
 
 
-EFFECTS = _effects()
+def _with_fast_versions(effects):
+    """Each effect also for the fast versions of its functions (fast.py): they take the
+    same arguments and must return the same values, so they show the same effects."""
+    return [dataclasses.replace(e, shows={**e.shows, **{f"{name}_fast": check for name, check in e.shows.items()
+                                                         if name in FAST}}) for e in effects]
+
+
+FAST = ("conv_forward", "conv_backward", "max_pool_forward", "max_pool_backward", "avg_pool_forward",
+        "avg_pool_backward")
+EFFECTS = _with_fast_versions(_effects())

@@ -26,7 +26,10 @@ parity or an array's dtype unless declared.
 :func:`separators` finds the condition that holds on every failing case and on no
 passing case, and only when it is the one simplest such condition: when two different
 features separate the cases equally simply, the cases do not say which, and nothing
-is said. :func:`wording` says it in a sentence: "fails every case with stride > 1,
+is said. Nor when one case carries the claim: with any single case left out, the rest
+must still single out a condition on the same feature (so at least three failing
+cases and two passing ones: hidden cases are drawn anew in each grading, and a claim
+must not be a coincidence of one draw). :func:`wording` says it in a sentence: "fails every case with stride > 1,
 passes every case with stride 1".
 """
 
@@ -40,7 +43,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 MAX_SEPARATORS = 1  # conditions worded per test: the simplest (more would mostly be coincidences)
-MIN_FAILING = 2  # failing cases needed to say what they have in common (3 for two conditions)
+MIN_FAILING = 2  # failing cases needed to say what they have in common (3 for two conditions; with
+# one case left out in turn, see separators(), one more of each in effect)
 # Arguments that identify a case rather than describe it: never a cause.
 IDENTIFIERS = re.compile(r"(^|[._\[])(seed|index|idx|case|id|i)($|[\]._])", re.I)
 
@@ -191,19 +195,44 @@ def _collect(name: str, value: Any, out: dict[str, Any], derived: dict[str, Any]
 
 def separators(cases: Sequence[tuple[Mapping[str, Any], bool]]) -> list[Separator]:
     """The one simplest condition that holds on every failing case and on no passing
-    case (``cases``: ``(features, passed)``), as a list of one, or none.
+    case (``cases``: ``(features, passed)``), as a list of one, or none; and only
+    when no single case carries it: with any one case left out, a condition on the
+    same features is still among the simplest that separate the rest (else one passing case of filter
+    width 4 among failing ones of width 3 would read "fails every case with WW <= 3",
+    a coincidence of the draw). See :func:`_simplest`."""
+    everything = [f for f, _ in cases]
+    # Features every case that failed has, and that describe a case (not identify it).
+    failed = [f for f, passed in cases if not passed]
+    names = [n for n in (failed[0] if failed else ()) if all(n in f for f in failed) and not _identifier(n, everything)]
+    found = _simplest(cases, names)
+    if len(found) != 1:
+        return []
+    for i in range(len(cases)):
+        again = _simplest([*cases[:i], *cases[i + 1:]], names)
+        if _features(found[0]) not in {_features(s) for s in again}:
+            return []
+    return found
+
+
+def _features(separator: Separator) -> tuple[str, ...]:
+    return tuple(sorted(c.feature for c in (separator.failing, separator.also) if c is not None))
+
+
+def _simplest(cases: Sequence[tuple[Mapping[str, Any], bool]], names: Sequence[str]) -> list[Separator]:
+    """The simplest conditions that hold on every failing case and on no passing case
+    (``cases``: ``(features, passed)``), one per feature; more than one when different
+    features separate the cases equally simply (the cases cannot tell which is the
+    cause: :func:`separators` then says nothing).
 
     Simplest: a condition on one feature (a boolean, or a threshold) before an
     equality with one value, before two conditions together. Nothing when fewer than
-    ``MIN_FAILING`` cases fail or none passes, and nothing when two different features
-    separate the cases equally simply (the cases cannot tell which is the cause).
-    A feature whose value differs on every case identifies cases: never a cause."""
+    ``MIN_FAILING`` cases fail or none passes. A feature whose value differs on every
+    case identifies cases: never a cause. ``names``: the features to consider, which
+    every failing case has (a passing case without one does not satisfy it)."""
     failing = [f for f, passed in cases if not passed]
     passing = [f for f, passed in cases if passed]
     if len(failing) < MIN_FAILING or not passing:  # one failing case: its id says it all
         return []
-    # Features every failing case has; a passing case without one does not satisfy it.
-    names = [n for n in failing[0] if all(n in f for f in failing) and not _identifier(n, failing + passing)]
     found: list[tuple[int, int, Separator]] = []
     for order, name in enumerate(names):
         for rank, cond, other in _candidates(name, [f[name] for f in failing + passing if name in f]):
@@ -214,12 +243,10 @@ def separators(cases: Sequence[tuple[Mapping[str, Any], bool]]) -> list[Separato
                 break
     if found:
         best = min(rank for rank, _, _ in found)
-        simplest = [s for rank, _, s in found if rank == best]
-        return simplest if len(simplest) == 1 else []
+        return [s for rank, _, s in found if rank == best]
     if len(failing) < MIN_FAILING + 1 or len(passing) < 2:
         return []
-    pairs = _pairs(names, failing, passing)
-    return pairs if len(pairs) == 1 else []
+    return _pairs(list(names), failing, passing)
 
 
 def _identifier(name: str, features: list[Mapping[str, Any]]) -> bool:

@@ -124,15 +124,15 @@ def characterisation(score: GroupScore, context: Sequence[GroupScore] = ()) -> l
     arguments, see :mod:`autograder.runtime.characterise`) and, where the cases' inputs may be
     shown (a public test), the smallest failing case with its inputs.
 
-    A condition must also hold in the other groups of ``context`` that failed the same
-    way (a wrong value or an error; not the checks of another function) and whose cases
-    have its feature (those the group's reader may see, as for :func:`diagnoses`): a
-    condition that another failing test contradicts was a coincidence of this test's
-    few cases."""
+    The evidence is this group's cases and those of the other groups of ``context``
+    that check the same function and failed the same way (a wrong value or an error),
+    whose cases its reader may see (as for :func:`diagnoses`): a condition must hold on
+    all of them, so one that another failing test contradicts is not said (it was a
+    coincidence of this test's few cases), and one that a few cases of each test
+    support together is."""
     cases = [(dict(c.features), c.passed) for c in score.cases if c.features]
     described = len(cases) == len(score.cases)
-    found = characterise.separators(cases) if described and _one_way(score) else []
-    found = [sep for sep in found if not _contradicted(sep, score, context)]
+    found = characterise.separators(cases + _related_cases(score, context)) if described and _one_way(score) else []
     lines = characterise.wording(found)
     shown = [c for c in score.failed_cases if c.inputs]
     if shown and len(score.cases) > 1:
@@ -141,24 +141,22 @@ def characterisation(score: GroupScore, context: Sequence[GroupScore] = ()) -> l
     return lines
 
 
-def _contradicted(sep: characterise.Separator, score: GroupScore, context: Sequence[GroupScore]) -> bool:
-    """Whether a test of the same function, shown no later than ``score``, has cases
-    with the separator's features on which it does not hold."""
+def _related_cases(score: GroupScore, context: Sequence[GroupScore]) -> list[tuple[dict, bool]]:
+    """The described cases of the groups of ``context`` shown no later than ``score``
+    whose failed checks are of the same function as its own, and that failed the same
+    way (all passed: their function is not known; another reason: their inputs say
+    nothing)."""
     functions = {c.replayed for c in score.failed_cases if c.replayed}
-    conditions = [cond for cond in (sep.failing, sep.also) if cond is not None]
+    out = []
     for other in context:
         if other is score or other.group.visibility not in (score.group.visibility, ALWAYS_SHOWN):
             continue
         theirs = {c.replayed for c in other.failed_cases if c.replayed}
-        if not other.failed_cases or not _one_way(other) or (functions and theirs and not functions & theirs):
-            continue  # all passed, failed for another reason, or another function's checks failed
-        for case in other.cases:
-            features = dict(case.features)
-            if not all(cond.feature in features for cond in conditions):
-                continue
-            if all(cond.holds(features) for cond in conditions) == case.passed:
-                return True
-    return False
+        if not other.failed_cases or not _one_way(other) or not (functions & theirs):
+            continue
+        if all(c.features for c in other.cases):
+            out += [(dict(c.features), c.passed) for c in other.cases]
+    return out
 
 
 # The reasons of a case that computed something wrong: only those say something about
