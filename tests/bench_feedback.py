@@ -152,11 +152,11 @@ def judge(row: dict, judged: dict) -> str:
              for kind, value in said]
     # A sentence that only says which function's cases fail (a test of several) claims no
     # cause: neither right nor wrong, unless judged.yaml accepts it.
-    claims = [ok or not (kind == "sentence" and WHICH_FUNCTION.search(value)) for (kind, value), ok in zip(said, right)]
-    said_claims = [ok for ok, claim in zip(right, claims) if claim]
-    if not said_claims:
+    claims = [ok for (kind, value), ok in zip(said, right, strict=True)
+              if ok or not (kind == "sentence" and WHICH_FUNCTION.search(value))]
+    if not claims:
         return "silent"
-    return "named" if all(said_claims) else "wrong"
+    return "named" if all(claims) else "wrong"
 
 
 def main(argv: list[str] | None = None) -> int:

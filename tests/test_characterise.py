@@ -89,7 +89,8 @@ def test_feedback_lines_public_and_hidden():
 
 
 def test_two_conditions_together_when_no_single_one_separates():
-    rows = [({"pool": p, "kernel": k}, p == 1 or k == 1) for p, k in [(3, 3), (2, 5), (2, 2), (5, 2), (1, 7), (1, 4), (4, 1), (3, 1)]]
+    pairs = [(3, 3), (2, 5), (2, 2), (5, 2), (1, 7), (1, 4), (4, 1), (3, 1)]
+    rows = [({"pool": p, "kernel": k}, p == 1 or k == 1) for p, k in pairs]
     text = wording(separators(cases(rows)))
     assert text[0] == "Fails every case with pool > 1 and kernel > 1, passes every other case."
 

@@ -172,7 +172,7 @@ def test_wording_follows_the_evidence():
         "Most likely the rows are summed, not averaged: on 2 of the 3 failed cases, your output matches"
     )
     few = score_group(group("test_a", "after_published"), outcomes(*[(f"c{i}", False, i < 2) for i in range(5)]))
-    assert diagnoses([few])["test_a"][0].startswith("Possibly the rows are summed, not averaged: on 2 of the 5")
+    assert "test_a" not in diagnoses([few])  # 2 of 5: the other 3 say it is not this mistake
     clean = score_group(group("test_b", "visible"), outcomes(("c1", False, False)))
     assert diagnoses([clean]) == {}
 

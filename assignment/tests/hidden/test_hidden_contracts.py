@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from hidden_cases import conv_case, pool_case
 
-from autograder.runtime.seeds import entropy
 from autograder.runtime.characterise import argument
+from autograder.runtime.seeds import entropy
 from autograder.runtime.testkit import check_contract
 
 # What the feedback may name: the function alone (the shapes of these few cases are

@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 from hidden_cases import FAST_FEATURES, case_id, conv_case, pool_case
 
+from autograder.runtime.characterise import argument
 from autograder.runtime.seeds import entropy
 from autograder.runtime.stopwatch import coarse, forget, kept, measure_speedup
-from autograder.runtime.characterise import argument
 from autograder.runtime.testkit import GradingFailure, Replay, check_array, describe
 
 # Every function of fast.py against its loop version: the convolution on 12 cases, each
@@ -34,8 +34,8 @@ CONV = "conv_forward_fast/conv_backward_fast"
 FAST_CASES = ([(CONV, x, w, b, p) for x, w, b, p in (conv_case(seed) for seed in range(12))]
               + [(f"{kind}_pool_forward_fast/{kind}_pool_backward_fast", x, None, None, p)
                  for kind in ("max", "avg") for x, p in (pool_case(seed) for seed in range(6))])
-FAST_IDS = [case_id(("x", x), ("w", w), ("p", p)) if w is not None else f"{f.split('_')[0]}-{case_id(('x', x), ('p', p))}"
-            for f, x, w, b, p in FAST_CASES]
+FAST_IDS = [case_id(("x", x), ("w", w), ("p", p)) if w is not None
+            else f"{f.split('_')[0]}-{case_id(('x', x), ('p', p))}" for f, x, w, b, p in FAST_CASES]
 CASE_FEATURES = {**{k: v for k, v in FAST_FEATURES.items() if k not in ("function", "pooling")},
                  "function": lambda p: argument(p, "functions")}
 
@@ -83,7 +83,8 @@ def test_fast_correct(student, reference, tolerance, functions, x, w, b, param):
         check_array(grads, expected_grads, what="dx", call=call, tolerance=tolerance,
                     diagnose=Replay(backward_name, (dout, args)))
     else:
-        _check_grads(grads, expected_grads, call, tolerance, replay=lambda i: Replay(backward_name, (dout, args), part=i))
+        _check_grads(grads, expected_grads, call, tolerance,
+                     replay=lambda i: Replay(backward_name, (dout, args), part=i))
 
 
 def _bench_out_shape():
