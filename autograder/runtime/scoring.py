@@ -207,7 +207,7 @@ def diagnoses(scores: Sequence[GroupScore]) -> dict[str, list[str]]:
 def matched_hints(scores: Sequence[GroupScore]) -> list[dict]:
     """The known mistakes that matched a failed case, as data for course staff:
     ``[{"id", "what", "cases"}]`` (most cases first)."""
-    found = [e for e in _tally(scores).values() if not e.hint.effect or _explains_most(e)]  # as diagnoses() says
+    found = [e for e in _tally(scores).values() if _explains_most(e)]  # as diagnoses() says
     return [{"id": e.hint.id, "what": e.hint.what, "cases": len(e.matched)}
             for e in sorted(found, key=lambda e: (-len(e.matched), e.hint.id))]
 
