@@ -53,6 +53,8 @@ SUBMISSIONS = [
              ("conv.py", "out[:, :, i, j] = np.tensordot", "out[:, i, j, :] = np.tensordot"),
              ("conv.py", "    cache = (x, w, b, conv_param)\n    return out, cache",
               "    cache = (x, w, b, conv_param)\n    return out.reshape(x.shape[0], num_filters, out_h, out_w), cache")),
+    mistaken("dx-filter-rotated", ("conv.py", "dxp[:, :, rows, cols] += np.tensordot(g, w, axes=([1], [0]))",
+                                   "dxp[:, :, rows, cols] += np.tensordot(g, w[:, :, ::-1, ::-1], axes=([1], [0]))")),
     mistaken("dx-not-cropped", ("conv.py", "dx = dxp[:, :, pad:pad + h, pad:pad + w_]", "dx = dxp")),
     mistaken("dx-cropped-minus-pad",
              ("conv.py", "dx = dxp[:, :, pad:pad + h, pad:pad + w_]", "dx = dxp[:, :, pad:-pad, pad:-pad]")),

@@ -85,6 +85,11 @@ def mistakes(ref):
         _, dw, db = ref.conv_backward(dout[-1:], (x[-1:], w, b, conv_param))
         return dx, dw, db
 
+    def dx_rotated(dout, cache):
+        x, w, b, conv_param = cache
+        dx = ref.conv_backward(dout, (x, w[:, :, ::-1, ::-1].copy(), b, conv_param))[0]
+        return dx, *ref.conv_backward(dout, cache)[1:]
+
     def db_wrong_axes(dout, cache):
         dx, dw, _ = ref.conv_backward(dout, cache)
         return dx, dw, dout.sum(axis=(1, 2, 3))
@@ -115,6 +120,15 @@ def mistakes(ref):
             "Deep-learning 'convolution' is a cross-correlation: multiply each window by w as it is, "
             "without flipping it (see the docstring of conv.py).",
             {"conv_forward": flipped},
+        ),
+        Mistake(
+            "dx-filter-rotated",
+            "dx is what each filter rotated by 180 degrees gives: a flip missing, or one too many",
+            "Each output position sends dout[n, f, i, j] * w[f] back to the window it read: tap (a, b) of "
+            "the filter goes to input position (i*stride + a, j*stride + b), with no flip. (Written as a "
+            "correlation of the padded dout with the filter, dx needs the filter rotated; written as "
+            "sending each window's gradient back, it needs none: do one or the other.)",
+            {"conv_backward": dx_rotated},
         ),
         Mistake(
             "stride-one-axis",

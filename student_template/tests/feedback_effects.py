@@ -59,6 +59,30 @@ def pad_border(e):
     return ~inside
 
 
+def wrong_across(e, mask):
+    """Wrong only where ``mask`` holds, and at half of those positions or more: the
+    whole of a part of the value (an image, a channel, a row) is wrong, not a few
+    positions that happen to lie there."""
+    mask = np.broadcast_to(mask, np.shape(e.expected))
+    return fx.only_where(e, mask) and 2 * int(fx.wrong(e).sum()) >= int(mask.sum())
+
+
+def later_images(e):
+    """Every image of the batch but the first (axis 0 of NCHW)."""
+    return (np.arange(np.shape(e.expected)[0]) > 0)[:, None, None, None]
+
+
+def later_channels(e):
+    """Every channel (or filter) but the first (axis 1 of NCHW)."""
+    return (np.arange(np.shape(e.expected)[1]) > 0)[None, :, None, None]
+
+
+def last_row_or_column(e):
+    """The last row and the last column of an NCHW value."""
+    h, w = np.shape(e.expected)[2], np.shape(e.expected)[3]
+    return ((np.arange(h) == h - 1)[:, None] | (np.arange(w) == w - 1)[None, :])[None, None]
+
+
 def dx_only(effect):
     """``effect`` for a backward pass's dx (the first gradient, or the only one)."""
     return lambda e: e.replay.part in ((), (0,)) and effect(e)
@@ -175,6 +199,29 @@ def _effects():
              and _args(e, 4)[1] > _args(e, 4)[0] + 2 * _args(e, 4)[3]},
         ),
         Effect(
+            "first-image-only",
+            "the values are right for the first image of the batch and wrong for the others",
+            "Each image n of the batch is computed from x[n] alone (and its gradient from dout[n]): check the "
+            "batch index in every loop and slice; a fixed 0 there, or a sum, mean or maximum over the batch "
+            "axis, gives this.",
+            {name: dx_only(lambda e: wrong_across(e, later_images(e))) for name in NCHW_VALUES},
+        ),
+        Effect(
+            "first-channel-only",
+            "the values are right for the first channel (or filter) and wrong for the others",
+            "Axis 1 of NCHW is the channel (the filter, in a convolution's output): check that index in every "
+            "loop, slice and sum; each channel is pooled on its own, each filter f has its own w[f] and b[f].",
+            {name: dx_only(lambda e: wrong_across(e, later_channels(e))) for name in NCHW_VALUES},
+        ),
+        Effect(
+            "last-row-or-column",
+            "the values are right except in the last row or the last column",
+            "There are (H - HH + 2*pad) // stride + 1 output rows in a convolution, (H - PH) // stride + 1 in "
+            "pooling (the same with the widths), and the window of output (i, j) starts at (i*stride, "
+            "j*stride) and spans the whole filter or pool size: check where your ranges and slices end.",
+            {name: dx_only(lambda e: wrong_across(e, last_row_or_column(e))) for name in NCHW_VALUES},
+        ),
+        Effect(
             "mismatch-accepted",
             "conv_forward returns an output for inputs that do not fit together (x and w disagree on the "
             "channels, or b is not one bias per filter) instead of raising ValueError",
@@ -210,6 +257,9 @@ def _with_fast_versions(effects):
                                                          if name in FAST}}) for e in effects]
 
 
+# The graded values that are NCHW arrays: the forward passes' outputs, zero_pad's, dx.
+NCHW_VALUES = ("conv_forward", "max_pool_forward", "avg_pool_forward", "zero_pad", "conv_backward",
+               "max_pool_backward", "avg_pool_backward")
 FAST = ("conv_forward", "conv_backward", "max_pool_forward", "max_pool_backward", "avg_pool_forward",
         "avg_pool_backward")
 EFFECTS = _with_fast_versions(_effects())

@@ -29,6 +29,8 @@ CASE_FEATURES = {
     "square windows|non-square windows": lambda p: argument(p, "pool_height") == argument(p, "pool_width"),
     "a one-position output (1x1)|an output of more than one position":
         lambda p: _out(p, 2) == 1 and _out(p, 3) == 1,
+    "a square input|a non-square input": lambda p: shape(p, "x")[2] == shape(p, "x")[3],
+    "a square output|a non-square output": lambda p: _out(p, 2) == _out(p, 3),
     "pooling": lambda p: argument(p, "kind"),
 }
 

@@ -160,6 +160,8 @@ CONV_FEATURES = {
     "a square filter|a non-square filter": lambda p: shape(p, "w")[2] == shape(p, "w")[3],
     "a one-position output (1x1)|an output of more than one position":
         lambda p: _conv_out(p, 2) == 1 and _conv_out(p, 3) == 1,
+    "a square output|a non-square output": lambda p: _conv_out(p, 2) == _conv_out(p, 3),
+    "a 1x1 filter|a filter larger than 1x1": lambda p: shape(p, "w")[2] == shape(p, "w")[3] == 1,
     "function": lambda p: argument(p, "function"),
 }
 
@@ -184,6 +186,8 @@ POOL_FEATURES = {
     "square windows|non-square windows": lambda p: argument(p, "pool_height") == argument(p, "pool_width"),
     "a one-position output (1x1)|an output of more than one position":
         lambda p: _pool_out(p, 2) == 1 and _pool_out(p, 3) == 1,
+    "a square input|a non-square input": lambda p: shape(p, "x")[2] == shape(p, "x")[3],
+    "a square output|a non-square output": lambda p: _pool_out(p, 2) == _pool_out(p, 3),
     "pooling": lambda p: argument(p, "kind"),
 }
 

@@ -33,11 +33,24 @@ NUMERICAL_IDS = unique_ids([case_id(("x", x), ("w", w), ("p", p)) for x, w, b, p
 CASE_FEATURES = CONV_FEATURES  # what the feedback may name (see hidden_cases)
 
 
-@pytest.mark.parametrize("seed", range(10))
-def test_zero_pad_hidden(student, reference, tolerance, seed):
+def _zero_pad_case(seed):
+    """``(x, pad)``: a random NCHW shape (sides 1 to 4), pad 0 to 3; a non-square input
+    among the first two, a square one in the third (drawn per grading)."""
     rng = np.random.default_rng(entropy(seed))
-    x = rng.normal(size=tuple(int(v) for v in rng.integers(1, 5, size=4)))
-    pad = seed % 4
+    shape = [int(v) for v in rng.integers(1, 5, size=4)]
+    if seed < 2 and shape[2] == shape[3]:
+        shape[3] = shape[2] % 4 + 1
+    elif seed == 2:
+        shape[3] = shape[2]
+    return rng.normal(size=tuple(shape)), seed % 4
+
+
+ZERO_PAD_CASES = [_zero_pad_case(seed) for seed in range(10)]
+ZERO_PAD_IDS = unique_ids([f"{case_id(('x', x))}-pad{pad}" for x, pad in ZERO_PAD_CASES])
+
+
+@pytest.mark.parametrize("x, pad", ZERO_PAD_CASES, ids=ZERO_PAD_IDS)
+def test_zero_pad_hidden(student, reference, tolerance, x, pad):
     call, replay = describe("zero_pad", x, pad), Replay("zero_pad", (x, pad))
     check_array(student.zero_pad(x, pad), reference.zero_pad(x, pad), what="the result", call=call, tolerance=tolerance,
                 diagnose=replay)

@@ -38,6 +38,8 @@ CASE_FEATURES = {
     "a square filter|a non-square filter": lambda p: shape(p, "w")[2] == shape(p, "w")[3],
     "a one-position output (1x1)|an output of more than one position":
         lambda p: _out(p, 2) == 1 and _out(p, 3) == 1,
+    "a square output|a non-square output": lambda p: _out(p, 2) == _out(p, 3),
+    "a 1x1 filter|a filter larger than 1x1": lambda p: shape(p, "w")[2] == shape(p, "w")[3] == 1,
     "function": lambda p: argument(p, "function"),
 }
 

@@ -185,8 +185,10 @@ def diagnoses(scores: Sequence[GroupScore]) -> dict[str, list[str]]:
     - "Most likely": the mistake gives the student's output on 2 or more failed cases,
       and on at least half of the failed cases it could have explained (those whose
       check replayed a function on which it matched);
-    - "Possibly ..., on N of M failed cases": on 2 or more, but fewer than half;
-    - "Possibly ..., on case X": on one case only.
+    - "Possibly ...": on the one failed case it could have explained.
+
+    Matched on fewer than half, or on one case of several, it is not said: another
+    mistake gives the same value there (a coincidence of the case, not a cause).
     """
     out: dict[str, list[str]] = {}
     for score in scores:
@@ -194,10 +196,10 @@ def diagnoses(scores: Sequence[GroupScore]) -> dict[str, list[str]]:
         if not own:
             continue
         seen = _tally([s for s in scores if s.group.visibility in (score.group.visibility, ALWAYS_SHOWN)])
-        # A mistake known only by its effect is said when it explains most failed cases
-        # (or the only one it could): seen on a few, it may be a coincidence of another.
-        lines = [_wording(seen[hint_id], own[hint_id]) for hint_id in own
-                 if not own[hint_id].hint.effect or _explains_most(seen[hint_id])]
+        # A mistake is said when it explains most failed cases it could (or the only
+        # one): seen on a few of many, it is a coincidence of another (on a case where
+        # both give the same value: stride on one axis only, for an output one column wide).
+        lines = [_wording(seen[hint_id], own[hint_id]) for hint_id in own if _explains_most(seen[hint_id])]
         if lines:
             out[score.group.id] = lines
     return out
@@ -206,7 +208,7 @@ def diagnoses(scores: Sequence[GroupScore]) -> dict[str, list[str]]:
 def matched_hints(scores: Sequence[GroupScore]) -> list[dict]:
     """The known mistakes that matched a failed case, as data for course staff:
     ``[{"id", "what", "cases"}]`` (most cases first)."""
-    found = [e for e in _tally(scores).values() if not e.hint.effect or _explains_most(e)]  # as diagnoses() says
+    found = [e for e in _tally(scores).values() if _explains_most(e)]  # as diagnoses() says
     return [{"id": e.hint.id, "what": e.hint.what, "cases": len(e.matched)}
             for e in sorted(found, key=lambda e: (-len(e.matched), e.hint.id))]
 
