@@ -22,6 +22,8 @@ LAYERS = [
 CASE_FEATURES = {
     "function": lambda p: (p["kwargs"], p["name"])[1],  # a layer's count: only its cases have kwargs
     "bias=True|bias=False": lambda p: p["kwargs"].get("bias", True),
+    # The layer's filters (conv, locally connected) or output units (fc): how many biases it has.
+    "k": lambda p: p["args"][{"conv_params": 2, "locally_connected_params": 4, "fc_params": 1}[p["name"]]],
 }
 
 
