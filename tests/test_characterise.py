@@ -189,5 +189,8 @@ def test_a_condition_another_failing_test_contradicts_is_not_said():
     assert characterisation(few, [few, many]) == []  # n 1 was a coincidence of five cases
     elsewhere = _score(outcomes([({"n": 2}, False), ({"n": 1}, True)], function="g"), False)
     assert characterisation(few, [few, elsewhere]) == ["Fails every case with n 1, passes every case with n 2."]
+    fewer = _score(outcomes([({"function": "f"}, False), ({"function": "f"}, True)]), False)
+    assert characterisation(few, [few, fewer]) == [  # a test declaring fewer features neither blocks nor helps
+        "Fails every case with n 1, passes every case with n 2."]
     passing = _score(outcomes([({"n": 1}, True), ({"n": 2}, True)]), False)
     assert characterisation(few, [few, passing]) == ["Fails every case with n 1, passes every case with n 2."]

@@ -25,10 +25,11 @@ parity or an array's dtype unless declared.
 :func:`separators` finds the condition that holds on every failing case and on no
 passing case, and only when it is the one simplest such condition: when two different
 features separate the cases equally simply, the cases do not say which, and nothing
-is said. Nor when one case carries the claim: with any single case left out, the rest
-must still single out a condition on the same feature (so at least three failing
-cases and two passing ones: hidden cases are drawn anew in each grading, and a claim
-must not be a coincidence of one draw). :func:`wording` says it in a sentence: "fails every case with stride > 1,
+is said. Nor when one case carries the claim: with any single case left out, a
+condition on the same feature must still be among the simplest that separate the rest
+(so at least three failing cases and two passing ones, four and three for two
+conditions together: hidden cases are drawn anew in each grading, and a claim must not
+be a coincidence of one draw). :func:`wording` says it in a sentence: "fails every case with stride > 1,
 passes every case with stride 1".
 """
 
@@ -192,17 +193,21 @@ def _collect(name: str, value: Any, out: dict[str, Any], derived: dict[str, Any]
         return  # an item known only by its position names nothing a student controls
 
 
-def separators(cases: Sequence[tuple[Mapping[str, Any], bool]]) -> list[Separator]:
+def separators(cases: Sequence[tuple[Mapping[str, Any], bool]],
+               names: Sequence[str] | None = None) -> list[Separator]:
     """The one simplest condition that holds on every failing case and on no passing
     case (``cases``: ``(features, passed)``), as a list of one, or none; and only
     when no single case carries it: with any one case left out, a condition on the
     same features is still among the simplest that separate the rest (else one passing case of filter
     width 4 among failing ones of width 3 would read "fails every case with WW <= 3",
-    a coincidence of the draw). See :func:`_simplest`."""
+    a coincidence of the draw). See :func:`_simplest`. ``names``: the features to
+    consider (by default those every failing case has); every failing case must have
+    them."""
     everything = [f for f, _ in cases]
-    # Features every case that failed has, and that describe a case (not identify it).
-    failed = [f for f, passed in cases if not passed]
-    names = [n for n in (failed[0] if failed else ()) if all(n in f for f in failed) and not _identifier(n, everything)]
+    if names is None:  # the features every case that failed has
+        failed = [f for f, passed in cases if not passed]
+        names = [n for n in (failed[0] if failed else ()) if all(n in f for f in failed)]
+    names = [n for n in names if not _identifier(n, everything)]  # describe a case, not identify it
     found = _simplest(cases, names)
     if len(found) != 1:
         return []

@@ -245,6 +245,7 @@ class Sandbox:
         """The child's next frame, which must be a ``kind`` ("hello", then "ready");
         anything else, or nothing in time, is a failed start."""
         try:
+            self._watch_from_now()
             header, _ = self._receive(self._start_timeout(), "importing your code")
         except SandboxError as err:
             self._broken = messages.broken_at_start(Message(err.grading_message, err.reason))
@@ -526,6 +527,7 @@ class Sandbox:
         timeout = min(self.spec.limits.call_timeout_seconds, self._time_left())
         deadline = time.monotonic() + timeout
         doing = f"running {function}"
+        self._watch_from_now()
         try:
             try:
                 self._channel.send(header, blobs, deadline)
@@ -599,7 +601,6 @@ class Sandbox:
         the message, when the call was given less because the budget ends)."""
         deadline = time.monotonic() + max(timeout, 0)
         shown = limit if limit is not None else timeout
-        self._container_was_full = False
         try:
             return self._channel.receive(deadline, protocol.reply_budget(MAX_REPLY_DECODED, parent=self.decoded),
                                          poll=lambda: self._over_limits(doing), max_blob_bytes=MAX_REPLY_BYTES)
@@ -640,8 +641,9 @@ class Sandbox:
         """What happened to the process, which is stopped whatever it was."""
         if timed_out:
             # Out of time while the container was full of the student's memory (seen
-            # during the wait, now, or the kernel killed one of its processes for it):
-            # memory is the cause, the slowness its effect.
+            # during the wait, or now), or after the kernel killed a process in the
+            # container for memory during this call: memory is the cause, the slowness
+            # its effect.
             memory = self._container_was_full or self._student_memory_filling_container() is not None \
                 or self._container_out_of_memory()
             self.stop()
@@ -662,6 +664,15 @@ class Sandbox:
         if code < 0:
             return messages.killed(-code, doing, self.spec.limits)
         return messages.exited(code, doing)
+
+    def _watch_from_now(self) -> None:
+        """Forget what an earlier call saw of the container (its fullness, the kernel's
+        kills in it): what a call's death is blamed on happens during that call."""
+        self._container_was_full = False
+        if self._enclosing_ooms is not None:
+            now = cgroup.enclosing_oom_kills()
+            if now is not None:
+                self._enclosing_ooms = max(now, self._enclosing_ooms)
 
     def _over_memory(self) -> bool:
         """Whether the kernel killed a process of the group for memory since last asked."""

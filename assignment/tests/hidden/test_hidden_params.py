@@ -13,6 +13,7 @@ LAYERS = [
     ("conv_params", (3, 64, 128), {}),
     ("conv_params", (1, 256, 64), {"bias": False}),
     ("conv_params", (7, 3, 96), {}),
+    ("conv_params", (5, 16, 10), {}),  # k as fc_params(3072, 10)'s: a k that repeats is a feature, not an id
     ("pool_params", (), {}),
 ]
 

@@ -132,7 +132,14 @@ def characterisation(score: GroupScore, context: Sequence[GroupScore] = ()) -> l
     support together is."""
     cases = [(dict(c.features), c.passed) for c in score.cases if c.features]
     described = len(cases) == len(score.cases)
-    found = characterise.separators(cases + _related_cases(score, context)) if described and _one_way(score) else []
+    found = []
+    if described and _one_way(score) and score.failed_cases:
+        # The features this test's failing cases all have; another test's cases count
+        # where they have them too (one that declares fewer neither blocks nor helps).
+        failed = [f for f, passed in cases if not passed]
+        names = [n for n in failed[0] if all(n in f for f in failed)]
+        related = [c for c in _related_cases(score, context) if all(n in c[0] for n in names)]
+        found = characterise.separators(cases + related, names)
     lines = characterise.wording(found)
     shown = [c for c in score.failed_cases if c.inputs]
     if shown and len(score.cases) > 1:
