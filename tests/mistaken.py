@@ -87,6 +87,11 @@ SUBMISSIONS = [
     mistaken("count-skips-a-layer", ("params.py", "return sum(row[\"params\"] for row in network_summary(layers, input_shape))",
                                       "return sum(row[\"params\"] for row in network_summary(layers, input_shape)[1:])")),
     mistaken("conv-params-no-bias", ("params.py", "return f * f * d_in * k + (k if bias else 0)", "return f * f * d_in * k")),
+    mistaken("width-from-height", ("params.py", "h, w = pool_output_size(h, f, s), pool_output_size(w, f, s)",
+                                   "h, w = pool_output_size(h, f, s), pool_output_size(h, f, s)")),
+    mistaken("conv-depth", ("params.py", "params, d = conv_params(f, d, k), k", "params = conv_params(f, d, k)")),
+    mistaken("bias-count", ("params.py", "return f * f * d_in * k + (k if bias else 0)",
+                            "return f * f * d_in * k + (1 if bias else 0)")),
     mistaken("fc-ignores-spatial-size", ("params.py", "params = fc_params(h * w * d, units)", "params = fc_params(d, units)")),
 ]
 
