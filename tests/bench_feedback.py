@@ -165,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated names")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--set", type=Path, help="an external set of bugs (see the module's doc)")
-    parser.add_argument("--part", choices=("tuning", "held-out", "late", "fresh", "fresh2", "fresh3", "all"), default="tuning")
+    parser.add_argument("--part", default="tuning",
+                        choices=("tuning", "held-out", "late", "fresh", "fresh2", "fresh3", "all"))
     parser.add_argument("--judge", type=Path, help="judge an earlier --json's rows again (by --set's judged.yaml)")
     args = parser.parse_args(argv)
     if args.judge:
