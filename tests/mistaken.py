@@ -84,6 +84,8 @@ SUBMISSIONS = [
     mistaken("size-floored",
              ("shapes.py", "    span = n - f + 2 * pad\n    if span % stride:", "    span = n - f + 2 * pad\n    if False:"),
              ("shapes.py", "    span = n - f\n    if span % stride:", "    span = n - f\n    if False:")),
+    mistaken("count-one-layer-only", ("params.py", 'return sum(row["params"] for row in network_summary(layers, input_shape))',
+                                      'return network_summary(layers, input_shape)[-1]["params"]')),
     mistaken("count-skips-a-layer", ("params.py", "return sum(row[\"params\"] for row in network_summary(layers, input_shape))",
                                       "return sum(row[\"params\"] for row in network_summary(layers, input_shape)[1:])")),
     mistaken("conv-params-no-bias", ("params.py", "return f * f * d_in * k + (k if bias else 0)", "return f * f * d_in * k")),

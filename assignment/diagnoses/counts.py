@@ -107,7 +107,18 @@ def mistakes(ref):
         return tuple(variant(i) for i in range(3))
 
 
+    def only(position):
+        """count_params giving the count of the layer at ``position`` alone."""
+        return lambda layers, input_shape: ref.network_summary(layers, input_shape)[position]["params"]
+
     return [
+        Mistake(
+            "count-one-layer-only",
+            "the total is one layer's count alone (the last or the first): the sum is overwritten, not added to",
+            "Start the total at 0 and add each layer's parameters to it (total += row['params']), or "
+            "sum(row['params'] for row in network_summary(...)).",
+            {"count_params": (only(-1), only(0))},
+        ),
         Mistake(
             "width-from-height",
             "a layer's output width is computed from the height: right only for square volumes",

@@ -124,8 +124,7 @@ def _effects():
             "the output holds exactly the right values, at the wrong positions",
             "Arrays here are NCHW: (sample, channel or filter, row, column). Check the order in which you "
             "fill the output and every reshape or transpose (reshape never moves axes).",
-            {name: fx.rearranged for name in
-                     ("conv_forward", "max_pool_forward", "avg_pool_forward", "zero_pad")},
+            {name: dx_only(fx.rearranged) for name in NCHW_VALUES},
         ),
         Effect(
             "avg-divisor",
