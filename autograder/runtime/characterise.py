@@ -27,8 +27,8 @@ passing case, and only when it is the one simplest such condition: when two diff
 features separate the cases equally simply, the cases do not say which, and nothing
 is said. Nor when one case carries the claim: with any single case left out, a
 condition on the same feature must still be among the simplest that separate the rest
-(so at least three failing cases and two passing ones, four and three for two
-conditions together: hidden cases are drawn anew in each grading, and a claim must not
+(so at least three failing cases and two passing ones; for two conditions together,
+six of each: hidden cases are drawn anew in each grading, and a claim must not
 be a coincidence of one draw). :func:`wording` says it in a sentence: "fails every case with stride > 1,
 passes every case with stride 1".
 """
@@ -42,9 +42,13 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+# Cases needed on each side for two conditions together: with a dozen features, some
+# pair fits a few cases by chance ("batch size N 1 and pool_width <= 2" for a pooling
+# size that rejects a window as large as the input).
+MIN_PAIR = 5
 MAX_SEPARATORS = 1  # conditions worded per test: the simplest (more would mostly be coincidences)
-MIN_FAILING = 2  # failing cases needed to say what they have in common (3 for two conditions; with
-# one case left out in turn, see separators(), one more of each in effect)
+MIN_FAILING = 2  # failing cases needed to say what they have in common (MIN_PAIR for two
+# conditions; with one case left out in turn, see separators(), one more of each in effect)
 # Arguments that identify a case rather than describe it: never a cause.
 IDENTIFIERS = re.compile(r"(^|[._\[])(seed|index|idx|case|id|i)($|[\]._])", re.I)
 
@@ -248,7 +252,7 @@ def _simplest(cases: Sequence[tuple[Mapping[str, Any], bool]], names: Sequence[s
     if found:
         best = min(rank for rank, _, _ in found)
         return [s for rank, _, s in found if rank == best]
-    if len(failing) < MIN_FAILING + 1 or len(passing) < 2:
+    if len(failing) < MIN_PAIR or len(passing) < MIN_PAIR:
         return []
     return _pairs(list(names), failing, passing)
 

@@ -124,7 +124,9 @@ def _effects():
             "the output holds exactly the right values, at the wrong positions",
             "Arrays here are NCHW: (sample, channel or filter, row, column). Check the order in which you "
             "fill the output and every reshape or transpose (reshape never moves axes).",
-            {name: dx_only(fx.rearranged) for name in NCHW_VALUES},
+            # Forward values only: in a backward pass, gradients at other positions come as
+            # often from windows placed wrong (their step) as from an axis order.
+            {name: fx.rearranged for name in ("conv_forward", "max_pool_forward", "avg_pool_forward", "zero_pad")},
         ),
         Effect(
             "avg-divisor",
