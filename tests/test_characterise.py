@@ -88,12 +88,12 @@ def test_feedback_lines_public_and_hidden():
     assert lines and not any("smallest" in line or "[[" in line for line in lines)
 
 
-def test_two_conditions_together_when_no_single_one_separates():
+def test_never_two_conditions_together():
+    """pool > 1 and kernel > 1 separate these cases together, and neither alone: with a
+    dozen features some pair fits a few cases by chance, so no pair is ever claimed."""
     pairs = [(3, 3), (2, 5), (2, 2), (5, 2), (4, 4), (3, 6), (1, 7), (1, 4), (1, 2), (4, 1), (3, 1), (6, 1)]
     rows = [({"pool": p, "kernel": k}, p == 1 or k == 1) for p, k in pairs]
-    text = wording(separators(cases(rows)))
-    assert text[0] == "Fails every case with pool > 1 and kernel > 1, passes every other case."
-    assert separators(cases(rows[:4] + rows[6:10])) == []  # four of each: some pair fits by chance
+    assert separators(cases(rows)) == []
 
 
 def test_a_feature_only_some_cases_have():

@@ -27,10 +27,12 @@ passing case, and only when it is the one simplest such condition: when two diff
 features separate the cases equally simply, the cases do not say which, and nothing
 is said. Nor when one case carries the claim: with any single case left out, a
 condition on the same feature must still be among the simplest that separate the rest
-(so at least three failing cases and two passing ones; for two conditions together,
-six of each: hidden cases are drawn anew in each grading, and a claim must not
-be a coincidence of one draw). :func:`wording` says it in a sentence: "fails every case with stride > 1,
-passes every case with stride 1".
+(so at least three failing cases and two passing ones: hidden cases are drawn anew
+in each grading, and a claim must not be a coincidence of one draw). Never two
+conditions together: with a dozen features, some pair fits a few cases by chance
+("batch size N 1 and pool_width <= 2" for a pooling size that rejects a window as
+large as the input). :func:`wording` says it in a sentence: "fails every case with
+stride > 1, passes every case with stride 1".
 """
 
 from __future__ import annotations
@@ -42,13 +44,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-# Cases needed on each side for two conditions together: with a dozen features, some
-# pair fits a few cases by chance ("batch size N 1 and pool_width <= 2" for a pooling
-# size that rejects a window as large as the input).
-MIN_PAIR = 5
 MAX_SEPARATORS = 1  # conditions worded per test: the simplest (more would mostly be coincidences)
-MIN_FAILING = 2  # failing cases needed to say what they have in common (MIN_PAIR for two
-# conditions; with one case left out in turn, see separators(), one more of each in effect)
+MIN_FAILING = 2  # failing cases needed to say what they have in common (with one case left
+# out in turn, see separators(), one more in effect)
 # Arguments that identify a case rather than describe it: never a cause.
 IDENTIFIERS = re.compile(r"(^|[._\[])(seed|index|idx|case|id|i)($|[\]._])", re.I)
 
@@ -93,13 +91,10 @@ class Condition:
 
 @dataclasses.dataclass(frozen=True)
 class Separator:
-    """``failing`` holds on every failing case, ``passing`` on every passing one;
-    ``also`` (when set): ``failing and also`` holds on every failing case and on no
-    passing one, neither alone does."""
+    """``failing`` holds on every failing case, ``passing`` (when set) on every passing one."""
 
     failing: Condition
     passing: Condition | None
-    also: Condition | None = None
 
 
 def case_features(params: Mapping[str, Any], declared: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -223,7 +218,7 @@ def separators(cases: Sequence[tuple[Mapping[str, Any], bool]],
 
 
 def _features(separator: Separator) -> tuple[str, ...]:
-    return tuple(sorted(c.feature for c in (separator.failing, separator.also) if c is not None))
+    return (separator.failing.feature,)
 
 
 def _simplest(cases: Sequence[tuple[Mapping[str, Any], bool]], names: Sequence[str]) -> list[Separator]:
@@ -233,7 +228,7 @@ def _simplest(cases: Sequence[tuple[Mapping[str, Any], bool]], names: Sequence[s
     cause: :func:`separators` then says nothing).
 
     Simplest: a condition on one feature (a boolean, or a threshold) before an
-    equality with one value, before two conditions together. Nothing when fewer than
+    equality with one value. Nothing when fewer than
     ``MIN_FAILING`` cases fail or none passes. A feature whose value differs on every
     case identifies cases: never a cause. ``names``: the features to consider, which
     every failing case has (a passing case without one does not satisfy it)."""
@@ -249,12 +244,10 @@ def _simplest(cases: Sequence[tuple[Mapping[str, Any], bool]], names: Sequence[s
                 simple = 0 if rank <= 1 else 1  # one boolean or one threshold: equally simple
                 found.append((simple, order, Separator(cond, other if everywhere else None)))
                 break
-    if found:
-        best = min(rank for rank, _, _ in found)
-        return [s for rank, _, s in found if rank == best]
-    if len(failing) < MIN_PAIR or len(passing) < MIN_PAIR:
+    if not found:
         return []
-    return _pairs(list(names), failing, passing)
+    best = min(rank for rank, _, _ in found)
+    return [s for rank, _, s in found if rank == best]
 
 
 def _identifier(name: str, features: list[Mapping[str, Any]]) -> bool:
@@ -262,23 +255,6 @@ def _identifier(name: str, features: list[Mapping[str, Any]]) -> bool:
     values = [f[name] for f in features if name in f]
     return len(values) >= 5 and all(_number(v) and float(v).is_integer() for v in values) and len(
         set(values)) == len(values)
-
-
-def _pairs(names: list[str], failing: list, passing: list) -> list[Separator]:
-    """Two conditions (booleans or thresholds) that hold together on every failing
-    case and on no passing one."""
-    necessary = []  # (order, condition) holding on every failing case
-    for order, name in enumerate(names):
-        for rank, cond, _ in _candidates(name, [f[name] for f in failing + passing if name in f]):
-            usable = rank <= 1 or isinstance(cond.value, str)  # no single values of numbers
-            if usable and all(cond.holds(f) for f in failing) and not all(cond.holds(f) for f in passing):
-                necessary.append((order, cond))
-    found = []
-    for i, (order_a, a) in enumerate(necessary):
-        for order_b, b in necessary[i + 1:]:
-            if order_a != order_b and not any(a.holds(f) and b.holds(f) for f in passing):
-                found.append(Separator(a, None, b))
-    return found
 
 
 def _candidates(name: str, values: list[Any]):
@@ -307,9 +283,7 @@ def wording(found: Sequence[Separator], limit: int = MAX_SEPARATORS) -> list[str
     """One sentence per separator (at most ``limit``)."""
     out = []
     for s in list(found)[:limit]:
-        if s.also is not None:
-            out.append(f"Fails every case with {s.failing.text()} and {s.also.text()}, passes every other case.")
-        elif s.passing is None:
+        if s.passing is None:
             out.append(f"Fails every case with {s.failing.text()}, passes every other case.")
         else:
             out.append(f"Fails every case with {s.failing.text()}, passes every case with {s.passing.text()}.")
