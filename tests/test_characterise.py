@@ -88,6 +88,11 @@ def test_feedback_lines_public_and_hidden():
     assert lines and not any("smallest" in line or "[[" in line for line in lines)
 
 
+def test_never_a_numbers_middle_value():
+    rows = [({"HH": hh}, hh != 3) for hh in (1, 1, 3, 3, 3, 5, 5)]
+    assert separators(cases(rows)) == []  # "HH 3, passes every case with HH other than 3": a coincidence
+
+
 def test_never_two_conditions_together():
     """pool > 1 and kernel > 1 separate these cases together, and neither alone: with a
     dozen features some pair fits a few cases by chance, so no pair is ever claimed."""

@@ -274,6 +274,9 @@ def _candidates(name: str, values: list[Any]):
             above = Condition(name, "==", high) if high == ordered[-1] else Condition(name, ">", low)
             yield 1, Condition(name, ">", low), below
             yield 1, Condition(name, "==" if low == ordered[0] else "<=", low), above  # "pad 0", not "pad <= 0"
+        # No single value in the middle of a number's range ("filter height HH 3, passes
+        # every case with HH other than 3"): a coincidence of the draw, not a cause.
+        return
     for v in distinct:
         rest = [u for u in distinct if u != v]
         other = Condition(name, "==", rest[0]) if len(rest) == 1 else Condition(name, "!=", v)
