@@ -12,9 +12,9 @@ feedback names a cause (a catalogue hint, or a characterisation of the failing c
 then the totals the issue asks for. No timing: it measures feedback, not speed.
 
 ``--set DIR`` grades a set of bugs written apart from the catalogue instead:
-``DIR/bugs/<id>/<module>.py`` (the modules a bug changes, laid over the correct
-implementation of its style, ``DIR/correct/<style>/convnet/``) with ``DIR/bugs.yaml``
-(each bug's style, true cause and, for a set written later, its part). ``DIR/judged.yaml`` says,
+``DIR/bugs.yaml`` (each bug's style, module, edits to the correct implementation of
+its style in ``DIR/correct/<style>/convnet/``, true cause and, for a set written
+later, its part). ``DIR/judged.yaml`` says,
 per bug, which hints (catalogue ids) and which characterisations (words of the
 sentence) name its cause; the feedback is then counted as *named* (only right
 causes), *wrong cause* (any hint or characterisation not listed) or *silent*, on the
@@ -112,22 +112,20 @@ def part_of(bug: dict) -> str:
 
 def external(folder: Path, part: str) -> list[tuple[str, str, object]]:
     """The bugs and correct implementations of an external set (see the module's doc).
-    A bug is ``bugs/<id>/<module>.py``, the modules it changes, laid over the correct
-    implementation of its style (``correct/<style>/convnet``)."""
+    A bug is its ``edits`` (``old`` text replaced by ``new``, each once) in its module of
+    the correct implementation of its style (``correct/<style>/convnet``)."""
     import yaml
 
-    def writer(base: Path, changed: Path | None = None):
-        def write(target: Path) -> None:
-            shutil.copytree(base, target / "convnet", ignore=shutil.ignore_patterns("__pycache__"))
-            for module in sorted(changed.glob("*.py")) if changed else ():
-                shutil.copy(module, target / "convnet" / module.name)
-        return write
+    from tests.fabricate import Variant, replace
+
+    def writer(base: Path, edits=()):
+        return Variant(base=str(base), edits=tuple(edits)).write
 
     out = []
     for bug in yaml.safe_load((folder / "bugs.yaml").read_text()):
         if part in ("all", part_of(bug)):
-            out.append(("unseen", bug["id"], writer(folder / "correct" / bug["style"] / "convnet",
-                                                    folder / "bugs" / bug["id"])))
+            edits = [replace(f"{bug['module']}.py", e["old"], e["new"]) for e in bug["edits"]]
+            out.append(("unseen", bug["id"], writer(folder / "correct" / bug["style"] / "convnet", edits)))
     for style in sorted((folder / "correct").iterdir()):
         if (style / "convnet").is_dir():
             out.append(("correct", style.name, writer(style / "convnet")))

@@ -58,7 +58,7 @@ def append(file: str, text: str) -> dict[str, Any]:
 class Variant:
     """One submission, as data.
 
-    ``base``: a key of :data:`BASES`; ``layout``: a key of :data:`LAYOUTS` or a relative
+    ``base``: a key of :data:`BASES`, or a package's folder; ``layout``: a key of :data:`LAYOUTS` or a relative
     folder; ``edits``: applied in order to the package's files (placeholders ``{port}``,
     ``{marker}``, ``{big}`` in the new text, see :meth:`write`); ``modules``: which of the
     base's modules to copy (None: every ``.py``; ``__init__``/``fast`` of the reference
@@ -90,7 +90,7 @@ class Variant:
             return ZIPS[self.zip](folder)
         package = folder / LAYOUTS.get(self.layout, self.layout)
         package.mkdir(parents=True, exist_ok=True)
-        base = BASES[self.base]
+        base = BASES[self.base] if self.base in BASES else Path(self.base)
         if base is not None:
             names = [p.stem for p in sorted(base.glob("*.py"))] if self.modules is None else list(self.modules)
             for module in names:

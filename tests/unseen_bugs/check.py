@@ -1,6 +1,6 @@
 """Compare packages (correct versions and bugs) against the loops version.
 
-usage: python check.py [pkg_dir ...]   (default: every correct/* and bugs/* package)
+usage: python check.py [pkg_dir ...]   (default: every correct/* package and every bug of bugs.yaml)
 Prints, for each package, the cases where it differs from the reference.
 """
 import copy, importlib.util, pathlib, sys, traceback
@@ -287,7 +287,7 @@ def main(dirs):
     style_of, style_ref = styles(), {}
     for d in dirs:
         d = pathlib.Path(d)
-        label = str(d.parent.relative_to(ROOT)) if ROOT in d.parents else str(d)
+        label = f"{d.parent.parent.name}/{d.parent.name}"
         try:
             m = load(d)
         except Exception:
@@ -312,8 +312,20 @@ def main(dirs):
             print(f"    ties only: {ties}")
 
 
+def written():
+    """Every correct implementation and every bug of bugs.yaml (its edits on its style's
+    correct package, as the bench writes it), in a temporary ``{correct,bugs}/<name>/convnet``."""
+    import tempfile
+    sys.path.insert(0, str(ROOT.parents[1]))
+    from tests.bench_feedback import external
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="unseen-bugs-"))
+    out = []
+    for kind, name, write in external(ROOT, "all"):
+        folder = tmp / ("bugs" if kind == "unseen" else "correct") / name
+        write(folder)
+        out.append(folder / "convnet")
+    return out
+
+
 if __name__ == "__main__":
-    dirs = sys.argv[1:] or [p / "convnet" for p in sorted((ROOT / "correct").iterdir())] + \
-        [p / "convnet" for p in sorted((ROOT / "bugs").iterdir()) if (p / "convnet").is_dir()] if (ROOT / "bugs").exists() else \
-        [p / "convnet" for p in sorted((ROOT / "correct").iterdir())]
-    main(dirs)
+    main(sys.argv[1:] or written())
