@@ -248,17 +248,14 @@ def _wording(seen: _Evidence, own: _Evidence) -> str:
     names = sorted(seen.functions)
     gives = f"what {names[0]} gives" if len(names) == 1 else f"what {', '.join(names[:-1])} and {names[-1]} give"
     if hint.effect:
-        return _effect_wording(seen, own)
+        return _effect_wording(seen)
     tests = len({group for group, _ in seen.matched})
     across = f" (in {tests} tests)" if tests > 1 else ""
-    if matched >= 2 and 2 * matched >= seen.explainable:
+    if matched >= 2:  # and at least half of those it could explain (_explains_most)
         share = f"all {matched}" if matched == seen.explainable else f"{matched} of the {seen.explainable}"
         return (f"Most likely {hint.what}: on {share} failed cases{across}, your output matches "
                 f"{gives} with that mistake. {hint.advice}")
-    if matched >= 2:
-        return (f"Possibly {hint.what}: on {matched} of the {seen.explainable} failed cases{across}, your output "
-                f"matches {gives} with that mistake. {hint.advice}")
-    case = own.matched[0][1]
+    case = own.matched[0][1]  # the one failed case it could explain
     where = f"on case [{case}]" if case else "on this test"
     return (f"Possibly {hint.what}: {where}, your output matches {gives} with that mistake; "
             f"that is one case only, so check it. {hint.advice}")
@@ -271,23 +268,16 @@ def _explains_most(seen: _Evidence) -> bool:
     return (matched >= 2 and 2 * matched >= seen.explainable) or matched == seen.explainable == 1
 
 
-def _effect_wording(seen: _Evidence, own: _Evidence) -> str:
+def _effect_wording(seen: _Evidence) -> str:
     """A mistake known by its effect: its ``what`` is a fact about the student's
     values, said with how many of the failed cases show it."""
     hint, matched = seen.hint, len(seen.matched)
     tests = len({group for group, _ in seen.matched})
     across = f" (in {tests} tests)" if tests > 1 else ""
-    if matched == 1 and seen.explainable == 1:  # the one failed case it could explain: still one case
+    if matched == 1:  # the one failed case it could explain (_explains_most): still one case
         return f"Possibly {hint.what}: so it is on the one failed case of this function; check it. {hint.advice}"
-    if matched >= 2 and 2 * matched >= seen.explainable:
-        share = f"all {matched}" if matched == seen.explainable else f"{matched} of the {seen.explainable}"
-        return f"{CONFIDENT}{hint.what}: so it is on {share} failed cases{across}. {hint.advice}"
-    if matched >= 2:
-        share = f"{matched} of the {seen.explainable}"
-        return f"Possibly {hint.what}: so it is on {share} failed cases{across}. {hint.advice}"
-    case = own.matched[0][1]
-    where = f"on case [{case}]" if case else "on this test"
-    return f"Possibly {hint.what}: so it is {where}, one case only, so check it. {hint.advice}"
+    share = f"all {matched}" if matched == seen.explainable else f"{matched} of the {seen.explainable}"
+    return f"{CONFIDENT}{hint.what}: so it is on {share} failed cases{across}. {hint.advice}"
 
 
 def _indent(text: str, prefix: str) -> str:

@@ -704,7 +704,6 @@ class Sandbox:
         sizes = {pid: _resident_bytes([pid]) for pid in user_processes(self.spec.identity.uid)}
         if not sizes or sum(sizes.values()) < memory[1] // 2:
             return None
-        self._container_was_full = True
         return sizes
 
     def _relieve_container(self) -> bool:
@@ -718,6 +717,7 @@ class Sandbox:
         sizes = self._student_memory_filling_container()
         if sizes is None:
             return False
+        self._container_was_full = True  # a timeout of this call is then blamed on memory
         largest = max(sizes, key=lambda pid: sizes[pid])
         if self._proc is not None and largest == self._proc.pid:
             return True
