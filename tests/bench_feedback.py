@@ -20,7 +20,7 @@ sentence) name its cause; the feedback is then counted as *named* (only right
 causes), *wrong cause* (any hint or characterisation not listed) or *silent*, on the
 Gradescope path and locally. ``--part`` picks the tuning part, the held-out part (a
 third of the bugs, chosen by a hash of their ids, measured only at the end), a part
-bugs.yaml names (``late``, ``fresh``, ``fresh2``, ``fresh3``: written after the rest) or all.
+bugs.yaml names (``late``, ``fresh`` to ``fresh5``: written after the rest) or all.
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--set", type=Path, help="an external set of bugs (see the module's doc)")
     parser.add_argument("--part", default="tuning",
-                        choices=("tuning", "held-out", "late", "fresh", "fresh2", "fresh3", "all"))
+                        choices=("tuning", "held-out", "late", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "all"))
     parser.add_argument("--judge", type=Path, help="judge an earlier --json's rows again (by --set's judged.yaml)")
     args = parser.parse_args(argv)
     if args.judge:

@@ -1,8 +1,9 @@
 """Correct implementations of every style, as data: each must get full marks and no hint,
 on Gradescope's path and locally (tests/test_correct_styles.py; make bench-feedback).
 
-Three were written by people who saw only the student release (tests/unseen_bugs/correct:
-plain loops, sliding windows and einsum, an unusual style with its own tie-breaking); one
+Six were written by people who saw only the student release (tests/unseen_bugs/correct:
+plain loops, sliding windows and einsum, an unusual style with its own tie-breaking,
+as_strided windows, a functional style, convolution as index-array matrix products); one
 is tests/naive (all loops, written apart from the reference); the others are the
 reference written another way, each within what the docstrings allow.
 """
@@ -38,6 +39,9 @@ STYLES = [
     Style("unseen-loops", Variant(base="unseen-loops"), fast=True),
     Style("unseen-sliding-windows-einsum", Variant(base="unseen-vectorised"), fast=True),
     Style("unseen-unusual", Variant(base="unseen-unusual"), fast=True),
+    Style("unseen-strided", Variant(base="unseen-strided"), fast=True),  # as_strided, extras in the fast caches
+    Style("unseen-functional", Variant(base="unseen-functional"), fast=True),  # ties to the last maximum in pool.py
+    Style("unseen-matrix", Variant(base="unseen-matrix"), fast=True),  # im2col by index arrays, np.add.at
     # The window's maximum found on a float32 copy: the values the graders pass are far
     # apart, so the position is the same; the gradient itself stays float64.
     Style("float32-argmax", Variant(edits=(replace(

@@ -34,7 +34,7 @@ BASES: dict[str, Path | None] = {
     "none": None,  # an upload without the package
     # Correct packages written by others from the student release alone (tests/unseen_bugs/correct/).
     **{f"unseen-{style}": ROOT / "tests" / "unseen_bugs" / "correct" / style / PACKAGE
-       for style in ("loops", "vectorised", "unusual")},
+       for style in ("loops", "vectorised", "unusual", "strided", "functional", "matrix")},
 }
 # The graded modules, without fast.py (the bonus) and __init__.py: what a Variant with
 # ``modules=GRADED`` copies (the hostile corpus: the bonus only where a case writes it).

@@ -139,3 +139,48 @@ def test_inputs_that_do_not_fit_together():
     assert ids(wrong_bias) == ["mismatch-accepted"]
     fitting = Evidence(Replay("conv_forward", (x, w, np.ones(2), {"stride": 2, "pad": 0})), (np.ones(1), ()))
     assert ids(fitting) == []  # a stride that does not tile: another mistake
+
+
+def test_an_exact_effect_is_said_only_when_it_gives_every_failed_case():
+    hint = Effect("one-over", "the size is one too many", "Add 1, not 2.", {}, exact=True).hint
+    every = score_group(_group("a"), [CaseOutcome(str(i), False, "wrong", replayed="f", hints=(hint,))
+                                      for i in range(3)])
+    assert diagnoses([every])["a"][0].startswith("Most likely the size is one too many: so it is on all 3")
+    # two of three: another formula gives the third, so neither is the cause (a scalar
+    # equals many formulas' values by chance)
+    most = score_group(_group("b"), [CaseOutcome(str(i), False, "wrong", replayed="f", hints=(hint,))
+                                     for i in range(2)] + [CaseOutcome("2", False, "wrong", replayed="f")])
+    assert "b" not in diagnoses([most]) and matched_hints([most]) == []
+
+
+def test_axes_in_another_order():
+    x = np.random.default_rng(1).normal(size=(2, 3, 4, 1))
+    assert effects.axes_permuted(seen(x.transpose(1, 0, 2, 3), x))
+    assert not effects.axes_permuted(seen(x.transpose(1, 0, 2, 3) + 1, x))  # other values too
+    assert not effects.axes_permuted(seen(x, x))  # the same shape: not this effect's to say
+    assert not effects.axes_permuted(seen(x.reshape(3, 2, 4, 1), x))  # a reshape moves values, keeps no axis
+    assert not effects.axes_permuted(seen(3.0, 3))
+
+
+def test_formulas_on_scalars_and_messages():
+    assert ids(Evidence(Replay("conv_params", (5, 3, 1)), 26, 0, 0, 76)) == ["conv-weights-without-depth"]
+    assert ids(Evidence(Replay("conv_params", (5, 3, 1)), 27, 0, 0, 76)) == []  # another wrong count
+    assert ids(Evidence(Replay("receptive_field", (3, 3)), 4, 0, 0, 5)) == [
+        "receptive-field-ignores-pool", "receptive-field-one-under"]  # both: only exactness across cases decides
+    assert ids(Evidence(Replay("receptive_field", (2, 5)), 10, 0, 0, 6)) == ["receptive-field-product"]
+    assert ids(Evidence(Replay("conv_output_size", (7, 3)), 4, 0, 0, 5)) == ["size-one-short"]
+    start = "layer 2 (pool): "
+    said = Replay("network_summary", ([], (8, 8, 3)), part="message")
+    assert ids(Evidence(said, "layer 3 (pool): window too big", expected=start)) == ["layer-counted-from-one"]
+    assert ids(Evidence(said, "window too big", expected=start)) == ["message-without-layer"]
+    assert ids(Evidence(said, "layer 2 (conv): window too big", expected=start)) == []
+
+
+def test_a_max_pool_wrong_only_in_negative_windows(ref):
+    x = np.random.default_rng(4).normal(size=(2, 2, 6, 6)) - 0.8
+    param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    out, _ = ref.max_pool_forward(x, param)
+    zero_started = np.maximum(out, 0.0)  # a running maximum started at 0
+    assert (out < 0).any() and (out > 0).any()
+    assert ids(Evidence(Replay("max_pool_forward", (x, param), part=0), zero_started, 1e-7, 1e-9, out)) == [
+        "max-of-negative-windows"]

@@ -22,6 +22,7 @@ student's value is right (a check that failed for another reason).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -40,16 +41,18 @@ class Effect:
     effect as a fact about the student's value ("dx is wrong only where windows
     overlap"), ``advice`` the usual cause and its fix; neither may depend on a case's
     inputs. ``shows`` maps a graded function's name to a predicate on the failed check's
-    :class:`~autograder.runtime.testkit.Evidence`."""
+    :class:`~autograder.runtime.testkit.Evidence`. ``exact``: said only when it gives every
+    failed case of its functions (for effects on scalars, see :class:`Hint`)."""
 
     id: str
     what: str
     advice: str
     shows: Mapping[str, Callable[[Evidence], bool]]
+    exact: bool = False
 
     @property
     def hint(self) -> Hint:
-        return Hint(self.id, self.what, self.advice, effect=True)
+        return Hint(self.id, self.what, self.advice, effect=True, exact=self.exact)
 
 
 def hints(effects: Sequence[Effect], evidence: Evidence) -> tuple[Hint, ...]:
@@ -150,6 +153,21 @@ def rearranged(e: Evidence) -> bool:
     if not wrong(e).any():
         return False
     return bool(close(np.sort(actual, axis=None), np.sort(expected, axis=None), e).all())
+
+
+def axes_permuted(e: Evidence) -> bool:
+    """The student's array has another shape than the expected one, and is the expected
+    one with its axes in another order (a transpose, an einsum's output subscripts)."""
+    actual, expected = e.actual, e.expected
+    if not (isinstance(actual, np.ndarray) and isinstance(expected, np.ndarray)):
+        return False
+    if actual.shape == expected.shape or actual.ndim != expected.ndim or not 2 <= actual.ndim <= 6:
+        return False
+    for order in itertools.permutations(range(expected.ndim)):
+        moved = np.transpose(expected, order)
+        if moved.shape == actual.shape and close(actual.astype(np.float64), moved.astype(np.float64), e).all():
+            return True
+    return False
 
 
 @_arrays_only

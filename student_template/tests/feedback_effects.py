@@ -8,6 +8,7 @@ machine as on Gradescope (see autograder/runtime/effects.py).
 """
 
 import dataclasses
+import re
 
 import numpy as np
 
@@ -81,6 +82,22 @@ def last_row_or_column(e):
     """The last row and the last column of an NCHW value."""
     h, w = np.shape(e.expected)[2], np.shape(e.expected)[3]
     return ((np.arange(h) == h - 1)[:, None] | (np.arange(w) == w - 1)[None, :])[None, None]
+
+
+def negative_windows(e):
+    """The positions of a max pool's value that belong to a window whose values are all
+    negative: the output positions themselves (forward), or the positions of x such a
+    window covers (backward)."""
+    if e.replay.function.startswith("max_pool_forward"):
+        return np.asarray(e.expected) < 0
+    _, (x, p) = e.replay.args
+    ph, pw, s = p["pool_height"], p["pool_width"], p["stride"]
+    mask = np.zeros(np.shape(x), dtype=bool)
+    for i in range((np.shape(x)[2] - ph) // s + 1):
+        for j in range((np.shape(x)[3] - pw) // s + 1):
+            window = (slice(None), slice(None), slice(i * s, i * s + ph), slice(j * s, j * s + pw))
+            mask[window] |= (np.max(np.asarray(x)[window], axis=(2, 3)) < 0)[:, :, None, None]
+    return mask
 
 
 def dx_only(effect):
@@ -176,6 +193,20 @@ def _effects():
             {fx.ANY: fx.right_value_wrong_type},
         ),
         Effect(
+            "axes-in-another-order",
+            "the array holds the right values with its axes in another order (another shape)",
+            "A transpose, a reshape or an einsum's output subscripts put the axes in another order: out and dx "
+            "are (N, C, H, W) like x, dw is (F, C, HH, WW) like w, db is (F,).",
+            {fx.ANY: fx.axes_permuted},
+        ),
+        Effect(
+            "conv-weights-without-depth",
+            "each filter is counted as f x f weights: the input's depth d_in is left out",
+            "A filter spans the whole depth of its input: f x f x d_in weights (plus its bias).",
+            {"conv_params": lambda e: _conv_count(e, lambda f, d, k, bias: f * f * k + k * bias)},
+            exact=True,
+        ),
+        Effect(
             "bias-default-off",
             "with bias left out, the count leaves out the biases: the default must be bias=True",
             "A layer has a bias per filter (or per unit) unless the caller says bias=False: give the "
@@ -223,6 +254,69 @@ def _effects():
             {name: dx_only(lambda e: wrong_across(e, last_row_or_column(e))) for name in NCHW_VALUES},
         ),
         Effect(
+            "max-of-negative-windows",
+            "the values are wrong only for pooling windows whose values are all negative",
+            "A window's maximum may be negative: start the running maximum (or the search for the argmax) "
+            "from the window's first value or from -inf, never from 0.",
+            {"max_pool_forward": lambda e: wrong_across(e, negative_windows(e)),
+             "max_pool_backward": lambda e: fx.only_where(e, negative_windows(e))},
+        ),
+        Effect(
+            "receptive-field-ignores-pool",
+            "the receptive field does not grow with the pooling window: it is kernel + 1 whatever the pool, "
+            "right for a 2x2 pool only",
+            RECEPTIVE_ADVICE,
+            {"receptive_field": lambda e: _receptive(e, lambda pool, kernel: kernel + 1)}, exact=True,
+        ),
+        Effect(
+            "receptive-field-product",
+            "the receptive field is pool x kernel, as if neighbouring outputs of the convolution saw "
+            "separate input pixels",
+            RECEPTIVE_ADVICE,
+            {"receptive_field": lambda e: _receptive(e, lambda pool, kernel: pool * kernel)}, exact=True,
+        ),
+        Effect(
+            "receptive-field-one-over",
+            "the receptive field is one pixel too large",
+            RECEPTIVE_ADVICE,
+            {"receptive_field": lambda e: _receptive(e, lambda pool, kernel: e.expected + 1)}, exact=True,
+        ),
+        Effect(
+            "receptive-field-one-under",
+            "the receptive field is one pixel too small",
+            RECEPTIVE_ADVICE,
+            {"receptive_field": lambda e: _receptive(e, lambda pool, kernel: e.expected - 1)}, exact=True,
+        ),
+        Effect(
+            "size-one-short",
+            "the output size is one less than it should be: the first window position is not counted",
+            "Once the first window is placed, (n + 2*pad - f) / stride more positions fit (no pad in pooling): "
+            "the size is that plus 1.",
+            {"conv_output_size": lambda e: _off_by(e, -1), "pool_output_size": lambda e: _off_by(e, -1)}, exact=True,
+        ),
+        Effect(
+            "size-one-over",
+            "the output size is one more than it should be",
+            "Once the first window is placed, (n + 2*pad - f) / stride more positions fit (no pad in pooling): "
+            "the size is that plus 1, not plus 2, and the padding counts on both sides (2*pad) of n.",
+            {"conv_output_size": lambda e: _off_by(e, 1), "pool_output_size": lambda e: _off_by(e, 1)}, exact=True,
+        ),
+        Effect(
+            "layer-counted-from-one",
+            "the error message names the layer after the one at fault: the layers are counted from 1",
+            "Count the layers from 0, as Python's indices do (enumerate(layers) starts at 0): "
+            "\"layer 2 (pool): \" is the third layer.",
+            {"network_summary": lambda e: _message_layer(e, 1)},
+        ),
+        Effect(
+            "message-without-layer",
+            "the error's message does not start with \"layer i (type): \"",
+            "Every ValueError of network_summary names the layer at fault, including the errors that "
+            "conv_output_size or pool_output_size raise for it and a missing key (a KeyError): catch them "
+            "for that layer and raise ValueError(f\"layer {i} ({type}): {reason}\") from them.",
+            {"network_summary": lambda e: _message_layer(e, None)},
+        ),
+        Effect(
             "mismatch-accepted",
             "conv_forward returns an output for inputs that do not fit together (x and w disagree on the "
             "channels, or b is not one bias per filter) instead of raising ValueError",
@@ -231,6 +325,46 @@ def _effects():
             {"conv_forward": lambda e: e.expected is None and e.actual is not None and _mismatched(*e.replay.args)},
         ),
     ]
+
+
+RECEPTIVE_ADVICE = ("A pool x pool window covers pool neighbouring outputs of the convolution. With stride 1, the "
+                    "first sees kernel input pixels and each of the other pool - 1 adds one new pixel (neighbours "
+                    "share kernel - 1): pool + kernel - 1 in all.")
+
+
+def _receptive(e, mistaken):
+    """receptive_field's value is what ``mistaken(pool, kernel)`` gives, and wrong."""
+    pool, kernel = (list(e.replay.args) + [e.replay.kwargs.get("pool"), e.replay.kwargs.get("kernel")])[:2]
+    return fx.number(e.actual) and fx.number(e.expected) and e.actual != e.expected \
+        and e.actual == mistaken(pool, kernel)
+
+
+def _conv_count(e, mistaken):
+    """conv_params's count is what ``mistaken(f, d_in, k, bias)`` gives, and wrong."""
+    names = ("f", "d_in", "k", "bias")
+    given = {**dict(zip(names, e.replay.args, strict=False)), **e.replay.kwargs}  # bias may be left out
+    given.setdefault("bias", True)
+    f, d, k, bias = (given[n] for n in names)
+    return fx.number(e.actual) and e.actual != e.expected and e.actual == mistaken(f, d, k, bool(bias))
+
+
+def _off_by(e, amount):
+    """An output size that is the expected one plus ``amount``."""
+    return fx.number(e.actual) and fx.number(e.expected) and e.actual == e.expected + amount
+
+
+def _message_layer(e, shift):
+    """A network_summary error message (``part`` "message") that names layer i + ``shift``
+    where "layer i (type): " was expected; with ``shift`` None, one that names no layer."""
+    if e.replay.part != ("message",) or not isinstance(e.actual, str) or not isinstance(e.expected, str):
+        return False
+    expected = re.match(r"layer (\d+) (\(\w+\): )", e.expected)
+    if expected is None:
+        return False
+    if shift is None:
+        return re.match(r"\s*layer \d+", e.actual) is None
+    index, kind = int(expected.group(1)), expected.group(2)
+    return e.actual.startswith(f"layer {index + shift} {kind}")
 
 
 def _mismatched(x, w, b, conv_param):

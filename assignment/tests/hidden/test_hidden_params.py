@@ -3,7 +3,7 @@
 import pytest
 from networks import BROKEN, UNSEEN, VGG16
 
-from autograder.runtime.testkit import GradingFailure, Replay, check_raises, check_value, describe
+from autograder.runtime.testkit import Evidence, GradingFailure, Replay, check_raises, check_value, describe
 
 LAYERS = [
     ("fc_params", (3072, 10), {}),
@@ -87,5 +87,7 @@ def test_network_summary_errors(student, name):
                        diagnose=Replay("network_summary", (layers, shape)))
     start = f"layer {index} ({kind}): "
     if not str(err).startswith(start):
+        # the message is the value this check looks at: its evidence, for the hints
+        message = Evidence(Replay("network_summary", (layers, shape), part="message"), str(err), expected=start)
         raise GradingFailure(f"{call}: the ValueError's message should start with {start!r} (the layer at fault "
-                             f"and its type), got: {err}")
+                             f"and its type), got: {err}", message)

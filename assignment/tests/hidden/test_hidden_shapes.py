@@ -7,6 +7,50 @@ from autograder.runtime.seeds import entropy
 from autograder.runtime.testkit import Replay, check_raises, check_value, describe
 
 
+def _geometry(p):
+    """A case's (n, f, stride, pad) for an output-size function (pooling: pad 0)."""
+    if "n" in p:
+        return p["n"], p["f"], p["stride"], p.get("pad", 0)
+    if p["function"] not in ("conv_output_size", "pool_output_size"):
+        raise KeyError("not an output size")
+    n, f, stride, pad = (tuple(p["args"]) + (0,))[:4]
+    return n, f, stride, pad
+
+
+def _output(p):
+    """The case's output size, where the geometry fits."""
+    n, f, stride, pad = _geometry(p)
+    q, r = divmod(n - f + 2 * pad, stride)
+    if r or q < 0 or min(n, f, stride) < 1 or pad < 0:
+        raise ValueError("does not fit")
+    return q + 1
+
+
+def _same_padding_f(p):
+    """same_padding's f, for a filter size (>= 1) only: f 0 is even but no filter."""
+    if p["function"] != "same_padding" or p["args"][0] < 1:
+        raise KeyError("not a filter size of same_padding")
+    return p["args"][0]
+
+
+# What the feedback may say the failing cases have in common (see
+# autograder/runtime/characterise.py): the arguments, and the boundaries a check of
+# the geometry can get wrong by one (a filter larger than the unpadded input, an output
+# of one position, an even filter).
+CASE_FEATURES = {
+    "n": lambda p: _geometry(p)[0],
+    "f": lambda p: _geometry(p)[1],
+    "stride": lambda p: _geometry(p)[2],
+    "pad": lambda p: _geometry(p)[3],
+    "a filter larger than the unpadded input (f > n)|a filter no larger than the input (f <= n)":
+        lambda p: _geometry(p)[1] > _geometry(p)[0],
+    "an output of size 1|an output larger than 1": lambda p: _output(p) == 1,
+    "same_padding's f": _same_padding_f,
+    "an even f|an odd f": lambda p: _same_padding_f(p) % 2 == 0,
+    "function": lambda p: p["function"],
+}
+
+
 def _fitting(seed):
     rng = np.random.default_rng(entropy(3000 + seed))
     f, stride, pad, out = (int(v) for v in (rng.integers(1, 12), rng.integers(1, 5), rng.integers(0, 4),
@@ -16,7 +60,10 @@ def _fitting(seed):
 
 
 @pytest.mark.parametrize("n, f, stride, pad", [_fitting(s) for s in range(20)] + [(224, 3, 1, 1), (227, 11, 4, 0)]
-                         + [(9, 3, 1, 0), (12, 5, 1, 0), (8, 2, 2, 0), (6, 3, 1, 1)])
+                         + [(9, 3, 1, 0), (12, 5, 1, 0), (8, 2, 2, 0), (6, 3, 1, 1)]
+                         # at the boundaries: filters that fit only once padded, outputs of one position
+                         + [(1, 3, 1, 1), (2, 3, 1, 1), (3, 5, 1, 2), (4, 6, 2, 2), (6, 9, 1, 2), (10, 14, 2, 3),
+                            (5, 5, 1, 0), (7, 7, 2, 0), (3, 3, 1, 0), (1, 1, 1, 0), (2, 1, 1, 0), (4, 2, 2, 0)])
 def test_conv_output_size_random(student, reference, n, f, stride, pad):
     # stride and pad at their documented defaults (1 and 0) are left out of the call
     given = {k: v for k, v, default in (("stride", stride, 1), ("pad", pad, 0)) if v != default}
@@ -31,7 +78,7 @@ def _pool_fitting(seed):
     return n + 2 * pad, f, stride  # pooling never pads: the padded size fits
 
 
-@pytest.mark.parametrize("n, f, stride", [_pool_fitting(s) for s in range(15)])
+@pytest.mark.parametrize("n, f, stride", [_pool_fitting(s) for s in range(15)] + [(5, 5, 1), (4, 4, 2), (3, 3, 3)])
 def test_pool_output_size_random(student, reference, n, f, stride):
     call, replay = describe("pool_output_size", n, f, stride), Replay("pool_output_size", (n, f, stride))
     check_value(student.pool_output_size(n, f, stride), reference.pool_output_size(n, f, stride), what="the result",
@@ -60,8 +107,9 @@ def test_output_size_errors(student, function, args):
     check_raises(getattr(student, function), *args, call=describe(function, *args), diagnose=Replay(function, args))
 
 
-SAME_AND_RECEPTIVE = ([("same_padding", (f,)) for f in (1, 5, 9, 11, 2, 6, 0, -3)]
-                      + [("receptive_field", args) for args in ((3, 3), (2, 5), (1, 7), (4, 1))])
+SAME_AND_RECEPTIVE = ([("same_padding", (f,)) for f in (1, 5, 9, 11, 3, 7, 2, 6, 4, 8, 0, -3)]
+                      + [("receptive_field", args)
+                         for args in ((3, 3), (2, 5), (1, 7), (4, 1), (5, 3), (2, 2), (6, 4))])
 
 
 @pytest.mark.parametrize("function, args", SAME_AND_RECEPTIVE,

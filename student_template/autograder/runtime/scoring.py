@@ -29,6 +29,9 @@ class Hint:
     what: str
     advice: str
     effect: bool = False  # recognised by its effect on the value (autograder.runtime.effects), not by a replay
+    # said only when it gives every failed case of the functions it matched on: a scalar
+    # (a size, a count) equals many formulas' values by chance, an array rarely does
+    exact: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -264,8 +267,11 @@ def _wording(seen: _Evidence, own: _Evidence) -> str:
 
 def _explains_most(seen: _Evidence) -> bool:
     """Whether a mistake matched 2 or more failed cases and at least half of those it
-    could explain, or the one failed case it could explain."""
+    could explain (all of them for an ``exact`` hint), or the one failed case it could
+    explain."""
     matched = len(seen.matched)
+    if seen.hint.exact:
+        return matched == seen.explainable
     return (matched >= 2 and 2 * matched >= seen.explainable) or matched == seen.explainable == 1
 
 
