@@ -44,9 +44,9 @@ CASE_FEATURES = {
     "pad": lambda p: _geometry(p)[3],
     "a filter larger than the unpadded input (f > n)|a filter no larger than the input (f <= n)":
         lambda p: _geometry(p)[1] > _geometry(p)[0],
-    "an output of size 1|an output larger than 1": lambda p: _output(p) == 1,
+    "a one-position output (size 1)|an output of more than one position": lambda p: _output(p) == 1,
     "same_padding's f": _same_padding_f,
-    "an even f|an odd f": lambda p: _same_padding_f(p) % 2 == 0,
+    "an even filter size f >= 2|an odd filter size f": lambda p: _same_padding_f(p) % 2 == 0,
     "function": lambda p: p["function"],
 }
 
@@ -78,7 +78,8 @@ def _pool_fitting(seed):
     return n + 2 * pad, f, stride  # pooling never pads: the padded size fits
 
 
-@pytest.mark.parametrize("n, f, stride", [_pool_fitting(s) for s in range(15)] + [(5, 5, 1), (4, 4, 2), (3, 3, 3)])
+@pytest.mark.parametrize("n, f, stride", [_pool_fitting(s) for s in range(15)]
+                         + [(5, 5, 1), (4, 4, 2), (3, 3, 3), (2, 2, 1), (6, 6, 2), (4, 2, 2)])
 def test_pool_output_size_random(student, reference, n, f, stride):
     call, replay = describe("pool_output_size", n, f, stride), Replay("pool_output_size", (n, f, stride))
     check_value(student.pool_output_size(n, f, stride), reference.pool_output_size(n, f, stride), what="the result",
