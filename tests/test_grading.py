@@ -59,6 +59,8 @@ SUBMISSIONS = {
     "probe": FLAT.but(append("shapes.py", SANDBOX_PROBE)),
     "changes x": FLAT.but(replace("conv.py", "    cache = (x, w, b, conv_param)\n",
                                   "    x += 1.0\n    cache = (x, w, b, conv_param)\n")),
+    "returns x": FLAT.but(replace("conv.py", "    n, c, h, w = x.shape\n    out = np.zeros(",
+                                  "    n, c, h, w = x.shape\n    if pad == 0:\n        return x\n    out = np.zeros(")),
     "fast but slow": FLAT.but({"file": "fast.py", "content": LOOP_WRAPPER}),
     "fast but wrong": FLAT.but({"file": "fast.py", "content": LOOP_WRAPPER.replace(
         "return conv_forward(x, w, b, conv_param)",
@@ -228,6 +230,18 @@ def test_inputs_modified_in_place_are_seen_across_the_sandbox(graded):
     copied back so that the "inputs unchanged" grader sees them."""
     graded = graded["changes x"]
     assert "modified its input x in place" in graded.by_id["test_conv_forward_contract"]["output"]
+
+
+def test_a_result_that_is_an_input_is_seen_across_the_sandbox(graded):
+    """zero_pad promises a new array: returning x itself (for pad 0) loses its pad-0
+    cases, said so, and only those; the same check holds on a laptop."""
+    graded = graded["returns x"]
+    hidden = graded.by_id["test_zero_pad_hidden"]
+    assert "returned x itself (or a view of it), where a new array is promised" in hidden["output"]
+    assert 0 < hidden["score"] < hidden["max_score"]
+    assert "Fails every case with pad 0" in hidden["output"]
+    contract = graded.by_id["test_conv_forward_contract"]  # a cache holds x on purpose: not this check
+    assert contract["score"] == contract["max_score"]
 
 
 # -- the bonus (extra credit): fast convolution ----------------------------------------

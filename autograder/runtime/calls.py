@@ -8,7 +8,9 @@ in-process) or a sandbox proxy on Gradescope; both behave the same way:
   computes its expected values, numerical gradients or later calls from;
 - each call records which of its arguments the student's code changed in place, so
   that a contract test can say so (:func:`changed_inputs`, and
-  ``testkit.check_unchanged``). Changing an input can only cost that test.
+  ``testkit.check_unchanged``). Changing an input can only cost that test;
+- and which of them its result shares memory with (:func:`aliased_inputs`, and
+  ``testkit.check_new_array``): returning an argument where a new array is promised.
 
 Objects the student's code returned (a cache, an instance) are passed back as they
 are: they are the student's own.
@@ -67,6 +69,23 @@ def changed_paths(original: Any, given: Any) -> tuple[Path, ...]:
     return tuple(changed)
 
 
+def aliased_paths(given: Any, result: Any) -> tuple[Path, ...]:
+    """Paths of the arrays of ``given`` (the student's copies of the arguments) that an
+    array of ``result`` shares memory with: an argument returned as it is, or a view."""
+    np = _numpy()
+    if np is None:
+        return ()
+    returned = [array for _, array in array_leaves(result)][:64]
+    return tuple(path for path, array in array_leaves(given)
+                 if any(np.may_share_memory(r, array) for r in returned))
+
+
+def aliased_inputs(student: Any) -> tuple[Path, ...]:
+    """Paths (into ``[args, kwargs]``) of the arguments that the last call's result made
+    through ``student`` shares memory with; ``()`` when none or nothing was recorded."""
+    return tuple(getattr(student, "_last_aliased", ()))
+
+
 def changed_inputs(student: Any) -> tuple[Path, ...]:
     """Paths (into ``[args, kwargs]``) of the arguments that the last call made through
     ``student`` changed in place; ``()`` when none did or nothing was recorded."""
@@ -79,6 +98,7 @@ class DirectStudent:
     def __init__(self, package: Any):
         self._package = package
         self._last_changed: tuple[Path, ...] = ()
+        self._last_aliased: tuple[Path, ...] = ()
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._package, name)
@@ -87,9 +107,11 @@ class DirectStudent:
 
         def call(*args: Any, **kwargs: Any) -> Any:
             given = own_copy([list(args), dict(kwargs)])
-            self._last_changed = ()
+            self._last_changed = self._last_aliased = ()
             try:
-                return value(*given[0], **given[1])
+                result = value(*given[0], **given[1])
+                self._last_aliased = aliased_paths(given, result)
+                return result
             finally:
                 self._last_changed = changed_paths([list(args), dict(kwargs)], given)
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from autograder.runtime import outcomes
-from autograder.runtime.calls import changed_inputs
+from autograder.runtime.calls import aliased_inputs, changed_inputs
 from autograder.runtime.config import DEFAULT_TOLERANCE
 
 if TYPE_CHECKING:
@@ -256,6 +256,20 @@ def check_unchanged(student: Any, *, call: str, names: tuple[str, ...] = ()) -> 
             name = str(key)
         name += "".join(f"[{step!r}]" for step in rest)
         raise GradingFailure(f"{call} modified its input {name} in place: work on a copy instead")
+
+
+def check_new_array(student: Any, *, call: str, names: tuple[str, ...] = ()) -> None:
+    """Check that the result of the last call made through ``student`` (the fixture)
+    shares no memory with its arguments: a function that promises a new array must not
+    return an argument, or a view of one (writing into the result would change it).
+    ``names``: the positional parameters' names, for the message. Not for a result that
+    holds its inputs on purpose (a cache)."""
+    for path in aliased_inputs(student):
+        where, key = path[0], path[1] if len(path) > 1 else 0
+        name = names[key] if where == 0 and isinstance(key, int) and key < len(names) else str(key)
+        raise GradingFailure(f"{call} returned {name} itself (or a view of it), where a new array is promised: "
+                             f"return a copy (e.g. {name}.copy()), so that writing into the result cannot change "
+                             f"{name}")
 
 
 def check_contract(

@@ -60,6 +60,9 @@ except ImportError:  # an assignment whose code does not use numpy
     np = None  # type: ignore[assignment]  # numpy or None: every use checks which
 import protocol  # noqa: E402
 
+# Taken before any student code runs (it shares numpy and could rebind the attribute).
+_may_share_memory = np.may_share_memory if np is not None else None
+
 KEEP_CHARS = 20_000  # per call; the trusted side cuts again
 METHOD = object()  # a call of a method of an object kept here (see bound_method)
 
@@ -346,13 +349,17 @@ def main():
                 # Which arguments the student changed in place (their paths only: the
                 # grader's own arrays never change; a contract test reports it).
                 changed = [(path, arr) for path, arr, old in saved if not unchanged(arr, old)]
+            # Which arguments the result shares memory with (returned as they are, or a
+            # view of them): a check of a function that promises a new array reads it.
+            returned = [arr for _, arr in array_leaves(result)][:64] if saved else []
+            aliased = [list(path) for path, arr, _ in saved if any(_may_share_memory(r, arr) for r in returned)]
             out_blobs: list[bytes] = []
             kept = header.get("keep") if isinstance(header.get("keep"), list) else []
             value = plain(result, out_blobs, frozenset(i for i in kept if type(i) is int))
             mutated = [list(path) for path, _ in changed]
             text, dropped = capture.take()
-            send({"kind": "result", "value": value, "mutated": mutated, "stdout": text, "dropped": dropped,
-                  "cpu": cpu}, out_blobs)
+            send({"kind": "result", "value": value, "mutated": mutated, "aliased": aliased, "stdout": text,
+                  "dropped": dropped, "cpu": cpu}, out_blobs)
         except BaseException as exc:  # the student's error, whatever it is, is a reply
             text, dropped = capture.take()
             mutated = [list(path) for path, _ in changed]

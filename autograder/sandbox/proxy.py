@@ -32,6 +32,11 @@ class StudentProxy:
         """What :func:`autograder.runtime.calls.changed_inputs` reads."""
         return self._sandbox.last_changed
 
+    @property
+    def _last_aliased(self) -> tuple[tuple, ...]:
+        """What :func:`autograder.runtime.calls.aliased_inputs` reads."""
+        return self._sandbox.last_aliased
+
     def __getattr__(self, name: str):
         if name.startswith("_") or name not in self._sandbox.spec.exports:
             raise AttributeError(name)

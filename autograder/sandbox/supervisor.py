@@ -104,6 +104,7 @@ class Sandbox:
         self.reported_cpu = 0.0  # CPU seconds in the student's code, as its process says (figures only)
         self.confinement: dict[str, Any] = {}  # what the child could set up on itself (seccomp.install)
         self.last_changed: tuple[tuple, ...] = ()  # arguments the last call changed in place (paths)
+        self.last_aliased: tuple[tuple, ...] = ()  # arguments the last call's result shares memory with
         self.decoded = protocol.run_budget(MAX_RUN_DECODED)  # kept across restarts
         self._limits_checked = time.monotonic()
         self.cgroup: cgroup.Group | None = None
@@ -510,7 +511,7 @@ class Sandbox:
         if refused is not None:
             raise SandboxError(refused)
         self._check_handles((args, kwargs, target[1] if target else None))
-        self.last_changed = ()
+        self.last_changed = self.last_aliased = ()
         if self._proc is None:
             if self.generation > MAX_RESTARTS:
                 self._broken = messages.too_many_restarts(MAX_RESTARTS)
@@ -551,6 +552,7 @@ class Sandbox:
             raise
         self._collect_output(reply)
         self.last_changed = _changed_paths(reply.get("mutated"))
+        self.last_aliased = _changed_paths(reply.get("aliased"))
         return self._interpret(function, reply, reply_blobs)
 
     def _interpret(self, function: str, reply: dict, blobs: list[bytes]) -> Any:
@@ -811,7 +813,8 @@ def _instance(cls: type[StudentError], message: str) -> StudentError:
 
 
 def _changed_paths(reported: Any) -> tuple[tuple, ...]:
-    """The child's report of arguments changed in place: at most 64 paths of list
+    """The child's report of arguments changed in place (or that the result shares memory
+    with): at most 64 paths of list
     indices and dict keys, anything malformed dropped (it only ever costs the student a
     contract test, so it is never trusted for more)."""
     if not isinstance(reported, list):

@@ -9,6 +9,7 @@ from autograder.runtime.testkit import (
     Replay,
     check_array,
     check_contract,
+    check_new_array,
     check_unchanged,
     check_value,
     describe,
@@ -67,6 +68,7 @@ def test_zero_pad_small(student, tolerance, shape, pad):
     call, replay = describe("zero_pad", x, pad), Replay("zero_pad", (x, pad))
     check_array(student.zero_pad(x, pad), expected, what="the result", call=call, tolerance=tolerance, diagnose=replay)
     check_unchanged(student, call=call, names=("x", "pad"))
+    check_new_array(student, call=call, names=("x", "pad"))  # "A new array", even with nothing to pad
 
 
 @pytest.mark.parametrize("stride", [1, 2])

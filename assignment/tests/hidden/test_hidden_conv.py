@@ -9,6 +9,7 @@ from autograder.runtime.testkit import (
     GradingFailure,
     Replay,
     check_array,
+    check_new_array,
     check_raises,
     check_unchanged,
     check_value,
@@ -45,7 +46,7 @@ def _zero_pad_case(seed):
     return rng.normal(size=tuple(shape)), seed % 4
 
 
-ZERO_PAD_CASES = [_zero_pad_case(seed) for seed in range(10)]
+ZERO_PAD_CASES = [_zero_pad_case(seed) for seed in range(13)]  # pad 0 in 4 of them
 ZERO_PAD_IDS = unique_ids([f"{case_id(('x', x))}-pad{pad}" for x, pad in ZERO_PAD_CASES])
 
 
@@ -54,6 +55,7 @@ def test_zero_pad_hidden(student, reference, tolerance, x, pad):
     call, replay = describe("zero_pad", x, pad), Replay("zero_pad", (x, pad))
     check_array(student.zero_pad(x, pad), reference.zero_pad(x, pad), what="the result", call=call, tolerance=tolerance,
                 diagnose=replay)
+    check_new_array(student, call=call, names=("x", "pad"))  # "A new array", even with nothing to pad
 
 
 @pytest.mark.parametrize(CONV_ARGS, CONV_CASES, ids=CONV_IDS)
