@@ -184,3 +184,21 @@ def test_a_max_pool_wrong_only_in_negative_windows(ref):
     assert (out < 0).any() and (out > 0).any()
     assert ids(Evidence(Replay("max_pool_forward", (x, param), part=0), zero_started, 1e-7, 1e-9, out)) == [
         "max-of-negative-windows"]
+
+
+def test_values_lost_in_the_last_row_but_not_values_moved_there(ref):
+    """A range that ends early loses the last row's values; the same values moved within
+    that row (the right totals, as a max pool's gradient put in another place) are not it."""
+    rng = np.random.default_rng(6)
+    x, w, b = rng.normal(size=(2, 2, 5, 6)), rng.normal(size=(3, 2, 2, 2)), rng.normal(size=3)
+    param = {"stride": 1, "pad": 0}
+    out, cache = ref.conv_forward(x, w, b, param)
+    dout = rng.normal(size=out.shape)
+    dx = ref.conv_backward(dout, cache)[0]
+    replay = Replay("conv_backward", (dout, cache), part=0)
+    lost = dx.copy()
+    lost[:, :, -1, :] = 0.0
+    assert "last-row-or-column" in ids(Evidence(replay, lost, 1e-7, 1e-9, dx))
+    moved = dx.copy()
+    moved[:, :, -1, :] = dx[:, :, -1, ::-1]
+    assert "last-row-or-column" not in ids(Evidence(replay, moved, 1e-7, 1e-9, dx))

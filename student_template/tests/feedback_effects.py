@@ -165,9 +165,11 @@ def _effects():
         Effect(
             "max-grad-misplaced",
             "each channel of dx receives the right total gradient, at the wrong positions",
-            "A window's gradient goes to the position of its maximum: find it in the window itself "
-            "(np.argmax of the flattened window, then row = k // pool_width, column = k % pool_width, "
-            "offset by the window's corner).",
+            "A window's gradient goes to the position of its maximum in that same window: search the "
+            "window the forward pass pooled (its corner at row i*stride, column j*stride; cutting x into "
+            "blocks takes a reshape to (N, C, Ho, PH, Wo, PW) and a transpose to (N, C, Ho, Wo, PH, PW), "
+            "a reshape alone mixes windows), then turn the index k of the flattened window back into "
+            "row k // pool_width, column k % pool_width, offset by the window's corner.",
             {"max_pool_backward": lambda e: fx.same_totals(e, (2, 3)) and not fx.only_where(
                 e, pool_overlap(e))},
         ),
@@ -251,7 +253,10 @@ def _effects():
             "There are (H - HH + 2*pad) // stride + 1 output rows in a convolution, (H - PH) // stride + 1 in "
             "pooling (the same with the widths), and the window of output (i, j) starts at (i*stride, "
             "j*stride) and spans the whole filter or pool size: check where your ranges and slices end.",
-            {name: dx_only(lambda e: wrong_across(e, last_row_or_column(e))) for name in NCHW_VALUES},
+            # a range or slice that ends early loses values; the right totals at other
+            # positions (a max pool's gradient put in the wrong place) are another mistake
+            {name: dx_only(lambda e: wrong_across(e, last_row_or_column(e)) and not fx.same_totals(e, (2, 3)))
+             for name in NCHW_VALUES},
         ),
         Effect(
             "max-of-negative-windows",
