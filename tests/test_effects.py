@@ -121,6 +121,9 @@ def test_a_bias_on_the_wrong_axis_and_misplaced_values(ref):
     assert ids(Evidence(replay, no_bias, 1e-7, 1e-9, out)) == ["bias-offset"]
     nhwc = out.transpose(0, 2, 3, 1).reshape(out.shape)
     assert ids(Evidence(replay, nhwc, 1e-7, 1e-9, out)) == ["values-misplaced"]
+    sums = out - b[None, :, None, None]  # the windows' sums misplaced, the bias added in place
+    misplaced_sums = sums.transpose(0, 2, 3, 1).reshape(out.shape) + b[None, :, None, None]
+    assert ids(Evidence(replay, misplaced_sums, 1e-7, 1e-9, out)) == ["values-misplaced"]
 
 
 def test_whole_numbers(ref):

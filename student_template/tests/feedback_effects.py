@@ -51,6 +51,16 @@ def near_padding(e):
     return rows[:, None] | cols[None, :]
 
 
+def misplaced_before_bias(e):
+    """conv_forward's out, less each filter's bias, holds the right values at other
+    positions: the windows' sums placed wrong (a reshape that should have been a
+    transpose), the bias added where it belongs."""
+    _, _, b, _ = e.replay.args
+    bias = np.asarray(b, dtype=np.float64).reshape(1, -1, 1, 1)
+    return fx.rearranged(dataclasses.replace(e, actual=np.asarray(e.actual, dtype=np.float64) - bias,
+                                             expected=np.asarray(e.expected, dtype=np.float64) - bias))
+
+
 def pad_border(e):
     """The positions of zero_pad's result outside x."""
     x, pad = e.replay.args
@@ -138,12 +148,13 @@ def _effects():
         ),
         Effect(
             "values-misplaced",
-            "the output holds exactly the right values, at the wrong positions",
+            "the output holds exactly the right values (each filter's bias aside), at the wrong positions",
             "Arrays here are NCHW: (sample, channel or filter, row, column). Check the order in which you "
             "fill the output and every reshape or transpose (reshape never moves axes).",
             # Forward values only: in a backward pass, gradients at other positions come as
             # often from windows placed wrong (their step) as from an axis order.
-            {name: fx.rearranged for name in ("conv_forward", "max_pool_forward", "avg_pool_forward", "zero_pad")},
+            {**{name: fx.rearranged for name in ("max_pool_forward", "avg_pool_forward", "zero_pad")},
+             "conv_forward": lambda e: fx.rearranged(e) or misplaced_before_bias(e)},
         ),
         Effect(
             "avg-divisor",
