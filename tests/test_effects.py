@@ -205,3 +205,31 @@ def test_values_lost_in_the_last_row_but_not_values_moved_there(ref):
     moved = dx.copy()
     moved[:, :, -1, :] = dx[:, :, -1, ::-1]
     assert "last-row-or-column" not in ids(Evidence(replay, moved, 1e-7, 1e-9, dx))
+
+
+@pytest.mark.parametrize("batch_in_loop", [True, False])
+def test_shared_gradients_overwritten_instead_of_added(ref, batch_in_loop):
+    """dw[...] = ... in loops over the positions (and the batch, or vectorised over it):
+    only the last position's share is left, whatever order the loops nest in."""
+    rng = np.random.default_rng(7)
+    x, w, b = rng.normal(size=(2, 2, 5, 7)), rng.normal(size=(3, 2, 3, 3)), rng.normal(size=3)
+    param = {"stride": 2, "pad": 1}
+    out, cache = ref.conv_forward(x, w, b, param)
+    dout = rng.normal(size=out.shape)
+    _, dw, db = ref.conv_backward(dout, cache)
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    overwritten = np.zeros_like(w)
+    for i in range(out.shape[2]):
+        for j in range(out.shape[3]):
+            window = xp[:, :, 2 * i:2 * i + 3, 2 * j:2 * j + 3]
+            if batch_in_loop:
+                for n in range(x.shape[0]):
+                    overwritten[:] = dout[n, :, i, j, None, None, None] * window[n][None]
+            else:
+                overwritten[:] = np.einsum("nf,nchw->fchw", dout[:, :, i, j], window)
+    replay = Replay("conv_backward", (dout, cache), part=1)
+    assert ids(Evidence(replay, overwritten, 1e-7, 1e-9, dw)) == ["grads-last-position"]
+    assert ids(Evidence(replay, dw * 1.5, 1e-7, 1e-9, dw)) == []
+    last_db = dout[-1, :, -1, -1] if batch_in_loop else dout[:, :, -1, -1].sum(axis=0)
+    assert ids(Evidence(Replay("conv_backward", (dout, cache), part=2), last_db, 1e-7, 1e-9, db)) == [
+        "grads-last-position"]

@@ -121,6 +121,30 @@ def batch_factor(e):
     return e.replay.part in ((1,), (2,)) and fx.scaled(e, 1 / np.shape(dout)[0])
 
 
+def last_position_only(e):
+    """dw or db is the contribution of the last output position alone (of the last
+    sample, or of every sample): '=' where '+=' adds up the positions. Whatever order
+    the loops nest in, their last iteration is the last position of the last sample."""
+    if e.replay.part not in ((1,), (2,)):
+        return False
+    dout, cache = e.replay.args
+    x, w, _, p = cache[:4]
+    dout, x = np.asarray(dout, dtype=np.float64), np.asarray(x, dtype=np.float64)
+    s, pad = p["stride"], p["pad"]
+    if dout.shape[2] * dout.shape[3] < 2:
+        return False  # one position: nothing to add up
+    i, j = dout.shape[2] - 1, dout.shape[3] - 1
+    g = dout[:, :, i, j]  # (N, F)
+    if e.replay.part == (2,):
+        terms = g  # (N, F)
+    else:
+        xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+        window = xp[:, :, i * s:i * s + np.shape(w)[2], j * s:j * s + np.shape(w)[3]]  # (N, C, HH, WW)
+        terms = g[:, :, None, None, None] * window[:, None]  # (N, F, C, HH, WW)
+    return any(np.shape(e.actual) == np.shape(c) and fx.close(np.asarray(e.actual, dtype=np.float64), c, e).all()
+               for c in (terms[-1], terms.sum(axis=0)))
+
+
 def _effects():
     overlap_advice = ("Where windows overlap, a position of x gets a share of the gradient from each window "
                       "that covers it: add them up (dx[...] += ...), do not overwrite (dx[...] = ...).")
@@ -183,6 +207,13 @@ def _effects():
             "row k // pool_width, column k % pool_width, offset by the window's corner.",
             {"max_pool_backward": lambda e: fx.same_totals(e, (2, 3)) and not fx.only_where(
                 e, pool_overlap(e))},
+        ),
+        Effect(
+            "grads-last-position",
+            "dw or db holds the contribution of the last output position only",
+            "Every output position of every sample adds its share to dw and db: accumulate with "
+            "dw[...] += ... (and db[...] += ...), never overwrite with =.",
+            {"conv_backward": last_position_only},
         ),
         Effect(
             "grads-batch-averaged",
