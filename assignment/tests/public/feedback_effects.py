@@ -134,13 +134,13 @@ def last_position_only(e):
     if dout.shape[2] * dout.shape[3] < 2:
         return False  # one position: nothing to add up
     i, j = dout.shape[2] - 1, dout.shape[3] - 1
-    g = dout[:, :, i, j]  # (N, F)
+    upstream = dout[:, :, i, j]  # (N, F): the last position's
     if e.replay.part == (2,):
-        terms = g  # (N, F)
+        terms = upstream
     else:
         xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
         window = xp[:, :, i * s:i * s + np.shape(w)[2], j * s:j * s + np.shape(w)[3]]  # (N, C, HH, WW)
-        terms = g[:, :, None, None, None] * window[:, None]  # (N, F, C, HH, WW)
+        terms = upstream[:, :, None, None, None] * window[:, None]  # (N, F, C, HH, WW)
     return any(np.shape(e.actual) == np.shape(c) and fx.close(np.asarray(e.actual, dtype=np.float64), c, e).all()
                for c in (terms[-1], terms.sum(axis=0)))
 
