@@ -154,6 +154,13 @@ def test_an_exact_effect_is_said_only_when_it_gives_every_failed_case():
     most = score_group(_group("b"), [CaseOutcome(str(i), False, "wrong", replayed="f", hints=(hint,))
                                      for i in range(2)] + [CaseOutcome("2", False, "wrong", replayed="f")])
     assert "b" not in diagnoses([most]) and matched_hints([most]) == []
+    # one case: a scalar formula matches one case by chance
+    alone = score_group(_group("c"), [CaseOutcome("0", False, "wrong", replayed="f", hints=(hint,))])
+    assert "c" not in diagnoses([alone])
+    # every replayed case, but another case of the test raised: its value may be another mistake's
+    raised = score_group(_group("d"), [CaseOutcome(str(i), False, "wrong", replayed="f", hints=(hint,))
+                                       for i in range(2)] + [CaseOutcome("2", False, "error")])
+    assert "d" not in diagnoses([raised])
 
 
 def test_axes_in_another_order():
@@ -233,3 +240,21 @@ def test_shared_gradients_overwritten_instead_of_added(ref, batch_in_loop):
     last_db = dout[-1, :, -1, -1] if batch_in_loop else dout[:, :, -1, -1].sum(axis=0)
     assert ids(Evidence(Replay("conv_backward", (dout, cache), part=2), last_db, 1e-7, 1e-9, db)) == [
         "grads-last-position"]
+
+
+def test_a_max_pool_backward_started_at_zero_is_not_also_misplaced(ref):
+    """A running maximum started at 0 keeps a negative window's first position: the right
+    total at the wrong place, but only in the all-negative windows, which says why."""
+    x = np.random.default_rng(8).normal(size=(2, 2, 6, 6)) - 0.8
+    param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    out, cache = ref.max_pool_forward(x, param)
+    dout = np.random.default_rng(9).normal(size=out.shape)
+    right = ref.max_pool_backward(dout, cache)
+    zero_started = np.zeros_like(x)
+    for n, c, i, j in np.ndindex(out.shape):
+        window = x[n, c, 2 * i:2 * i + 2, 2 * j:2 * j + 2]
+        k = 0 if window.max() < 0 else int(np.argmax(window))
+        zero_started[n, c, 2 * i + k // 2, 2 * j + k % 2] += dout[n, c, i, j]
+    assert (out < 0).any() and not np.allclose(zero_started, right)
+    assert ids(Evidence(Replay("max_pool_backward", (dout, cache)), zero_started, 1e-7, 1e-9, right)) == [
+        "max-of-negative-windows"]

@@ -12,6 +12,7 @@ itself is not readable from here.
 
 import builtins
 import importlib
+import itertools
 import json
 import os
 import sys
@@ -60,7 +61,8 @@ except ImportError:  # an assignment whose code does not use numpy
     np = None  # type: ignore[assignment]  # numpy or None: every use checks which
 import protocol  # noqa: E402
 
-# Taken before any student code runs (it shares numpy and could rebind the attribute).
+# Taken before any student code runs: it shares numpy and could rebind the attribute
+# (what this process says of itself costs the student points only, never earns trust).
 _may_share_memory = np.may_share_memory if np is not None else None
 
 KEEP_CHARS = 20_000  # per call; the trusted side cuts again
@@ -119,20 +121,31 @@ def student_traceback(exc, package_dir):
     return "\n".join(lines)
 
 
-def array_leaves(value, path=(), kept=frozenset()):
+def array_leaves(value, path=(), kept=frozenset(), seen=None):
     """(path, array) for every numpy array in nested lists, tuples and dicts, but not
     inside the objects whose ids are in ``kept`` (what handles named: the student's own
-    objects, a cache, which its code may change as it likes and which are not copied)."""
+    objects, a cache, which its code may change as it likes and which are not copied).
+    Each container once and no deeper than the protocol goes: a student's result may
+    hold itself."""
+    seen = set() if seen is None else seen
     if id(value) in kept:
         return
     if np is not None and isinstance(value, np.ndarray):
         yield path, value
-    elif isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            yield from array_leaves(v, path + (i,), kept)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from array_leaves(v, path + (k,), kept)
+    elif isinstance(value, (list, tuple, dict)) and len(path) <= protocol.MAX_DEPTH and id(value) not in seen:
+        seen.add(id(value))
+        for k, v in (value.items() if isinstance(value, dict) else enumerate(value)):
+            yield from array_leaves(v, path + (k,), kept, seen)
+
+
+def aliased_paths(saved, result):
+    """The paths of the saved arguments (``(path, array, copy)``) that an array of the
+    student's ``result`` shares memory with; none where the result cannot be walked."""
+    try:
+        returned = list(itertools.islice((arr for _, arr in array_leaves(result)), 64))
+        return [list(path) for path, arr, _ in saved if any(_may_share_memory(r, arr) for r in returned)]
+    except Exception:  # a result's own code (a dict's items) failed: it is not this check's to say
+        return []
 
 
 def unchanged(arr, old):
@@ -351,8 +364,7 @@ def main():
                 changed = [(path, arr) for path, arr, old in saved if not unchanged(arr, old)]
             # Which arguments the result shares memory with (returned as they are, or a
             # view of them): a check of a function that promises a new array reads it.
-            returned = [arr for _, arr in array_leaves(result)][:64] if saved else []
-            aliased = [list(path) for path, arr, _ in saved if any(_may_share_memory(r, arr) for r in returned)]
+            aliased = aliased_paths(saved, result) if saved else []
             out_blobs: list[bytes] = []
             kept = header.get("keep") if isinstance(header.get("keep"), list) else []
             value = plain(result, out_blobs, frozenset(i for i in kept if type(i) is int))

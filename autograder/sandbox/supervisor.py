@@ -813,10 +813,10 @@ def _instance(cls: type[StudentError], message: str) -> StudentError:
 
 
 def _changed_paths(reported: Any) -> tuple[tuple, ...]:
-    """The child's report of arguments changed in place (or that the result shares memory
-    with): at most 64 paths of list
-    indices and dict keys, anything malformed dropped (it only ever costs the student a
-    contract test, so it is never trusted for more)."""
+    """The child's report of arguments changed in place (or that the result shares
+    memory with): at most 64 paths of list indices and dict keys, anything malformed
+    dropped (it only ever costs the student a contract test, so it is never trusted
+    for more)."""
     if not isinstance(reported, list):
         return ()
     paths = []

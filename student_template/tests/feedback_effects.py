@@ -57,6 +57,7 @@ def misplaced_before_bias(e):
     transpose), the bias added where it belongs."""
     _, _, b, _ = e.replay.args
     bias = np.asarray(b, dtype=np.float64).reshape(1, -1, 1, 1)
+    fx.pair(e)  # arrays of one shape, or not this effect's to say
     return fx.rearranged(dataclasses.replace(e, actual=np.asarray(e.actual, dtype=np.float64) - bias,
                                              expected=np.asarray(e.expected, dtype=np.float64) - bias))
 
@@ -125,7 +126,7 @@ def last_position_only(e):
     """dw or db is the contribution of the last output position alone (of the last
     sample, or of every sample): '=' where '+=' adds up the positions. Whatever order
     the loops nest in, their last iteration is the last position of the last sample."""
-    if e.replay.part not in ((1,), (2,)):
+    if e.replay.part not in ((1,), (2,)) or not fx.wrong(e).any():
         return False
     dout, cache = e.replay.args
     x, w, _, p = cache[:4]
@@ -205,8 +206,10 @@ def _effects():
             "blocks takes a reshape to (N, C, Ho, PH, Wo, PW) and a transpose to (N, C, Ho, Wo, PH, PW), "
             "a reshape alone mixes windows), then turn the index k of the flattened window back into "
             "row k // pool_width, column k % pool_width, offset by the window's corner.",
+            # not where overlapping windows or all-negative windows explain it (a sum
+            # overwritten; a running maximum started at 0 that keeps the first position)
             {"max_pool_backward": lambda e: fx.same_totals(e, (2, 3)) and not fx.only_where(
-                e, pool_overlap(e))},
+                e, pool_overlap(e)) and not fx.only_where(e, negative_windows(e))},
         ),
         Effect(
             "grads-last-position",
@@ -336,16 +339,17 @@ def _effects():
         ),
         Effect(
             "size-one-short",
-            "the output size is one less than it should be: the first window position is not counted",
+            "the output size is one less than it should be",
             "Once the first window is placed, (n + 2*pad - f) / stride more positions fit (no pad in pooling): "
-            "the size is that plus 1.",
+            "the size is that plus 1 (the + 1 counts the first position; a range that stops one short, or "
+            "n - f - 1, loses one).",
             {"conv_output_size": lambda e: _off_by(e, -1), "pool_output_size": lambda e: _off_by(e, -1)}, exact=True,
         ),
         Effect(
             "size-one-over",
             "the output size is one more than it should be",
             "Once the first window is placed, (n + 2*pad - f) / stride more positions fit (no pad in pooling): "
-            "the size is that plus 1, not plus 2, and the padding counts on both sides (2*pad) of n.",
+            "the size is that plus 1 (counting the first position again, or rounding up, is one too many).",
             {"conv_output_size": lambda e: _off_by(e, 1), "pool_output_size": lambda e: _off_by(e, 1)}, exact=True,
         ),
         Effect(
@@ -381,7 +385,8 @@ RECEPTIVE_ADVICE = ("A pool x pool window covers pool neighbouring outputs of th
 
 def _receptive(e, mistaken):
     """receptive_field's value is what ``mistaken(pool, kernel)`` gives, and wrong."""
-    pool, kernel = (list(e.replay.args) + [e.replay.kwargs.get("pool"), e.replay.kwargs.get("kernel")])[:2]
+    given = {**dict(zip(("pool", "kernel"), e.replay.args, strict=False)), **e.replay.kwargs}
+    pool, kernel = given.get("pool"), given.get("kernel")
     return fx.number(e.actual) and fx.number(e.expected) and e.actual != e.expected \
         and e.actual == mistaken(pool, kernel)
 
@@ -396,7 +401,7 @@ def _conv_count(e, mistaken):
 
 
 def _off_by(e, amount):
-    """An output size that is the expected one plus ``amount``."""
+    """A whole number (a size, a count) that is the expected one plus ``amount``."""
     return fx.number(e.actual) and fx.number(e.expected) and e.actual == e.expected + amount
 
 
@@ -420,8 +425,8 @@ def _mismatched(x, w, b, conv_param):
 
 
 def _short_by(e, amount):
-    """The count is the expected one minus ``amount``."""
-    return fx.number(e.actual) and fx.number(e.expected) and amount != 0 and e.actual == e.expected - amount
+    """The count is the expected one minus ``amount`` (not 0)."""
+    return amount != 0 and _off_by(e, -amount)
 
 
 def _args(e, count):

@@ -85,7 +85,8 @@ def test_conv_forward_contract(student, reference, seed):
     check_value(len(cache) if isinstance(cache, tuple) else -1, 4, what="the length of the cache tuple", call=call)
     for name, got, want in zip(("x", "w", "b"), cache[:3], (x, w, b), strict=False):
         if not (isinstance(got, np.ndarray) and got.shape == want.shape and np.array_equal(got, want)):
-            seen = f"an array of shape {got.shape}" if isinstance(got, np.ndarray) else type(got).__name__
+            seen = (type(got).__name__ if not isinstance(got, np.ndarray) else "other values"
+                    if got.shape == want.shape else f"an array of shape {got.shape}")
             raise GradingFailure(f"{call}: cache[{'xwb'.index(name)}] must be the input {name} itself "
                                  f"(shape {want.shape}), got {seen}")
     check_value(cache[3], param, what="cache[3] (conv_param)", call=call)

@@ -229,6 +229,7 @@ class _Evidence:
     matched: list = dataclasses.field(default_factory=list)  # (group id, case id) of each matching case
     functions: set = dataclasses.field(default_factory=set)  # the functions whose output matched
     explainable: int = 0  # failed cases whose check replayed one of those functions
+    unexplained: int = 0  # failed cases of the matching groups with nothing replayed (the call raised)
 
 
 def _tally(scores: Sequence[GroupScore]) -> dict[str, _Evidence]:
@@ -241,6 +242,8 @@ def _tally(scores: Sequence[GroupScore]) -> dict[str, _Evidence]:
                 e.functions.add(case.replayed)
     for e in found.values():
         e.explainable = sum(c.replayed in e.functions for s in scores for c in s.failed_cases)
+        groups = {group for group, _ in e.matched}
+        e.unexplained = sum(not c.replayed for s in scores if s.group.id in groups for c in s.failed_cases)
     return found
 
 
@@ -267,11 +270,12 @@ def _wording(seen: _Evidence, own: _Evidence) -> str:
 
 def _explains_most(seen: _Evidence) -> bool:
     """Whether a mistake matched 2 or more failed cases and at least half of those it
-    could explain (all of them for an ``exact`` hint), or the one failed case it could
-    explain."""
+    could explain, or the one failed case it could explain. An ``exact`` hint (a formula
+    on scalars, which one case can match by chance) must give 2 or more and every failed
+    case of its tests: one that raised, whose value nobody saw, may be another mistake."""
     matched = len(seen.matched)
     if seen.hint.exact:
-        return matched == seen.explainable
+        return matched >= 2 and matched == seen.explainable and not seen.unexplained
     return (matched >= 2 and 2 * matched >= seen.explainable) or matched == seen.explainable == 1
 
 
