@@ -250,13 +250,19 @@ def check_unchanged(student: Any, *, call: str, names: tuple[str, ...] = ()) -> 
     The student's code always works on copies (:mod:`autograder.runtime.calls`), so a change
     never reaches the grader's arrays; this test is the only one it can cost."""
     for path in changed_inputs(student):
-        where, key, rest = path[0], path[1] if len(path) > 1 else 0, path[2:]
-        if where == 0 and isinstance(key, int):
-            name = names[key] if key < len(names) else f"argument {key + 1}"
-        else:
-            name = str(key)
-        name += "".join(f"[{step!r}]" for step in rest)
+        name = _argument_name(path, names)
         raise GradingFailure(f"{call} modified its input {name} in place: work on a copy instead")
+
+
+def _argument_name(path: tuple, names: tuple[str, ...]) -> str:
+    """An argument's name for a message, from its path into ``[args, kwargs]``
+    (``(0, 1, "w")``: ``x["w"]`` when ``names`` is ``("dout", "x")``)."""
+    where, key, rest = path[0], path[1] if len(path) > 1 else 0, path[2:]
+    if where == 0 and isinstance(key, int):
+        name = names[key] if key < len(names) else f"argument {key + 1}"
+    else:
+        name = str(key)
+    return name + "".join(f"[{step!r}]" for step in rest)
 
 
 def check_new_array(student: Any, *, call: str, names: tuple[str, ...] = ()) -> None:
@@ -266,8 +272,7 @@ def check_new_array(student: Any, *, call: str, names: tuple[str, ...] = ()) -> 
     ``names``: the positional parameters' names, for the message. Not for a result that
     holds its inputs on purpose (a cache)."""
     for path in aliased_inputs(student):
-        where, key = path[0], path[1] if len(path) > 1 else 0
-        name = names[key] if where == 0 and isinstance(key, int) and key < len(names) else str(key)
+        name = _argument_name(path, names)
         raise GradingFailure(f"{call} returned {name} itself (or a view of it), where a new array is promised: "
                              f"return a copy (e.g. {name}.copy()), so that writing into the result cannot change "
                              f"{name}")
